@@ -1,0 +1,375 @@
+"""The headless ``phase25`` command: the same pipeline as the dashboard, for scripts and CI.
+
+Subcommands live here (run, runs, show, stages, config) and in ``core/commands/*.py``; each of
+those modules has ``register(subparsers)`` and is picked up automatically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from core import events as ev
+from core.config import ConfigError, ExperimentConfig, load_config
+from core.paths import default_config, remember_config
+from core.runs import LockedError, list_runs, open_run
+from core.stages import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
+from core.state import RunState, StageState
+
+STATUS_STYLE = {
+    "pending": "dim",
+    "running": "bold yellow",
+    "cached": "cyan",
+    "done": "green",
+    "failed": "bold red",
+    "cancelled": "magenta",
+    "interrupted": "magenta",
+}
+DEMO_NOTE = "demo config: tiny stand-in models built locally; their scores say nothing about the real models"
+
+
+def fmt_duration(s: float | None) -> str:
+    if s is None:
+        return "-"
+    s = max(0.0, s)
+    if s < 60:
+        return f"{s:.1f}s"
+    m, sec = divmod(int(s), 60)
+    if m < 60:
+        return f"{m}m{sec:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"
+
+
+def fmt_bytes(n: float | None) -> str:
+    if not n:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
+        n /= 1024
+    return "-"
+
+
+def load_or_exit(console: Console, path: str | None, overrides: list[str]) -> ExperimentConfig:
+    cfg_path = Path(path) if path else default_config()
+    try:
+        return load_config(cfg_path, overrides)
+    except ConfigError as exc:
+        console.print(Text(exc.render(), style="red"))
+        raise SystemExit(2) from None
+
+
+# -- rendering -----------------------------------------------------------------------------
+def stage_table(state: RunState, names: list[str], now: float | None = None) -> Table:
+    now = now or time.time()
+    t = Table(show_header=True, header_style="bold", expand=False, box=None, pad_edge=False)
+    t.add_column("stage")
+    t.add_column("status")
+    t.add_column("time", justify="right")
+    t.add_column("")
+    for n in names:
+        st = state.stages[n]
+        t.add_row(
+            BY_NAME[n].title if n in BY_NAME else n,
+            Text(st.status, style=STATUS_STYLE.get(st.status, "")),
+            fmt_duration(st.elapsed(now)),
+            st.headline or ((st.reason.splitlines() or [""])[0] if st.status == "failed" else ""),
+        )
+    return t
+
+
+def live_line(state: RunState) -> Text:
+    running = [s for s in state.stages.values() if s.status == "running"]
+    if not running:
+        return Text("")
+    st = running[0]
+    parts = [f"{BY_NAME[st.name].title if st.name in BY_NAME else st.name}"]
+    tr = st.last_train
+    if tr is not None:
+        parts.append(f"iter {tr.iteration}/{tr.total_iters}")
+        parts.append(f"loss {tr.train_loss:.3f}")
+        if st.last_val is not None:
+            parts.append(f"val {st.last_val.val_loss:.3f}")
+        parts.append(f"{tr.tokens_per_second:.0f} tok/s")
+        if tr.eta_s is not None:
+            parts.append(f"ETA {fmt_duration(tr.eta_s)}")
+    elif st.progress is not None:
+        p = st.progress
+        parts.append(f"{p.current}/{p.total}" if p.total else str(p.current))
+        if p.message:
+            parts.append(p.message)
+    mem = [m for m in state.memory[-8:] if m.stage == st.name]
+    rss = next((m.rss_bytes for m in reversed(mem) if m.rss_bytes), None)
+    mlx = next((m.mlx_active_bytes for m in reversed(mem) if m.mlx_active_bytes is not None), None)
+    if rss:
+        parts.append(f"RSS {fmt_bytes(rss)}")
+    if mlx is not None:
+        parts.append(f"MLX {fmt_bytes(mlx)}")
+    return Text(" · ".join(parts), style="yellow")
+
+
+def plain_line(e: Any) -> str | None:
+    """One line per notable event, for logs and non-terminals."""
+    stage = getattr(e, "stage", None) or ""
+    if isinstance(e, ev.RunStarted):
+        return f"run {e.run_id}: {', '.join(e.stages)}"
+    if isinstance(e, ev.StageStarted):
+        return f"[{stage}] started (pid {e.pid})"
+    if isinstance(e, ev.StageFinished):
+        tag = "cached" if e.cached else "done"
+        return f"[{stage}] {tag} in {fmt_duration(e.duration_s)}" + (f": {e.headline}" if e.headline else "")
+    if isinstance(e, ev.StageFailed):
+        tail = "\n".join("    " + ln for ln in e.stderr_tail[-15:])
+        return f"[{stage}] FAILED: {e.reason}" + (f"\n{tail}" if tail else "")
+    if isinstance(e, ev.StageCancelled):
+        return f"[{stage}] cancelled" + (f"; checkpoint {e.checkpoint}" if e.checkpoint else "")
+    if isinstance(e, ev.TrainReport):
+        eta = f" · ETA {fmt_duration(e.eta_s)}" if e.eta_s is not None else ""
+        return (f"[{stage}] iter {e.iteration}/{e.total_iters} · loss {e.train_loss:.3f} · "
+                f"{e.tokens_per_second:.0f} tok/s{eta}")
+    if isinstance(e, ev.ValReport):
+        return f"[{stage}] iter {e.iteration} · val loss {e.val_loss:.3f}"
+    if isinstance(e, ev.LogLine) and e.level in ("warning", "error"):
+        return f"[{stage}] {e.level}: {e.text}"
+    if isinstance(e, ev.QueryResult):
+        return f"[{stage}] {e.model} {e.query_id}: {'pass' if e.strict_pass else 'fail'}"
+    if isinstance(e, ev.RunFinished):
+        return f"run {e.status} in {fmt_duration(e.duration_s)}"
+    return None
+
+
+def summary_table(state: RunState, names: list[str]) -> Table:
+    t = Table(title=f"run {state.run_id} · {state.status}", show_lines=False)
+    t.add_column("stage")
+    t.add_column("status")
+    t.add_column("time", justify="right")
+    t.add_column("peak RSS", justify="right")
+    t.add_column("peak MLX", justify="right")
+    t.add_column("result")
+    for n in names:
+        st: StageState = state.stages[n]
+        t.add_row(
+            BY_NAME[n].title if n in BY_NAME else n,
+            Text(st.status, style=STATUS_STYLE.get(st.status, "")),
+            fmt_duration(st.elapsed(state.ended or time.time())),
+            fmt_bytes(st.peak_rss),
+            fmt_bytes(st.peak_mlx),
+            st.headline or (st.reason.splitlines() or [""])[0],
+        )
+    return t
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from core.runner import Pipeline
+
+    cfg = load_or_exit(console, args.config, args.set or [])
+    try:
+        stages = parse_stage_list(args.stages)
+        force = set(parse_stage_list(args.force)) if args.force else set()
+    except UnknownStage as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    if cfg.source:
+        remember_config(cfg.source)
+    console.print(f"config: {cfg.source}")
+    if cfg.experiment.demo:
+        console.print(f"[cyan]{DEMO_NOTE}[/cyan]")
+    pipe = Pipeline(cfg, stages, force=force, grace_s=args.grace)
+    state = RunState()
+    interrupts = 0
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts == 1:
+            console.print("[magenta]cancelling: the running stage saves its work (Ctrl-C again to stop now)[/]")
+            pipe.cancel()
+        else:
+            pipe.grace_s = 0
+            if pipe.current is not None:
+                pipe.current.cancel(0)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    interactive = console.is_terminal and not args.plain
+    try:
+        if interactive:
+            with Live(console=console, refresh_per_second=4, transient=True) as live:
+                for e in pipe.events():
+                    state.apply(e)
+                    line = plain_line(e)
+                    if line and not isinstance(e, (ev.TrainReport, ev.QueryResult)):
+                        live.console.print(line)
+                    live.update(Group(stage_table(state, stages), live_line(state)))
+        else:
+            for e in pipe.events():
+                state.apply(e)
+                line = plain_line(e)
+                if line:
+                    print(line, flush=True)
+    except LockedError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 3
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    console.print(summary_table(state, stages))
+    if pipe.run is not None:
+        console.print(f"run directory: {pipe.run.path}")
+    return {"done": 0, "cancelled": 130}.get(pipe.status, 1)
+
+
+def cmd_runs(args: argparse.Namespace, console: Console) -> int:
+    cfg = load_or_exit(console, args.config, [])
+    runs = list_runs(cfg.runs_dir)
+    if not runs:
+        console.print(f"no runs yet in {cfg.runs_dir}")
+        return 0
+    t = Table(title=f"runs in {cfg.runs_dir}")
+    for col in ("id", "config", "stages", "status", "duration"):
+        t.add_column(col)
+    for run in runs[: args.limit]:
+        try:
+            info = run.info()
+        except (OSError, ValueError):
+            continue
+        events, _ = run.read_events()
+        state = RunState.from_events(events)
+        lock_alive = run.lock().path.exists()
+        status = state.derived_status(alive=lock_alive)
+        t.add_row(
+            run.id,
+            Path(info.config_path).name + (" (demo)" if info.demo else ""),
+            ",".join(info.stages),
+            Text(status, style=STATUS_STYLE.get(status, "")),
+            fmt_duration(state.duration_s),
+        )
+    console.print(t)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, console: Console) -> int:
+    cfg = load_or_exit(console, args.config, [])
+    try:
+        run = open_run(cfg.runs_dir, args.run)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    info = run.info()
+    events, bad = run.read_events()
+    state = RunState.from_events(events)
+    console.print(f"run {run.id}  ·  {run.path}")
+    console.print(f"config: {info.config_path}" + ("  (demo: tiny stand-in models)" if info.demo else ""))
+    console.print(f"events: {len(events)}" + (f", {len(bad)} unreadable line(s) skipped" if bad else ""))
+    for b in bad:
+        console.print(f"  [yellow]{b.path}:{b.line}: {b.reason}[/yellow]")
+    console.print(summary_table(state, info.stages or list(STAGE_NAMES)))
+    for n in info.stages:
+        st = state.stages[n]
+        if st.status == "failed" and st.stderr_tail:
+            console.print(f"[red]{n} stderr (last lines):[/red]")
+            for ln in st.stderr_tail[-20:]:
+                console.print("  " + ln, markup=False, highlight=False)
+        if st.equivalent:
+            console.print(f"{n} equivalent: {st.equivalent}", markup=False)
+    arts = run.manifest()
+    if arts:
+        t = Table(title="artifacts")
+        for col in ("name", "size", "sha256", "path"):
+            t.add_column(col)
+        for a in arts.values():
+            t.add_row(a.name, fmt_bytes(a.bytes), a.sha256[:12], a.path)
+        console.print(t)
+    return 0
+
+
+def cmd_stages(args: argparse.Namespace, console: Console) -> int:
+    t = Table(title="pipeline stages")
+    for col in ("stage", "title", "needs"):
+        t.add_column(col)
+    for n in STAGE_NAMES:
+        t.add_row(n, BY_NAME[n].title, ", ".join(BY_NAME[n].needs))
+    console.print(t)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, console: Console) -> int:
+    from core.config import dump_config
+
+    cfg = load_or_exit(console, args.config, args.set or [])
+    console.print(f"# {cfg.source}: valid")
+    if cfg.experiment.demo:
+        console.print(f"# {DEMO_NOTE}")
+    console.print(dump_config(cfg), markup=False, highlight=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="phase25", description="Phase 25: Qwen2.5-Coder-7B Code Mode vs the 30B.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_config(sp: argparse.ArgumentParser, overrides: bool = True) -> None:
+        sp.add_argument("--config", "-c", help="experiment TOML (default: the last used, else the demo)")
+        if overrides:
+            sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                            help="override a config key, e.g. --set train.iters=50 (repeatable)")
+
+    r = sub.add_parser("run", help="run pipeline stages")
+    with_config(r)
+    r.add_argument("--stages", default="all",
+                   help=f"comma-separated stages, 'all', or NAME+ for a stage and its prerequisites "
+                        f"({', '.join(STAGE_NAMES)})")
+    r.add_argument("--force", default="", help="stages to re-run even when cached (comma-separated)")
+    r.add_argument("--grace", type=float, default=15.0, help="seconds a cancelled stage gets to save")
+    r.add_argument("--plain", action="store_true", help="one line per event, no live display")
+    r.set_defaults(func=cmd_run)
+
+    rs = sub.add_parser("runs", help="list past runs")
+    with_config(rs, overrides=False)
+    rs.add_argument("--limit", type=int, default=30)
+    rs.set_defaults(func=cmd_runs)
+
+    sh = sub.add_parser("show", help="print one run")
+    with_config(sh, overrides=False)
+    sh.add_argument("run", nargs="?", default="last", help="run id, id prefix, 'last', or a path")
+    sh.set_defaults(func=cmd_show)
+
+    st = sub.add_parser("stages", help="list the pipeline's stages")
+    st.set_defaults(func=cmd_stages)
+
+    cf = sub.add_parser("config", help="validate a config and print it resolved")
+    with_config(cf)
+    cf.set_defaults(func=cmd_config)
+
+    import core.commands
+
+    for mod in pkgutil.iter_modules(core.commands.__path__):
+        module = importlib.import_module(f"core.commands.{mod.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        return int(args.func(args, console) or 0)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

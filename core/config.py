@@ -1,0 +1,365 @@
+"""The experiment config: pydantic models, TOML loading, command-line overrides and clear errors.
+
+Keys that overlap with mlx-lm's LoRA YAML (``fine_tune_type``, ``num_layers``, ``batch_size``,
+``iters``, ``learning_rate``, ``lora_parameters``, ``steps_per_report`` ...) use the same names.
+
+Relative paths in a config file are resolved against the directory that holds the file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Family = Literal["qwen2.5", "qwen3"]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ExperimentSection(_Strict):
+    name: str = "phase25"
+    description: str = ""
+    demo: bool = Field(
+        False, description="True when the models are tiny local stand-ins; their scores say nothing real."
+    )
+
+
+class ModelSpec(_Strict):
+    """One model in the comparison."""
+
+    name: str = Field(description="Display name, e.g. 'Qwen2.5-Coder-7B-Instruct'.")
+    path: str = Field(description="Hugging Face id or local path of the weights to load.")
+    family: Family = Field(description="Chat template family: 'qwen2.5' or 'qwen3'.")
+    hf_id: str | None = Field(
+        None, description="The real model's Hugging Face id, used for its config and tokenizer."
+    )
+    adapter_path: str | None = Field(None, description="Optional LoRA adapter applied on load.")
+    results: str | None = Field(
+        None, description="Baseline only: an earlier results file for the same suite, reused if it matches."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _non_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+    def is_local(self) -> bool:
+        p = Path(self.path)
+        return p.is_absolute() or p.exists() or self.path.startswith((".", "/", "~"))
+
+
+class DataSection(_Strict):
+    train: str = Field("data/phase24_merged", description="Folder with train.jsonl and valid.jsonl.")
+    suite: str = Field("data/suite/suite.json", description="The 20-query suite.")
+    workspaces: str = Field("data/workspaces", description="Fixture workspaces the tools run against.")
+
+
+class LoraParameters(_Strict):
+    rank: int = Field(8, ge=1, le=1024)
+    scale: float = Field(20.0, gt=0)
+    dropout: float = Field(0.0, ge=0, lt=1)
+
+
+class LrSchedule(_Strict):
+    name: Literal["cosine_decay", "linear_schedule", "exponential_decay", "step_decay"] = "cosine_decay"
+    warmup: int = Field(0, ge=0)
+    warmup_init: float = Field(0.0, ge=0)
+    arguments: list[float] = Field(default_factory=list)
+
+
+class TrainSection(_Strict):
+    fine_tune_type: Literal["lora", "dora", "full"] = "lora"
+    num_layers: int = Field(16, ge=-1, description="Layers to adapt; -1 means all.")
+    batch_size: int = Field(2, ge=1)
+    iters: int = Field(600, ge=1)
+    learning_rate: float = Field(1e-4, gt=0, lt=1)
+    lr_schedule: LrSchedule | None = None
+    lora_parameters: LoraParameters = Field(default_factory=LoraParameters)
+    max_seq_length: int = Field(2048, ge=16)
+    steps_per_report: int = Field(10, ge=1)
+    steps_per_eval: int = Field(200, ge=1)
+    save_every: int = Field(100, ge=1)
+    val_batches: int = Field(25, ge=-1)
+    grad_checkpoint: bool = False
+    mask_prompt: bool = True
+    seed: int = 0
+    patience: int | None = Field(None, ge=1, description="Stop after this many evals without improvement.")
+    hosts: list[str] = Field(default_factory=list, description="Hosts for mlx.launch (multi-machine).")
+    n_ranks: int = Field(1, ge=1, description="Local ranks for mlx.launch -n N.")
+    backend: Literal["ring", "mpi", "any"] = "ring"
+
+    @model_validator(mode="after")
+    def _ranks(self) -> TrainSection:
+        if self.hosts and self.n_ranks != 1:
+            raise ValueError("set either hosts or n_ranks, not both")
+        return self
+
+
+class QuantizeSection(_Strict):
+    bits: Literal[2, 3, 4, 5, 6, 8] = 5
+    group_size: Literal[32, 64, 128] = 64
+    fallback_bits: Literal[4, 5, 6, 8] = 8
+    parity_tolerance: int = Field(
+        0, ge=0, description="Queries the quantized model may lose against f16 before falling back."
+    )
+
+    @model_validator(mode="after")
+    def _fallback_wider(self) -> QuantizeSection:
+        if self.fallback_bits <= self.bits:
+            raise ValueError(f"fallback_bits ({self.fallback_bits}) must be more than bits ({self.bits})")
+        return self
+
+
+class EvaluationSection(_Strict):
+    max_tokens: int = Field(512, ge=1)
+    temperature: float = Field(0.0, ge=0)
+    batch_size: int = Field(4, ge=1, description="Queries generated together.")
+    exec_timeout_s: float = Field(30.0, gt=0)
+    compact_prompt: bool = Field(False, description="Use the terse system prompt (for tiny demo models).")
+    bandwidth_gb_s: float = Field(
+        400.0, gt=0, description="Memory bandwidth used for the predicted decode ceiling (M-series Max: 400)."
+    )
+
+
+class VerdictSection(_Strict):
+    primary: float = Field(0.90, gt=0, le=1, description="Ratio at or above which the 7B becomes primary.")
+    split: float = Field(0.70, gt=0, le=1, description="Ratio at or above which the use cases are split.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VerdictSection:
+        if self.split >= self.primary:
+            raise ValueError(f"split ({self.split}) must be below primary ({self.primary})")
+        return self
+
+
+class OutputsSection(_Strict):
+    adapter: str = "adapters_phase25_7b"
+    fused: str = "fused_model_qwen25_phase25_7b_f16"
+    quantized: str = Field(
+        "fused_model_qwen25_phase25_7b_{bits}bit", description="'{bits}' is replaced by the bits used."
+    )
+    results: str = "logs/phase25_results.json"
+    report: str = "logs/phase25_report.md"
+    diary: str = "logs/diary.md"
+    memory: str = "MEMORY.md"
+    runs_dir: str = "logs/runs"
+
+    @field_validator("quantized")
+    @classmethod
+    def _has_bits(cls, v: str) -> str:
+        if "{bits}" not in v:
+            raise ValueError("must contain '{bits}', e.g. 'fused_model_qwen25_phase25_7b_{bits}bit'")
+        return v
+
+
+class ExperimentConfig(_Strict):
+    experiment: ExperimentSection = Field(default_factory=ExperimentSection)
+    candidate: ModelSpec
+    baseline: ModelSpec
+    data: DataSection = Field(default_factory=DataSection)
+    train: TrainSection = Field(default_factory=TrainSection)
+    quantize: QuantizeSection = Field(default_factory=QuantizeSection)
+    evaluation: EvaluationSection = Field(default_factory=EvaluationSection)
+    verdict: VerdictSection = Field(default_factory=VerdictSection)
+    outputs: OutputsSection = Field(default_factory=OutputsSection)
+
+    # Where the config came from; paths resolve against base_dir. Not part of the file.
+    source: Path | None = Field(None, exclude=True)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def resolve(self, p: str | Path) -> Path:
+        """A path from the config, made absolute against the config file's folder."""
+        path = Path(p).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def resolve_model(self, spec: ModelSpec) -> str:
+        """A model's path if it is local, else its hub id unchanged."""
+        local = self.resolve(spec.path)
+        return str(local) if local.exists() or spec.path.startswith((".", "/", "~")) else spec.path
+
+    def quantized_dir(self, bits: int | None = None) -> Path:
+        return self.resolve(self.outputs.quantized.format(bits=bits or self.quantize.bits))
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.resolve(self.outputs.runs_dir)
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ConfigError(Exception):
+    """A config could not be loaded. ``problems`` holds one line per problem."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+    def render(self) -> str:
+        n = len(self.problems)
+        head = f"{self.path}: {n} problem{'s' if n != 1 else ''} in the config"
+        return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+def _key_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of a dotted key inside a TOML document."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    lines = text.splitlines()
+    table: list[str] = []
+    header_line: dict[str, int] = {}
+    for i, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", line)
+        if m:
+            table = [t.strip().strip('"') for t in m.group(1).split(".")]
+            header_line.setdefault(".".join(table), i)
+            continue
+        m = re.match(r"^([A-Za-z0-9_\-\.\"]+)\s*=", line)
+        if m:
+            key = table + [k.strip().strip('"') for k in m.group(1).split(".")]
+            if key == keys:
+                return i
+    # Fall back to the nearest enclosing table header.
+    for depth in range(len(keys), 0, -1):
+        hit = header_line.get(".".join(keys[:depth]))
+        if hit:
+            return hit
+    return None
+
+
+def _describe(err: dict[str, Any]) -> str:
+    msg = err["msg"]
+    typ = err["type"]
+    if typ == "extra_forbidden":
+        return "unknown key (check the spelling)"
+    if typ == "missing":
+        return "required key is missing"
+    if typ == "literal_error":
+        return f"{msg}; got {err.get('input')!r}"
+    if typ.endswith("_type") or typ.endswith("_parsing"):
+        return f"{msg}; got {err.get('input')!r} ({type(err.get('input')).__name__})"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if "input" in err and typ not in ("model_type",) and not isinstance(err["input"], dict):
+        return f"{msg}; got {err['input']!r}"
+    return msg
+
+
+def format_validation_error(
+    path: Path, text: str, exc: ValidationError, overridden: set[str] | None = None
+) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        dotted = ".".join(str(k) for k in loc) or "(top level)"
+        line = _key_line(text, loc)
+        if dotted in (overridden or set()):
+            where = f"command line (--set {dotted})"
+        else:
+            where = f"{path}:{line}" if line else f"{path}"
+        problems.append(f"{where}: {dotted}: {_describe(err)}")
+    return problems
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``train.iters=50`` -> (['train', 'iters'], 50). Values are parsed as TOML, else kept as strings."""
+    if "=" not in item:
+        raise ValueError(f"override {item!r} must look like section.key=value")
+    key, raw = item.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ValueError(f"override {item!r} has an empty key")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    for item in overrides:
+        keys, value = parse_override(item)
+        node = data
+        for k in keys[:-1]:
+            nxt = node.setdefault(k, {})
+            if not isinstance(nxt, dict):
+                raise ValueError(f"override {item!r}: {k} is not a table")
+            node = nxt
+        node[keys[-1]] = value
+    return data
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> ExperimentConfig:
+    """Load and validate a TOML config. Raises ConfigError listing every problem found."""
+    path = Path(path).expanduser()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, [f"{path}: no such config file"]) from None
+    except IsADirectoryError:
+        raise ConfigError(path, [f"{path}: is a folder, not a TOML file"]) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"{path}:{m.group(1)}" if m else str(path)
+        raise ConfigError(path, [f"{where}: invalid TOML: {exc}"]) from None
+    try:
+        data = apply_overrides(data, overrides or [])
+    except ValueError as exc:
+        raise ConfigError(path, [f"command line: {exc}"]) from None
+    try:
+        cfg = ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        overridden = {".".join(parse_override(o)[0]) for o in overrides or []}
+        raise ConfigError(path, format_validation_error(path, text, exc, overridden)) from None
+    cfg.source = path.resolve()
+    cfg.base_dir = path.resolve().parent
+    return cfg
+
+
+def dump_config(cfg: ExperimentConfig) -> str:
+    """The resolved config as TOML text (for the run snapshot)."""
+    return _to_toml(cfg.to_toml_dict())
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _to_toml(data: dict[str, Any], prefix: str = "") -> str:
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, dict)]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
+    out = [f"{k} = {_toml_value(v)}" for k, v in scalars]
+    for k, v in tables:
+        name = f"{prefix}{k}"
+        body = _to_toml(v, name + ".")
+        out.append(f"\n[{name}]\n{body}".rstrip())
+    return "\n".join(out).strip() + "\n"

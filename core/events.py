@@ -1,0 +1,300 @@
+"""Typed, versioned events: the one contract between stages, the runner, the CLI and the dashboard.
+
+Every stage appends events as JSON lines to its run's ``events.jsonl``; the runner adds its own
+(stage lifecycle, process memory). Readers never crash on an old or partial file: unknown event
+types are kept as :class:`UnknownEvent`, and a truncated or corrupt line is skipped and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+SCHEMA_VERSION = 1
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    v: int = SCHEMA_VERSION
+    ts: float = Field(default_factory=time.time)
+    stage: str | None = None
+
+
+class RunStarted(_Event):
+    type: Literal["run_started"] = "run_started"
+    run_id: str
+    config_path: str
+    stages: list[str]
+    demo: bool = False
+
+
+class RunFinished(_Event):
+    type: Literal["run_finished"] = "run_finished"
+    status: Literal["done", "failed", "cancelled"]
+    duration_s: float
+
+
+class StageStarted(_Event):
+    type: Literal["stage_started"] = "stage_started"
+    pid: int | None = None
+    command: list[str] = Field(default_factory=list)
+    equivalent: str | None = Field(None, description="The equivalent plain mlx_lm command line.")
+
+
+class StageFinished(_Event):
+    type: Literal["stage_finished"] = "stage_finished"
+    duration_s: float = 0.0
+    cached: bool = False
+    summary: dict[str, Any] = Field(default_factory=dict)
+    headline: str = Field("", description="One key figure, e.g. 'iter 600/600 · loss 0.83'.")
+
+
+class StageFailed(_Event):
+    type: Literal["stage_failed"] = "stage_failed"
+    exit_code: int | None = None
+    signal: int | None = None
+    reason: str = ""
+    stderr_tail: list[str] = Field(default_factory=list)
+    duration_s: float = 0.0
+
+
+class StageCancelled(_Event):
+    type: Literal["stage_cancelled"] = "stage_cancelled"
+    duration_s: float = 0.0
+    checkpoint: str | None = None
+
+
+class Progress(_Event):
+    type: Literal["progress"] = "progress"
+    current: int
+    total: int | None = None
+    message: str = ""
+
+
+class TrainReport(_Event):
+    type: Literal["train_report"] = "train_report"
+    iteration: int
+    total_iters: int
+    train_loss: float
+    learning_rate: float
+    iterations_per_second: float
+    tokens_per_second: float
+    trained_tokens: int
+    peak_memory_gb: float | None = None
+    active_memory_gb: float | None = None
+    cache_memory_gb: float | None = None
+    eta_s: float | None = None
+
+
+class ValReport(_Event):
+    type: Literal["val_report"] = "val_report"
+    iteration: int
+    val_loss: float
+    val_time_s: float
+    best_iteration: int | None = None
+    best_val_loss: float | None = None
+
+
+class CheckpointSaved(_Event):
+    type: Literal["checkpoint_saved"] = "checkpoint_saved"
+    iteration: int
+    path: str
+    best: bool = False
+
+
+class MemorySample(_Event):
+    type: Literal["memory_sample"] = "memory_sample"
+    source: Literal["process", "mlx"]
+    rss_bytes: int | None = None
+    cpu_percent: float | None = None
+    system_used_bytes: int | None = None
+    system_total_bytes: int | None = None
+    mlx_active_bytes: int | None = None
+    mlx_peak_bytes: int | None = None
+    mlx_cache_bytes: int | None = None
+
+
+class LogLine(_Event):
+    type: Literal["log_line"] = "log_line"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    text: str
+
+
+class QueryResult(_Event):
+    type: Literal["query_result"] = "query_result"
+    model: str = Field(description="'candidate' or 'baseline' (or a parity variant such as 'f16').")
+    query_id: str
+    strict_pass: bool
+    checks: dict[str, bool | None] = Field(default_factory=dict)
+    latency_s: float | None = None
+    generation_tps: float | None = None
+    result: dict[str, Any] = Field(default_factory=dict, description="The full scored result.")
+
+
+class ArtifactWritten(_Event):
+    type: Literal["artifact_written"] = "artifact_written"
+    name: str
+    path: str
+    bytes: int
+    sha256: str | None = None
+
+
+class UnknownEvent(BaseModel):
+    """An event this version does not know (from a newer writer). Kept, not dropped."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    v: int | None = None
+    ts: float | None = None
+    stage: str | None = None
+
+
+KnownEvent = Annotated[
+    RunStarted | RunFinished | StageStarted | StageFinished | StageFailed | StageCancelled | Progress | TrainReport | ValReport | CheckpointSaved | MemorySample | LogLine | QueryResult | ArtifactWritten,
+    Field(discriminator="type"),
+]
+Event = Union[KnownEvent, UnknownEvent]
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(KnownEvent)
+_KNOWN_TYPES = {
+    cls.model_fields["type"].default
+    for cls in _Event.__subclasses__()
+}
+
+
+class BadLine(BaseModel):
+    """A line that could not be read, with the reason. Reported, never raised."""
+
+    path: str
+    line: int
+    reason: str
+    truncated: bool = False
+
+
+def parse_event(data: dict[str, Any]) -> Any:
+    """Turn a decoded JSON object into an event model. Unknown types become UnknownEvent."""
+    if data.get("type") in _KNOWN_TYPES:
+        return _ADAPTER.validate_python(data)
+    return UnknownEvent.model_validate(data)
+
+
+def encode(event: BaseModel) -> str:
+    return event.model_dump_json(exclude_none=True) + "\n"
+
+
+class EventWriter:
+    """Appends events to a JSON-lines file, one ``write()`` per line on an O_APPEND descriptor.
+
+    Several processes (the runner and a stage) may append to the same file: each line lands whole.
+    """
+
+    def __init__(self, path: Path, stage: str | None = None):
+        self.path = Path(path)
+        self.stage = stage
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._lock = threading.Lock()
+
+    def emit(self, event: BaseModel) -> BaseModel:
+        if self.stage is not None and getattr(event, "stage", None) is None:
+            event.stage = self.stage  # type: ignore[attr-defined]
+        data = encode(event).encode("utf-8")
+        with self._lock:
+            os.write(self._fd, data)
+        return event
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    def __enter__(self) -> EventWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _decode(path: Path, lineno: int, raw: bytes, complete: bool) -> tuple[Any | None, BadLine | None]:
+    if not raw.strip():
+        return None, None
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or "type" not in data:
+            raise ValueError("not an event object (no 'type')")
+        return parse_event(data), None
+    except (ValueError, ValidationError) as exc:
+        reason = str(exc).splitlines()[0]
+        if not complete:
+            reason = "truncated last line (no newline): " + reason
+        return None, BadLine(path=str(path), line=lineno, reason=reason, truncated=not complete)
+
+
+def read_events(path: Path) -> tuple[list[Any], list[BadLine]]:
+    """Read a whole events file. Returns the events and the lines that were skipped."""
+    path = Path(path)
+    events: list[Any] = []
+    bad: list[BadLine] = []
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        return events, bad
+    lines = blob.split(b"\n")
+    for i, raw in enumerate(lines, start=1):
+        complete = i < len(lines)
+        ev, problem = _decode(path, i, raw, complete)
+        if ev is not None:
+            events.append(ev)
+        if problem is not None:
+            bad.append(problem)
+    return events, bad
+
+
+class EventTail:
+    """Follows an events file as it grows; only complete lines are returned."""
+
+    def __init__(self, path: Path, offset: int = 0):
+        self.path = Path(path)
+        self.offset = offset
+        self._buf = b""
+        self._lineno = 0
+        self.bad: list[BadLine] = []
+
+    def poll(self) -> list[Any]:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+        except FileNotFoundError:
+            return []
+        if not chunk:
+            return []
+        self.offset += len(chunk)
+        self._buf += chunk
+        *complete, self._buf = self._buf.split(b"\n")
+        out = []
+        for raw in complete:
+            self._lineno += 1
+            ev, problem = _decode(self.path, self._lineno, raw, True)
+            if ev is not None:
+                out.append(ev)
+            if problem is not None:
+                self.bad.append(problem)
+        return out
+
+    def iter_until(self, stop: Any, interval: float = 0.1) -> Iterator[Any]:
+        """Yield events until ``stop()`` is true, then drain what is left."""
+        while True:
+            done = stop()
+            yield from self.poll()
+            if done:
+                return
+            time.sleep(interval)

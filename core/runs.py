@@ -1,0 +1,276 @@
+"""Run directories: ``logs/runs/<id>/`` with the config snapshot, events, stage logs and a manifest.
+
+Layout of a run::
+
+    config.toml          the resolved config, as run
+    run.json             id, source config, stages asked for, created time
+    events.jsonl         every event, appended by the runner and the stages
+    manifest.json        artifacts: path, size, sha256, the stage that wrote it
+    stages/NAME.stdout.log, stages/NAME.stderr.log
+    run.lock             present while a process writes this run (holds its pid)
+
+Every file except the append-only logs is written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+from pydantic import BaseModel, Field
+
+from core.config import ExperimentConfig, dump_config
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tree_digest(path: Path) -> tuple[int, str]:
+    """Total size and a content hash of a file or folder (names and contents, sorted)."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size, sha256_file(path)
+    h = hashlib.sha256()
+    total = 0
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = f.relative_to(path).as_posix()
+        total += f.stat().st_size
+        h.update(rel.encode() + b"\0" + sha256_file(f).encode() + b"\n")
+    return total, h.hexdigest()
+
+
+class LockedError(RuntimeError):
+    def __init__(self, path: Path, holder: dict[str, Any]):
+        self.path = path
+        self.holder = holder
+        pid = holder.get("pid")
+        host = holder.get("host", "?")
+        super().__init__(
+            f"run {path.parent.name} is being written by pid {pid} on {host} "
+            f"(since {time.strftime('%H:%M:%S', time.localtime(holder.get('since', 0)))}); "
+            f"lock file: {path}"
+        )
+
+
+class RunLock:
+    """An exclusive lock on a run, held by the process that orchestrates it.
+
+    A second process gets :class:`LockedError` naming the holder's pid. A lock left by a dead
+    process on this host is taken over.
+    """
+
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / "run.lock"
+        self.held = False
+
+    def _holder(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> RunLock:
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                pid = holder.get("pid")
+                same_host = holder.get("host") == socket.gethostname()
+                if pid and same_host and not psutil.pid_exists(int(pid)):
+                    self.path.unlink(missing_ok=True)  # stale: its writer is gone
+                    continue
+                raise LockedError(self.path, holder) from None
+            with os.fdopen(fd, "w") as fh:
+                json.dump(me, fh)
+            self.held = True
+            return self
+        raise LockedError(self.path, self._holder())
+
+    def release(self) -> None:
+        if self.held:
+            if self._holder().get("pid") == os.getpid():
+                self.path.unlink(missing_ok=True)
+            self.held = False
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class Artifact(BaseModel):
+    name: str
+    path: str
+    bytes: int
+    sha256: str
+    stage: str | None = None
+    recorded: float = Field(default_factory=time.time)
+
+
+class RunInfo(BaseModel):
+    id: str
+    created: float
+    config_path: str
+    stages: list[str]
+    demo: bool = False
+    experiment: str = "phase25"
+
+
+class Run:
+    """A run directory."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    # -- layout --------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / "events.jsonl"
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.toml"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    def stage_log(self, stage: str, stream: str) -> Path:
+        return self.path / "stages" / f"{stage}.{stream}.log"
+
+    def lock(self) -> RunLock:
+        return RunLock(self.path)
+
+    # -- metadata ------------------------------------------------------------------------
+    def info(self) -> RunInfo:
+        return RunInfo.model_validate_json((self.path / "run.json").read_text())
+
+    def manifest(self) -> dict[str, Artifact]:
+        try:
+            raw = json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {k: Artifact.model_validate(v) for k, v in raw.get("artifacts", {}).items()}
+
+    def record_artifact(self, name: str, path: Path, stage: str | None = None) -> Artifact:
+        """Hash an artifact (file or folder) and add it to the manifest atomically."""
+        size, digest = tree_digest(path)
+        art = Artifact(name=name, path=str(Path(path).resolve()), bytes=size, sha256=digest, stage=stage)
+        arts = self.manifest()
+        arts[name] = art
+        atomic_write_json(
+            self.manifest_path,
+            {"run": self.id, "artifacts": {k: v.model_dump() for k, v in arts.items()}},
+        )
+        return art
+
+    def read_events(self) -> tuple[list[Any], list[Any]]:
+        from core.events import read_events
+
+        return read_events(self.events_path)
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def create_run(cfg: ExperimentConfig, stages: list[str], run_id: str | None = None) -> Run:
+    runs_dir = cfg.runs_dir
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    run = Run(runs_dir / (run_id or new_run_id()))
+    run.path.mkdir(parents=False, exist_ok=False)
+    (run.path / "stages").mkdir()
+    atomic_write_text(run.config_path, dump_config(cfg))
+    info = RunInfo(
+        id=run.id,
+        created=time.time(),
+        config_path=str(cfg.source or ""),
+        stages=stages,
+        demo=cfg.experiment.demo,
+        experiment=cfg.experiment.name,
+    )
+    atomic_write_text(run.path / "run.json", info.model_dump_json(indent=2) + "\n")
+    atomic_write_json(run.manifest_path, {"run": run.id, "artifacts": {}})
+    run.events_path.touch()
+    return run
+
+
+def list_runs(runs_dir: Path) -> list[Run]:
+    """Runs under a folder, newest first. Folders without run.json are ignored."""
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    found = [Run(p) for p in runs_dir.iterdir() if (p / "run.json").is_file()]
+    return sorted(found, key=lambda r: r.id, reverse=True)
+
+
+def open_run(runs_dir: Path, ref: str) -> Run:
+    """A run by id, unique id prefix, 'last', or path."""
+    p = Path(ref)
+    if (p / "run.json").is_file():
+        return Run(p)
+    runs = list_runs(runs_dir)
+    if ref in ("last", "latest"):
+        if not runs:
+            raise FileNotFoundError(f"no runs in {runs_dir}")
+        return runs[0]
+    hits = [r for r in runs if r.id == ref] or [r for r in runs if r.id.startswith(ref)]
+    if not hits:
+        raise FileNotFoundError(f"no run {ref!r} in {runs_dir}")
+    if len(hits) > 1:
+        raise FileNotFoundError(f"{ref!r} matches {len(hits)} runs: " + ", ".join(r.id for r in hits[:5]))
+    return hits[0]
+
+
+@contextmanager
+def locked(run: Run) -> Iterator[RunLock]:
+    lock = run.lock().acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()

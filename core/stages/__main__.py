@@ -1,0 +1,87 @@
+"""Entry point of a stage process: ``python -m core.stages NAME --run-dir DIR [--force] [options]``.
+
+It loads the run's config snapshot, runs the stage module and turns the outcome into events.
+Exit codes: 0 done, 1 failed (StageError or a crash), 2 bad usage, 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+
+from core import events as ev
+from core.config import ConfigError, load_config
+from core.runs import Run
+from core.stages import UnknownStage, get
+from core.stages.base import StageCancelledError, StageContext, StageError
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-"):
+        print("usage: python -m core.stages NAME --run-dir DIR [--force] [options]", file=sys.stderr)
+        return 2
+    try:
+        sdef = get(argv[0])
+    except UnknownStage as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"core.stages.{sdef.module}")
+    parser = argparse.ArgumentParser(prog=f"python -m core.stages {sdef.name}")
+    parser.add_argument("--run-dir", required=True)
+    parser.add_argument("--force", action="store_true")
+    if hasattr(module, "add_arguments"):
+        module.add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+
+    run = Run(args.run_dir)
+    try:
+        info = run.info()
+        cfg = load_config(run.config_path)
+    except (OSError, ValueError) as exc:
+        print(f"{run.path}: not a readable run: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 2
+    # The snapshot's relative paths are relative to the original config's folder.
+    if info.config_path:
+        from pathlib import Path
+
+        cfg.base_dir = Path(info.config_path).parent
+        cfg.source = Path(info.config_path)
+
+    ctx = StageContext(sdef.name, cfg, run, args, force=args.force)
+    t0 = time.time()
+    try:
+        outcome = module.run(ctx)
+    except StageCancelledError as exc:
+        ctx.emit(ev.StageCancelled(duration_s=time.time() - t0, checkpoint=exc.checkpoint))
+        print(f"{sdef.name}: cancelled" + (f"; checkpoint saved to {exc.checkpoint}" if exc.checkpoint else ""),
+              file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        ctx.emit(ev.StageCancelled(duration_s=time.time() - t0))
+        print(f"{sdef.name}: cancelled", file=sys.stderr)
+        return 130
+    except StageError as exc:
+        print(f"{sdef.name}: {exc}", file=sys.stderr)
+        ctx.emit(ev.StageFailed(reason=str(exc), exit_code=1, duration_s=time.time() - t0))
+        return 1
+    except Exception:  # a crash: the traceback goes to the stage's stderr log
+        traceback.print_exc()
+        return 1
+    finally:
+        ctx.close()
+    done = ev.StageFinished(
+        duration_s=time.time() - t0, cached=outcome.cached, summary=outcome.summary, headline=outcome.headline
+    )
+    ev.EventWriter(run.events_path, stage=sdef.name).emit(done)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

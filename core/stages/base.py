@@ -1,0 +1,200 @@
+"""What every stage process gets: the config, its run, an event writer, cancel handling, MLX memory
+sampling, artifact recording and the stage cache.
+
+A stage module defines ``add_arguments(parser)`` (optional) and ``run(ctx) -> StageOutcome``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core import events as ev
+from core.config import ExperimentConfig
+from core.runs import Run, atomic_write_json, tree_digest
+
+
+class StageError(Exception):
+    """A stage cannot go on; the message is shown to the user as is (no traceback)."""
+
+
+class StageCancelledError(Exception):
+    """The user cancelled; whatever could be saved has been."""
+
+    def __init__(self, checkpoint: str | None = None):
+        self.checkpoint = checkpoint
+        super().__init__("cancelled")
+
+
+@dataclass
+class StageOutcome:
+    summary: dict[str, Any] = field(default_factory=dict)
+    headline: str = ""
+    cached: bool = False
+
+
+class StageContext:
+    def __init__(self, name: str, cfg: ExperimentConfig, run: Run, args: Any, force: bool = False):
+        self.name = name
+        self.cfg = cfg
+        self.run = run
+        self.args = args
+        self.force = force
+        self.events = ev.EventWriter(run.events_path, stage=name)
+        self.cancelled = threading.Event()
+        self.started = time.time()
+        self._sampler: threading.Thread | None = None
+        self._sampler_stop = threading.Event()
+
+    # -- events ----------------------------------------------------------------------------
+    def emit(self, event: Any) -> Any:
+        return self.events.emit(event)
+
+    def log(self, text: str, level: str = "info") -> None:
+        self.emit(ev.LogLine(text=text, level=level))  # type: ignore[arg-type]
+        print(text, flush=True)
+
+    def progress(self, current: int, total: int | None = None, message: str = "") -> None:
+        self.emit(ev.Progress(current=current, total=total, message=message))
+
+    def artifact(self, name: str, path: Path) -> ev.ArtifactWritten:
+        art = self.run.record_artifact(name, path, stage=self.name)
+        return self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
+
+    # -- cancel ----------------------------------------------------------------------------
+    @contextmanager
+    def deferred_interrupts(self) -> Iterator[threading.Event]:
+        """Inside, Ctrl-C / SIGINT only sets ``ctx.cancelled`` so the stage can stop at a safe
+        point (e.g. after a training step) and save. A second SIGINT interrupts at once."""
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.cancelled.is_set():
+                raise KeyboardInterrupt
+            self.cancelled.set()
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield self.cancelled
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    # -- MLX memory ------------------------------------------------------------------------
+    def start_mlx_memory(self, interval: float = 0.5) -> None:
+        """Reset MLX's peak counter and sample active/peak/cache memory until the stage ends."""
+        import mlx.core as mx
+
+        mx.reset_peak_memory()
+
+        def loop() -> None:
+            while not self._sampler_stop.wait(interval):
+                self.emit_mlx_memory()
+
+        self.emit_mlx_memory()
+        self._sampler = threading.Thread(target=loop, name="mlx-memory", daemon=True)
+        self._sampler.start()
+
+    def emit_mlx_memory(self) -> ev.MemorySample:
+        import mlx.core as mx
+
+        return self.emit(
+            ev.MemorySample(
+                source="mlx",
+                mlx_active_bytes=int(mx.get_active_memory()),
+                mlx_peak_bytes=int(mx.get_peak_memory()),
+                mlx_cache_bytes=int(mx.get_cache_memory()),
+            )
+        )
+
+    def close(self) -> None:
+        self._sampler_stop.set()
+        if self._sampler is not None:
+            self._sampler.join(timeout=2)
+            self.emit_mlx_memory()
+        self.events.close()
+
+    # -- cache -----------------------------------------------------------------------------
+    @property
+    def cache_dir(self) -> Path:
+        return self.cfg.runs_dir.parent / "cache"
+
+    def fingerprint(self, path: Path) -> str:
+        """Content hash of a file or folder, memoised on (size, mtime) so big models hash once."""
+        path = Path(path)
+        if not path.exists():
+            return "missing"
+        stat_key = _stat_key(path)
+        memo_path = self.cache_dir / "hashes.json"
+        try:
+            memo = json.loads(memo_path.read_text())
+        except (OSError, ValueError):
+            memo = {}
+        key = str(path.resolve())
+        if memo.get(key, {}).get("stat") == stat_key:
+            return memo[key]["sha256"]
+        _, digest = tree_digest(path)
+        memo[key] = {"stat": stat_key, "sha256": digest}
+        atomic_write_json(memo_path, memo)
+        return digest
+
+    def cache_key(self, config: dict[str, Any], inputs: list[Path] | None = None, **extra: Any) -> str:
+        """Hash of a stage's inputs: the config fields it uses, its input files' contents, extras."""
+        blob = {
+            "stage": self.name,
+            "config": config,
+            "inputs": {str(Path(p).resolve()): self.fingerprint(p) for p in inputs or []},
+            "extra": extra,
+        }
+        return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _cache_record_path(self, slot: str | None = None) -> Path:
+        return self.cache_dir / f"{slot or self.name}.json"
+
+    def cached(self, key: str, slot: str | None = None) -> StageOutcome | None:
+        """The earlier outcome if nothing changed and its outputs are still there; else None."""
+        if self.force:
+            return None
+        try:
+            rec = json.loads(self._cache_record_path(slot).read_text())
+        except (OSError, ValueError):
+            return None
+        if rec.get("key") != key:
+            return None
+        for p, stat_key in rec.get("outputs", {}).items():
+            if not Path(p).exists() or _stat_key(Path(p)) != stat_key:
+                return None
+        return StageOutcome(summary=rec.get("summary", {}), headline=rec.get("headline", ""), cached=True)
+
+    def store_cache(self, key: str, outcome: StageOutcome, outputs: list[Path], slot: str | None = None) -> None:
+        atomic_write_json(
+            self._cache_record_path(slot),
+            {
+                "key": key,
+                "summary": outcome.summary,
+                "headline": outcome.headline,
+                "outputs": {str(Path(p).resolve()): _stat_key(Path(p)) for p in outputs},
+                "stored": time.time(),
+            },
+        )
+
+
+def _stat_key(path: Path) -> list[Any]:
+    """Cheap identity of a file or folder: sizes and mtimes of everything in it."""
+    if path.is_file():
+        st = path.stat()
+        return [st.st_size, st.st_mtime_ns]
+    total, newest, count = 0, 0, 0
+    for f in path.rglob("*"):
+        if f.is_file():
+            st = f.stat()
+            total += st.st_size
+            newest = max(newest, st.st_mtime_ns)
+            count += 1
+    return [total, newest, count]

@@ -1,0 +1,147 @@
+"""The state of a run, folded from its events. The CLI, the dashboard and `phase25 runs` all use it,
+so a live run and a replayed ``events.jsonl`` look the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from core import events as ev
+from core.stages import STAGE_NAMES
+
+StageStatus = Literal["pending", "running", "cached", "done", "failed", "cancelled"]
+
+
+@dataclass
+class StageState:
+    name: str
+    status: StageStatus = "pending"
+    started: float | None = None
+    ended: float | None = None
+    duration_s: float | None = None
+    headline: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    equivalent: str | None = None
+    pid: int | None = None
+    reason: str = ""
+    stderr_tail: list[str] = field(default_factory=list)
+    exit_code: int | None = None
+    last_train: ev.TrainReport | None = None
+    last_val: ev.ValReport | None = None
+    progress: ev.Progress | None = None
+    peak_rss: int = 0
+    peak_mlx: int = 0
+    queries_passed: int = 0
+    queries_seen: int = 0
+
+    def elapsed(self, now: float) -> float | None:
+        if self.duration_s is not None:
+            return self.duration_s
+        if self.started is not None:
+            return (self.ended or now) - self.started
+        return None
+
+
+@dataclass
+class RunState:
+    run_id: str | None = None
+    stages: dict[str, StageState] = field(default_factory=lambda: {n: StageState(n) for n in STAGE_NAMES})
+    requested: list[str] = field(default_factory=list)
+    status: Literal["new", "running", "done", "failed", "cancelled"] = "new"
+    started: float | None = None
+    ended: float | None = None
+    demo: bool = False
+    config_path: str = ""
+    train: list[ev.TrainReport] = field(default_factory=list)
+    val: list[ev.ValReport] = field(default_factory=list)
+    memory: list[ev.MemorySample] = field(default_factory=list)
+    queries: dict[tuple[str, str], ev.QueryResult] = field(default_factory=dict)
+    artifacts: dict[str, ev.ArtifactWritten] = field(default_factory=dict)
+    logs: list[ev.LogLine] = field(default_factory=list)
+    unknown: int = 0
+    count: int = 0
+
+    def stage(self, name: str | None) -> StageState | None:
+        if name is None:
+            return None
+        if name not in self.stages:
+            self.stages[name] = StageState(name)
+        return self.stages[name]
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started is None:
+            return None
+        return (self.ended or self.started) - self.started
+
+    def apply(self, e: Any) -> None:  # noqa: C901 - one branch per event type, flat on purpose
+        self.count += 1
+        st = self.stage(getattr(e, "stage", None))
+        if isinstance(e, ev.RunStarted):
+            self.run_id, self.requested, self.demo = e.run_id, list(e.stages), e.demo
+            self.config_path, self.started, self.status = e.config_path, e.ts, "running"
+        elif isinstance(e, ev.RunFinished):
+            self.status, self.ended = e.status, e.ts
+        elif st is None:
+            if isinstance(e, ev.UnknownEvent):
+                self.unknown += 1
+            return
+        elif isinstance(e, ev.StageStarted):
+            st.status, st.started, st.pid, st.ended, st.duration_s = "running", e.ts, e.pid, None, None
+            st.equivalent = e.equivalent or st.equivalent
+            st.reason, st.stderr_tail, st.exit_code = "", [], None
+            if st.name == "train":
+                self.train.clear()
+                self.val.clear()
+        elif isinstance(e, ev.StageFinished):
+            st.status = "cached" if e.cached else "done"
+            st.ended, st.duration_s = e.ts, e.duration_s
+            st.summary, st.headline = e.summary, e.headline or st.headline
+        elif isinstance(e, ev.StageFailed):
+            st.status, st.ended, st.reason = "failed", e.ts, e.reason
+            st.stderr_tail, st.exit_code = e.stderr_tail, e.exit_code
+            st.duration_s = e.duration_s or st.elapsed(e.ts)
+        elif isinstance(e, ev.StageCancelled):
+            st.status, st.ended = "cancelled", e.ts
+            st.duration_s = e.duration_s or st.elapsed(e.ts)
+        elif isinstance(e, ev.TrainReport):
+            st.last_train = e
+            self.train.append(e)
+            st.headline = f"iter {e.iteration}/{e.total_iters} · loss {e.train_loss:.3f}"
+        elif isinstance(e, ev.ValReport):
+            st.last_val = e
+            self.val.append(e)
+        elif isinstance(e, ev.Progress):
+            st.progress = e
+            if e.message:
+                st.headline = e.message
+        elif isinstance(e, ev.MemorySample):
+            self.memory.append(e)
+            st.peak_rss = max(st.peak_rss, e.rss_bytes or 0)
+            st.peak_mlx = max(st.peak_mlx, e.mlx_peak_bytes or 0)
+        elif isinstance(e, ev.QueryResult):
+            key = (e.model, e.query_id)
+            if key not in self.queries:
+                st.queries_seen += 1
+                st.queries_passed += int(e.strict_pass)
+            self.queries[key] = e
+            st.headline = f"{st.queries_passed}/{st.queries_seen} pass"
+        elif isinstance(e, ev.ArtifactWritten):
+            self.artifacts[e.name] = e
+        elif isinstance(e, ev.LogLine):
+            self.logs.append(e)
+        elif isinstance(e, ev.UnknownEvent):
+            self.unknown += 1
+
+    @classmethod
+    def from_events(cls, events: list[Any]) -> RunState:
+        state = cls()
+        for e in events:
+            state.apply(e)
+        return state
+
+    def derived_status(self, alive: bool = False) -> str:
+        """A status for listings: a run with no run_finished event was interrupted unless alive."""
+        if self.status == "running" and not alive:
+            return "interrupted"
+        return self.status
