@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -161,7 +161,7 @@ KnownEvent = Annotated[
     RunStarted | RunFinished | StageStarted | StageFinished | StageFailed | StageCancelled | Progress | TrainReport | ValReport | CheckpointSaved | MemorySample | LogLine | QueryResult | ArtifactWritten,
     Field(discriminator="type"),
 ]
-Event = Union[KnownEvent, UnknownEvent]
+Event = KnownEvent | UnknownEvent
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(KnownEvent)
 _KNOWN_TYPES = {
     cls.model_fields["type"].default

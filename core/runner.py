@@ -262,7 +262,7 @@ class Pipeline:
                 if self._cancel.is_set():  # cancelled while starting
                     sp.cancel(self.grace_s)
                 terminal = False
-                for e in tail.iter_until(lambda: sp.poll() is not None, self.poll_interval):
+                for e in tail.iter_until(lambda sp=sp: sp.poll() is not None, self.poll_interval):
                     terminal |= _is_terminal(e, name)
                     yield e
                 stage_status = sp.finish(terminal)
