@@ -24,7 +24,7 @@ import psutil
 from core import events as ev
 from core.config import ExperimentConfig
 from core.runs import Run, RunLock, create_run
-from core.stages import StageDef, get, ordered
+from core.stages import BY_NAME, StageDef, get, ordered
 
 STDERR_TAIL_LINES = 50
 from core.paths import PROJECT_ROOT  # noqa: E402
@@ -86,11 +86,12 @@ class MemorySampler(threading.Thread):
         )
 
     def run(self) -> None:
-        self._procs: dict[int, psutil.Process] = {}
-        while not self.stop.wait(self.interval):
+        while True:
             s = self.sample()
             if s is not None:
                 self.writer.emit(s)
+            if self.stop.wait(self.interval):
+                return
 
 
 class StageProcess:
@@ -99,6 +100,8 @@ class StageProcess:
     def __init__(self, run: Run, sdef: StageDef, force: bool = False, extra: list[str] | None = None):
         self.run, self.sdef, self.force = run, sdef, force
         self.cmd = [sys.executable, "-m", "core.stages", sdef.name, "--run-dir", str(run.path), *sdef.args]
+        if BY_NAME.get(sdef.name) != sdef:  # a stage defined outside core.stages: pass its module
+            self.cmd += ["--module", sdef.module]
         if force:
             self.cmd.append("--force")
         self.cmd += extra or []
@@ -207,9 +210,11 @@ class Pipeline:
         run: Run | None = None,
         grace_s: float = 10.0,
         poll_interval: float = 0.1,
+        defs: dict[str, StageDef] | None = None,
     ):
         self.cfg = cfg
-        self.stages = ordered(stages)
+        self.defs = defs or {}
+        self.stages = [s for s in stages if s in self.defs] if defs else ordered(stages)
         self.force = set(force or ())
         self.run = run
         self.grace_s = grace_s
@@ -256,7 +261,7 @@ class Pipeline:
                 if self._cancel.is_set():
                     status = "cancelled"
                     break
-                sp = StageProcess(run, get(name), force=name in self.force)
+                sp = StageProcess(run, self.defs.get(name) or get(name), force=name in self.force)
                 self.current = sp
                 sp.start()
                 if self._cancel.is_set():  # cancelled while starting

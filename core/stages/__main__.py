@@ -15,7 +15,7 @@ import traceback
 from core import events as ev
 from core.config import ConfigError, load_config
 from core.runs import Run
-from core.stages import UnknownStage, get
+from core.stages import StageDef, UnknownStage, get
 from core.stages.base import StageCancelledError, StageContext, StageError
 
 
@@ -24,12 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0].startswith("-"):
         print("usage: python -m core.stages NAME --run-dir DIR [--force] [options]", file=sys.stderr)
         return 2
-    try:
-        sdef = get(argv[0])
-    except UnknownStage as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    module = importlib.import_module(f"core.stages.{sdef.module}")
+    custom = argv.index("--module") if "--module" in argv else None
+    if custom is not None and custom + 1 < len(argv):
+        # A stage defined outside this package (a plug-in): --module dotted.path
+        sdef = StageDef(argv[0], argv[custom + 1], argv[0])
+        del argv[custom : custom + 2]
+    else:
+        try:
+            sdef = get(argv[0])
+        except UnknownStage as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    module = importlib.import_module(sdef.module if custom is not None else f"core.stages.{sdef.module}")
     parser = argparse.ArgumentParser(prog=f"python -m core.stages {sdef.name}")
     parser.add_argument("--run-dir", required=True)
     parser.add_argument("--force", action="store_true")

@@ -1,0 +1,71 @@
+"""The event stream: round trips, old/partial files never crash, truncated lines are reported."""
+
+from __future__ import annotations
+
+import json
+
+from core import events as ev
+from core.state import RunState
+
+
+def test_round_trip_through_a_file(tmp_path):
+    path = tmp_path / "events.jsonl"
+    with ev.EventWriter(path, stage="train") as w:
+        w.emit(ev.StageStarted(pid=1))
+        w.emit(ev.TrainReport(iteration=10, total_iters=600, train_loss=1.5, learning_rate=1e-4,
+                              iterations_per_second=2.0, tokens_per_second=500.0, trained_tokens=1000))
+        w.emit(ev.StageFinished(duration_s=3.0, headline="done"))
+    events, bad = ev.read_events(path)
+    assert bad == []
+    assert [type(e).__name__ for e in events] == ["StageStarted", "TrainReport", "StageFinished"]
+    assert all(e.stage == "train" and e.v == ev.SCHEMA_VERSION for e in events)
+    state = RunState.from_events(events)
+    assert state.stages["train"].status == "done"
+    assert state.train[0].train_loss == 1.5
+
+
+def test_truncated_last_line_is_skipped_and_reported(tmp_path):
+    path = tmp_path / "events.jsonl"
+    with ev.EventWriter(path, stage="prepare") as w:
+        w.emit(ev.StageStarted(pid=1))
+        w.emit(ev.Progress(current=1, total=2))
+    whole = ev.encode(ev.StageFinished(stage="prepare", duration_s=1.0))
+    with open(path, "a") as fh:
+        fh.write(whole[: len(whole) // 2])  # the writer died mid-line
+    events, bad = ev.read_events(path)
+    assert len(events) == 2
+    assert len(bad) == 1 and bad[0].line == 3 and bad[0].truncated
+    assert "truncated" in bad[0].reason
+
+
+def test_corrupt_and_unknown_lines_do_not_crash(tmp_path):
+    path = tmp_path / "events.jsonl"
+    lines = [
+        json.dumps({"type": "stage_started", "stage": "train", "v": 1, "ts": 1.0}),
+        "not json at all",
+        json.dumps({"type": "from_the_future", "v": 9, "ts": 2.0, "stage": "train", "x": 1}),
+        json.dumps([1, 2, 3]),
+        json.dumps({"type": "train_report", "stage": "train"}),  # missing fields: reported
+        "",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    events, bad = ev.read_events(path)
+    assert [type(e).__name__ for e in events] == ["StageStarted", "UnknownEvent"]
+    assert events[1].model_extra["x"] == 1
+    assert [b.line for b in bad] == [2, 4, 5]
+    assert not any(b.truncated for b in bad)
+    assert RunState.from_events(events).unknown == 1
+
+
+def test_tail_returns_only_complete_lines(tmp_path):
+    path = tmp_path / "events.jsonl"
+    tail = ev.EventTail(path)
+    assert tail.poll() == []
+    line = ev.encode(ev.LogLine(text="hello", stage="prepare"))
+    with open(path, "a") as fh:
+        fh.write(line[:10])
+    assert tail.poll() == []
+    with open(path, "a") as fh:
+        fh.write(line[10:])
+    got = tail.poll()
+    assert len(got) == 1 and got[0].text == "hello"
