@@ -212,11 +212,16 @@ def _mount_plan(uid: int, gid: int) -> tuple[list[list[Any]] | None, str]:
 
 
 @functools.cache
+def _unshare() -> str | None:
+    return shutil.which("unshare") if sys.platform.startswith("linux") else None
+
+
+@functools.cache
 def sandbox_info() -> SandboxInfo:
     """Probe what this machine allows: namespaces, privilege drop, process caps."""
     notes: list[str] = []
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    unshare = shutil.which("unshare") if sys.platform.startswith("linux") else None
+    unshare = _unshare()
     namespaces: str | None = None
     if unshare and is_root and _probe([unshare, "--net", *_NS_FLAGS, "true"]):
         namespaces = "root"
@@ -284,7 +289,10 @@ def _remove_tree(root: Path) -> None:
         except OSError:
             pass
 
-    shutil.rmtree(root, onerror=retry)
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(root, onexc=retry)
+    else:
+        shutil.rmtree(root, onerror=retry)
 
 
 def _read_calls(path: Path) -> list[ToolCallRecord]:
@@ -369,11 +377,11 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
         network_isolated = pid_namespace = False
         if info.namespaces == "root":
             net = ["--net"] if limits.isolate_network else []
-            argv = ["unshare", *net, *_NS_FLAGS, "--", *python]
+            argv = [str(_unshare()), *net, *_NS_FLAGS, "--", *python]
             network_isolated, pid_namespace = limits.isolate_network, True
         elif info.namespaces == "user":
             net = ["--net"] if limits.isolate_network else []
-            argv = ["unshare", "--user", "--map-root-user", *net, "--pid", "--fork", "--kill-child", "--", *python]
+            argv = [str(_unshare()), "--user", "--map-root-user", *net, "--pid", "--fork", "--kill-child", "--", *python]
             network_isolated, pid_namespace = limits.isolate_network, True
         else:
             # An intermediate shell, so the snippet's parent is not the caller.
