@@ -1,0 +1,12 @@
+"""Code Mode: typed tools, the ``execute_code`` sandbox, the prompt and tool schema, output parsing.
+
+Submodules (import them directly; this package imports nothing heavy so the
+sandbox child starts fast):
+
+* ``core.codemode.models``: the Pydantic result models of the tools
+* ``core.codemode.tools``: ``typecheck``, ``ruff_check``, ``pytest_run``, ``read_file``, ``run_command``
+* ``core.codemode.executor``: ``execute_code``, ``ExecutionLimits``, ``ExecutionResult``, ``sandbox_info``
+* ``core.codemode.prompt``: ``execute_code_tool_schema``, ``tool_stubs``, ``system_prompt``, ``render_chat``
+* ``core.codemode.parse``: ``parse_tool_call`` -> ``ParsedCall``
+* ``core.codemode.workspaces``: the fixture workspaces in data/workspaces
+"""

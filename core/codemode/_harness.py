@@ -74,6 +74,44 @@ def _mount_plan(plan: list[list[object]], stage_dir: str) -> None:
         os.umask(old_umask)
 
 
+def _readonly_outside(writable: str) -> None:
+    """Make every mount read-only except ``writable`` (the sandbox) and a fresh, small /dev/shm."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "aarch64", "arm64"):
+        raise OSError(f"mount_setattr: unknown syscall number on {platform.machine()}")
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class MountAttr(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_uint64) for n in ("attr_set", "attr_clr", "propagation", "userns_fd")]
+
+    sys_mount_setattr, at_fdcwd, at_recursive, mount_attr_rdonly = 442, -100, 0x8000, 0x1
+    ms_bind, ms_rec, ms_nosuid, ms_nodev = 4096, 16384, 2, 4
+
+    def check(rc: int, what: str) -> None:
+        if rc != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err)}")
+
+    def set_attr(path: str, set_: int, clear: int) -> None:
+        attr = MountAttr(set_, clear, 0, 0)
+        rc = libc.syscall(
+            sys_mount_setattr, at_fdcwd, path.encode(), at_recursive, ctypes.byref(attr), ctypes.sizeof(attr)
+        )
+        check(rc, f"mount_setattr {path}")
+
+    check(
+        libc.mount(writable.encode(), writable.encode(), None, ctypes.c_ulong(ms_bind | ms_rec), None), "bind"
+    )
+    set_attr("/", mount_attr_rdonly, 0)
+    set_attr(writable, 0, mount_attr_rdonly)
+    if os.path.isdir("/dev/shm"):
+        flags = ctypes.c_ulong(ms_nosuid | ms_nodev)
+        check(libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", flags, b"size=64m,mode=1777"), "mount /dev/shm")
+
+
 def _set_limits(limits: dict[str, int], notes: dict[str, object]) -> None:
     import resource
 
@@ -179,7 +217,7 @@ def main(config_path: str) -> None:
         cfg = json.load(fh)
     with open(cfg["code_path"], encoding="utf-8") as fh:
         source = fh.read()
-    notes: dict[str, object] = {"privileges_dropped": False, "mounts_ok": None}
+    notes: dict[str, object] = {"privileges_dropped": False, "mounts_ok": None, "readonly_outside": False}
     drop = cfg.get("drop_to")
     if cfg.get("mount_plan"):
         try:
@@ -189,6 +227,12 @@ def main(config_path: str) -> None:
             notes["mounts_ok"] = False
             notes["mount_error"] = str(exc)
             drop = None  # the unprivileged user could not reach the interpreter
+    if cfg.get("readonly_outside"):
+        try:
+            _readonly_outside(cfg["readonly_outside"])
+            notes["readonly_outside"] = True
+        except OSError as exc:
+            notes["readonly_error"] = str(exc)
     _set_limits(cfg.get("limits", {}), notes)
     if drop:
         try:

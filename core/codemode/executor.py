@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped,unused-ignore]
 from pydantic import BaseModel, Field
 
 from core.codemode._capture import collect, kill_group
@@ -56,15 +56,29 @@ _NS_FLAGS = ["--mount", "--pid", "--fork", "--kill-child", "--propagation", "pri
 class ExecutionLimits(BaseModel):
     """Limits applied to one ``execute_code`` run (per process where the OS works that way)."""
 
-    timeout_s: float = Field(20.0, gt=0, description="wall-clock seconds before the whole tree is killed")
-    cpu_seconds: int = Field(20, gt=0, description="RLIMIT_CPU, per process")
-    memory_bytes: int = Field(2 * 1024**3, gt=0, description="RLIMIT_AS, per process (mypy needs ~300 MB)")
-    open_files: int = Field(256, gt=16, description="RLIMIT_NOFILE")
-    processes: int = Field(64, gt=1, description="RLIMIT_NPROC headroom: new processes the snippet may have")
-    file_size_bytes: int = Field(64 * 1024**2, gt=0, description="RLIMIT_FSIZE: largest file it may write")
-    max_output_bytes: int = Field(32_000, gt=0, description="stdout and stderr are each cut to this size")
-    isolate_network: bool = Field(True, description="run in an empty network namespace where possible")
-    drop_privileges: bool = Field(True, description=f"when root, run as {UNPRIVILEGED_USER!r} where possible")
+    timeout_s: float = Field(
+        default=20.0, gt=0, description="wall-clock seconds before the whole tree is killed"
+    )
+    cpu_seconds: int = Field(default=20, gt=0, description="RLIMIT_CPU, per process")
+    memory_bytes: int = Field(
+        default=2 * 1024**3, gt=0, description="RLIMIT_AS, per process (mypy needs ~300 MB)"
+    )
+    open_files: int = Field(default=256, gt=16, description="RLIMIT_NOFILE")
+    processes: int = Field(
+        default=64, gt=1, description="RLIMIT_NPROC headroom: new processes the snippet may have"
+    )
+    file_size_bytes: int = Field(
+        default=64 * 1024**2, gt=0, description="RLIMIT_FSIZE: largest file it may write"
+    )
+    max_output_bytes: int = Field(
+        default=32_000, gt=0, description="stdout and stderr are each cut to this size"
+    )
+    isolate_network: bool = Field(
+        default=True, description="run in an empty network namespace where possible"
+    )
+    drop_privileges: bool = Field(
+        default=True, description=f"when root, run as {UNPRIVILEGED_USER!r} where possible"
+    )
 
 
 class ToolCallRecord(BaseModel):
@@ -72,7 +86,9 @@ class ToolCallRecord(BaseModel):
 
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict, description="the arguments passed explicitly")
-    result_type: str | None = Field(None, description="class name of the returned model; None if it raised")
+    result_type: str | None = Field(
+        default=None, description="class name of the returned model; None if it raised"
+    )
     ok: bool = Field(description="False when the tool raised")
     error: str | None = None
     duration_s: float = 0.0
@@ -85,16 +101,25 @@ class ExecutionResult(BaseModel):
     stderr: str = ""
     stdout_truncated: bool = False
     stderr_truncated: bool = False
-    exception_type: str | None = Field(None, description="type name of the exception the snippet raised")
+    exception_type: str | None = Field(
+        default=None, description="type name of the exception the snippet raised"
+    )
     exception_message: str | None = None
     timed_out: bool = False
-    exit_code: int | None = Field(None, description="the child's exit status; -N when killed by signal N")
+    exit_code: int | None = Field(
+        default=None, description="the child's exit status; -N when killed by signal N"
+    )
     duration_s: float = 0.0
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     network_isolated: bool = False
     privileges_dropped: bool = False
+    readonly_outside: bool = Field(
+        default=False, description="every mount but the temporary copy was read-only"
+    )
     pid_namespace: bool = False
-    peak_processes: int = Field(0, description="most processes seen at once in the child's tree (sampled)")
+    peak_processes: int = Field(
+        default=0, description="most processes seen at once in the child's tree (sampled)"
+    )
     notes: list[str] = Field(default_factory=list, description="what could not be enforced, in words")
 
     @property
@@ -204,7 +229,11 @@ def _mount_plan(uid: int, gid: int) -> tuple[list[list[Any]] | None, str]:
             groups.setdefault(blocked, []).append(path)
     tmp = os.path.realpath(tempfile.gettempdir())
     for blocked in groups:
-        if tmp == blocked or tmp.startswith(blocked.rstrip("/") + "/") or _blocked_ancestor(tmp + "/x", uid, gid):
+        if (
+            tmp == blocked
+            or tmp.startswith(blocked.rstrip("/") + "/")
+            or _blocked_ancestor(tmp + "/x", uid, gid)
+        ):
             return None, f"the temporary directory {tmp} is not reachable by {UNPRIVILEGED_USER}"
     # Cover outer directories before inner ones.
     plan = [[blocked, paths] for blocked, paths in sorted(groups.items(), key=lambda kv: len(kv[0]))]
@@ -225,8 +254,10 @@ def sandbox_info() -> SandboxInfo:
     namespaces: str | None = None
     if unshare and is_root and _probe([unshare, "--net", *_NS_FLAGS, "true"]):
         namespaces = "root"
-    elif unshare and not is_root and _probe(
-        [unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "true"]
+    elif (
+        unshare
+        and not is_root
+        and _probe([unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "true"])
     ):
         namespaces = "user"
     if namespaces is None:
@@ -244,7 +275,9 @@ def sandbox_info() -> SandboxInfo:
             if plan is None:
                 notes.append(f"cannot drop privileges: {why}")
             elif plan and namespaces != "root":
-                notes.append("cannot drop privileges: the interpreter needs a mount namespace to be reachable")
+                notes.append(
+                    "cannot drop privileges: the interpreter needs a mount namespace to be reachable"
+                )
             else:
                 privilege_drop = True
         except KeyError:
@@ -344,7 +377,9 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             plan = _mount_plan(entry.pw_uid, entry.pw_gid)[0]
             _chown_tree(root, entry.pw_uid, entry.pw_gid)
         elif info.is_root:
-            notes.append("running as root: writes outside the copy, reading secrets and the process cap are not contained")
+            notes.append(
+                "running as root: writes outside the copy, reading secrets and the process cap are not contained"
+            )
 
         process_cap = limits.processes
         if drop_to is not None:
@@ -360,6 +395,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             "project_root": str(PROJECT_ROOT),
             "drop_to": drop_to,
             "mount_plan": plan if drop_to else None,
+            "readonly_outside": str(root) if drop_to else None,
             "names": [*TOOLS, *(m.__name__ for m in RESULT_MODELS)],
             "limits": {
                 "cpu_seconds": limits.cpu_seconds,
@@ -381,7 +417,17 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             network_isolated, pid_namespace = limits.isolate_network, True
         elif info.namespaces == "user":
             net = ["--net"] if limits.isolate_network else []
-            argv = [str(_unshare()), "--user", "--map-root-user", *net, "--pid", "--fork", "--kill-child", "--", *python]
+            argv = [
+                str(_unshare()),
+                "--user",
+                "--map-root-user",
+                *net,
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "--",
+                *python,
+            ]
             network_isolated, pid_namespace = limits.isolate_network, True
         else:
             # An intermediate shell, so the snippet's parent is not the caller.
@@ -446,6 +492,9 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
         privileges_dropped = bool(setup.get("privileges_dropped"))
         if drop_to and not privileges_dropped and setup:
             notes.append(f"privilege drop failed: {setup.get('mount_error') or setup.get('drop_error')}")
+        readonly_outside = bool(setup.get("readonly_outside"))
+        if drop_to and setup and not readonly_outside:
+            notes.append(f"the filesystem outside the copy stayed writable: {setup.get('readonly_error')}")
         if setup.get("limits_failed"):
             notes.append(f"limits not applied: {', '.join(setup['limits_failed'])}")
         if not setup:
@@ -466,6 +515,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             tool_calls=_read_calls(calls_path),
             network_isolated=network_isolated,
             privileges_dropped=privileges_dropped,
+            readonly_outside=readonly_outside,
             pid_namespace=pid_namespace,
             peak_processes=peak,
             notes=notes,
@@ -474,4 +524,11 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
         _remove_tree(root)
 
 
-__all__ = ["ExecutionLimits", "ExecutionResult", "SandboxInfo", "ToolCallRecord", "execute_code", "sandbox_info"]
+__all__ = [
+    "ExecutionLimits",
+    "ExecutionResult",
+    "SandboxInfo",
+    "ToolCallRecord",
+    "execute_code",
+    "sandbox_info",
+]

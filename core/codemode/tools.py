@@ -326,7 +326,9 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
         if failure is not None:
             failed += 1
             failures.append(
-                TestFailure(test_id=_node_id(case), message=_short(failure.get("message") or failure.text or ""))
+                TestFailure(
+                    test_id=_node_id(case), message=_short(failure.get("message") or failure.text or "")
+                )
             )
         for error in case_errors:
             errors += 1
