@@ -280,6 +280,8 @@ def _node_id(case: ET.Element) -> str:
     name = case.get("name", "")
     classname = case.get("classname", "")
     file = case.get("file")
+    if file and not classname:  # a module that failed to collect
+        return file.replace("\\", "/")
     if not file:
         return f"{classname}::{name}" if classname else name
     module = file[:-3].replace("/", ".").replace("\\", ".") if file.endswith(".py") else ""
@@ -315,7 +317,7 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
         started = time.perf_counter()
         proc = _run(argv, env=env)
         duration = time.perf_counter() - started
-        if not report.exists():
+        if proc.returncode in (3, 4) or not report.exists():  # internal error, usage error
             raise ToolError(f"pytest failed (exit {proc.returncode}): {_tail(proc.stdout + proc.stderr)}")
         root = ET.parse(report).getroot()
     passed = failed = skipped = errors = 0
@@ -332,9 +334,12 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
             )
         for error in case_errors:
             errors += 1
-            failures.append(
-                TestFailure(test_id=_node_id(case), message=_short(error.get("message") or error.text or ""))
-            )
+            message = error.get("message") or ""
+            if message == "collection failure" and error.text:
+                # The useful part is the last "E   ..." line of the traceback.
+                lines = [ln[1:].strip() for ln in error.text.splitlines() if ln.startswith("E ")]
+                message = f"collection failure: {lines[-1]}" if lines else message
+            failures.append(TestFailure(test_id=_node_id(case), message=_short(message or error.text or "")))
         if case.find("skipped") is not None:
             skipped += 1
         elif failure is None and not case_errors:
