@@ -1,0 +1,92 @@
+"""The Pipeline screen: a recorded run replayed, real stages started from the keyboard, failures,
+cancel with its confirmation, and the live training panel."""
+
+from __future__ import annotations
+
+from tui_helpers import recorded, screen_text, settle, wait_for
+
+from core.stages import StageDef
+from tui.screens.pipeline import PipelineScreen
+from tui.widgets.log_tail import LogTail
+from tui.widgets.loss_plot import LossPlot
+from tui.widgets.stage_list import StageList
+
+STAND_IN = {"train": StageDef("train", "tests.tui.stagekit", "train", uses_mlx=False)}
+
+
+async def test_opens_on_the_latest_run_and_shows_a_failed_stage_with_its_stderr(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.view.run_id == recorded("failed-prepare")
+        text = screen_text(app)
+        assert "✗ failed" in text and "preflight found problems" in text
+        assert "DEMO" in text.splitlines()[0]
+        log = app.screen.query_one(LogTail)
+        assert log.stage == "prepare" and log.shown_stream == "stderr"
+        assert "missing" in "\n".join(str(line.text) for line in log.lines)
+
+
+async def test_running_a_failing_stage_notifies_and_the_dashboard_stays_up(make_app):
+    app = make_app("data.suite=no-such-suite.json", initial=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("r")  # the cursor starts on prepare
+        await wait_for(pilot, lambda: app.view.state.stages["prepare"].status == "failed")
+        await settle(pilot, app)
+        st = app.view.state.stages["prepare"]
+        assert "no-such-suite.json" in st.reason
+        assert any("prepare failed" in (n.title or "") for n in app._notifications)
+        assert isinstance(app.screen, PipelineScreen)
+        assert "✗ failed" in screen_text(app)
+        # Fix the problem and run it again from the same screen: a new run.
+        first = app.view.run_id
+        app.overrides = [o for o in app.overrides if not o.startswith("data.suite")]
+        app.reload_config()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.view.run_id not in (None, first)
+                       and app.view.state.stages["prepare"].status != "running"
+                       and app.view.state.status != "running")
+        assert app.view.state.stages["prepare"].reason == "" or "no-such-suite" not in \
+            app.view.state.stages["prepare"].reason
+
+
+async def test_cancel_asks_first_then_the_stage_saves_and_stops(make_app, monkeypatch):
+    monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
+    app = make_app("train.iters=100000", defs=STAND_IN, initial=None, grace_s=5.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(StageList).select("train")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.view.state.train) >= 2)
+        await pilot.press("c")
+        await pilot.pause()
+        assert "Cancel train?" in screen_text(app)
+        await pilot.press("n")  # keep running
+        await pilot.pause(0.3)
+        assert app.view.state.stages["train"].status == "running"
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.view.state.stages["train"].status == "cancelled")
+        await settle(pilot, app)
+        assert app.view.state.status == "cancelled"
+        assert any("cancelled" in (n.title or "") for n in app._notifications)
+        assert "■ cancelled" in screen_text(app)
+
+
+async def test_the_training_panel_follows_a_live_run(make_app):
+    app = make_app("train.iters=200", "train.steps_per_report=10", "train.steps_per_eval=50",
+                   defs=STAND_IN, initial=None)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(StageList).select("train")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.view.state.stages["train"].status == "done", timeout=30)
+        await pilot.pause(0.6)  # the plot redraws at most every 0.25 s
+        text = screen_text(app)
+        assert "iter 200/200" in text
+        assert "it/s" in text and "tok/s" in text and "best val" in text
+        plot = app.screen.query_one(LossPlot)
+        assert plot.points_drawn >= 20 + 4  # 20 train reports and 4 validations
+        assert "200/200" in text  # the progress line

@@ -1,0 +1,172 @@
+"""Getting events from a pipeline (or a run someone else is writing) to the UI thread.
+
+A worker thread puts every event into an :class:`EventFeed`; the feed rings a "doorbell" (a Textual
+message) only when the UI has drained the previous batch. The UI applies everything queued in one
+go and redraws once, so a flood of TrainReport/MemorySample events costs one redraw per UI tick,
+and no event is ever dropped (the curves need all of them).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from core import events as ev
+from core.runs import Run, list_runs
+
+
+class EventFeed:
+    """A thread-safe queue of events with a coalescing doorbell."""
+
+    def __init__(self, ring: Callable[[], Any]):
+        self._ring = ring
+        self._queue: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._pending = False
+        self.put_count = 0
+
+    def put(self, event: Any) -> None:
+        with self._lock:
+            self._queue.append(event)
+            self.put_count += 1
+            ring = not self._pending
+            self._pending = True
+        if ring:
+            self._ring()
+
+    def drain(self) -> list[Any]:
+        with self._lock:
+            self._pending = False
+            out = list(self._queue)
+            self._queue.clear()
+        return out
+
+
+# -- runs written by another process ------------------------------------------------------
+@dataclass
+class Attachable:
+    run: Run
+    stage: str | None
+    pid: int | None
+    reason: str
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        p = psutil.Process(int(pid))
+        return p.status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, ValueError):
+        return False
+
+
+def _is_stage_process(pid: int | None) -> bool:
+    """A live pid that is really a stage process (not a recycled pid)."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        cmd = psutil.Process(int(pid)).cmdline()  # type: ignore[arg-type]
+    except psutil.Error:
+        return False
+    return "core.stages" in cmd
+
+
+def lock_holder(run: Run) -> int | None:
+    """The pid holding the run's lock if that process is alive on this host."""
+    import json
+
+    try:
+        holder = json.loads(run.lock().path.read_text())
+    except (OSError, ValueError):
+        return None
+    pid = holder.get("pid")
+    if holder.get("host") == socket.gethostname() and _pid_alive(pid):
+        return int(pid)
+    return None
+
+
+def running_stage(events: list[Any]) -> tuple[str | None, int | None]:
+    """The stage started last without a terminal event, and its pid."""
+    current: tuple[str | None, int | None] = (None, None)
+    for e in events:
+        if isinstance(e, ev.StageStarted):
+            current = (e.stage, e.pid)
+        elif isinstance(e, (ev.StageFinished, ev.StageFailed, ev.StageCancelled)) and e.stage == current[0]:
+            current = (None, None)
+    return current
+
+
+def find_attachable(runs_dir: Path, look_at: int = 5) -> Attachable | None:
+    """A recent run that is still being written: its lock is held by a live process, or its stage
+    process is alive and the run has no RunFinished (the dashboard left it running)."""
+    for run in list_runs(runs_dir)[:look_at]:
+        events, _ = ev.read_events(run.events_path)
+        if any(isinstance(e, ev.RunFinished) for e in events):
+            continue
+        stage, pid = running_stage(events)
+        holder = lock_holder(run)
+        if holder is not None:
+            return Attachable(run, stage, pid, f"being written by pid {holder}")
+        if stage is not None and _is_stage_process(pid):
+            return Attachable(run, stage, pid, f"stage {stage} still running (pid {pid})")
+    return None
+
+
+def follow_run(
+    run: Run, stop: threading.Event, interval: float = 0.1, writer_pid: int | None = None
+) -> Iterator[Any]:
+    """Every event of a run, then new ones as they land, until the run finishes, nobody writes
+    it any more, or ``stop`` is set."""
+    tail = ev.EventTail(run.events_path)
+    events = tail.poll()
+    yield from events
+    stage, pid = running_stage(events)
+    finished = any(isinstance(e, ev.RunFinished) for e in events)
+    quiet_since: float | None = None
+    while not finished and not stop.is_set():
+        time.sleep(interval)
+        new = tail.poll()
+        for e in new:
+            if isinstance(e, ev.RunFinished):
+                finished = True
+            yield e
+        stage, pid = _advance(stage, pid, new)
+        alive = _pid_alive(pid) or lock_holder(run) is not None or _pid_alive(writer_pid)
+        if alive:
+            quiet_since = None
+        else:
+            quiet_since = quiet_since or time.time()
+            if time.time() - quiet_since > 3 * interval:  # let the last lines land
+                yield from tail.poll()
+                return
+
+
+def _advance(stage: str | None, pid: int | None, new: list[Any]) -> tuple[str | None, int | None]:
+    for e in new:
+        if isinstance(e, ev.StageStarted):
+            stage, pid = e.stage, e.pid
+        elif isinstance(e, (ev.StageFinished, ev.StageFailed, ev.StageCancelled)) and e.stage == stage:
+            stage, pid = None, None
+    return stage, pid
+
+
+def interrupt_stage(pid: int | None) -> bool:
+    """Ask a stage process we did not start to stop gracefully (SIGINT to its process group)."""
+    if not _is_stage_process(pid):
+        return False
+    try:
+        os.killpg(int(pid), signal.SIGINT)  # type: ignore[arg-type]
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True

@@ -1,0 +1,116 @@
+"""The log tail of one stage: its stdout or stderr log file from the run directory (followed while
+the stage runs), the LogLine events when there is no log file, and a failed stage's reason."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from core import events as ev
+from core.stages import BY_NAME
+from tui.view import RunView
+
+TAIL_LINES = 300
+LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
+
+
+def read_tail(path: Path, lines: int = TAIL_LINES, max_bytes: int = 256 * 1024) -> tuple[list[str], int]:
+    """The last lines of a file and the offset to follow it from."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            data = fh.read()
+    except OSError:
+        return [], 0
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    return text.splitlines()[-lines:], size
+
+
+class LogTail(RichLog):
+    DEFAULT_CSS = """
+    LogTail { height: 1fr; background: $surface; scrollbar-size-vertical: 1; }
+    """
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(max_lines=2000, wrap=True, markup=False, highlight=False, **kw)  # type: ignore[arg-type]
+        self.stage: str | None = None
+        self.stream = "stdout"  # the preferred stream; a failed stage opens on stderr
+        self.shown_stream = "stdout"
+        self._path: Path | None = None
+        self._offset = 0
+        self._partial = ""
+        self._key: tuple[object, ...] | None = None
+
+    def show_stage(self, view: RunView, stage: str, stream: str | None = None, force: bool = False) -> None:
+        """Show one stage's log; nothing is redrawn if it is already shown."""
+        st, earlier = view.stage_state(stage)
+        if stream is None:
+            stream = "stderr" if st.status == "failed" else self.stream
+        else:
+            self.stream = stream
+        key = (view.run_id, stage, stream, st.status, earlier)
+        if key == self._key and not force:
+            return
+        self._key = key
+        self.stage, self.shown_stream = stage, stream
+        self.clear()
+        title = BY_NAME[stage].title if stage in BY_NAME else stage
+        self.border_title = f"log · {title} · {stream}"
+        if st.status == "failed":
+            self.write(Text(f"✗ {title} failed: {st.reason or 'no reason given'}", style="bold red"))
+            if st.exit_code is not None:
+                self.write(Text(f"  exit code {st.exit_code}", style="red"))
+        if earlier:
+            self.write(Text("(not part of this run; from an earlier run)", style="dim"))
+            self._path = None
+            return
+        self._path = view.run.stage_log(stage, stream) if view.run is not None else None
+        lines, self._offset = read_tail(self._path) if self._path else ([], 0)
+        self._partial = ""
+        if lines:
+            style = "red" if stream == "stderr" else ""
+            for ln in lines:
+                self.write(Text(ln, style=style))
+            return
+        fallback = self._fallback(view, stage, stream, st.stderr_tail)
+        if not fallback:
+            self.write(Text(f"(nothing on {stream} yet)", style="dim"))
+
+    def _fallback(self, view: RunView, stage: str, stream: str, stderr_tail: list[str]) -> bool:
+        if stream == "stderr" and stderr_tail:
+            for ln in stderr_tail:
+                self.write(Text(ln, style="red"))
+            return True
+        logs = [e for e in view.state.logs if e.stage == stage]
+        for e in logs[-TAIL_LINES:]:
+            self.write(self.log_line(e))
+        return bool(logs)
+
+    @staticmethod
+    def log_line(e: ev.LogLine) -> Text:
+        return Text(e.text, style=LEVEL_STYLE.get(e.level, ""))
+
+    def poll(self) -> int:
+        """Append what the followed log file gained since the last look. Returns lines added."""
+        if self._path is None:
+            return 0
+        try:
+            with open(self._path, "rb") as fh:
+                fh.seek(self._offset)
+                chunk = fh.read(1 << 20)
+        except OSError:
+            return 0
+        if not chunk:
+            return 0
+        self._offset += len(chunk)
+        text = self._partial + chunk.decode("utf-8", "replace").replace("\r", "\n")
+        *lines, self._partial = text.split("\n")
+        style = "red" if self.shown_stream == "stderr" else ""
+        for ln in lines:
+            self.write(Text(ln, style=style))
+        return len(lines)

@@ -1,0 +1,95 @@
+"""The loss plot: train and validation loss on one plot, the best validation point marked, and
+optionally a second run's curves drawn over it. Long runs are downsampled to the plot's width
+(min and max of each bucket are kept, so spikes stay visible)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual_plotext import PlotextPlot
+
+from core import events as ev
+
+
+def downsample(xs: Sequence[float], ys: Sequence[float], buckets: int) -> tuple[list[float], list[float]]:
+    """At most ``2 * buckets`` points: per bucket, its min and max in x order."""
+    n = len(xs)
+    if n <= 2 * buckets or buckets <= 0:
+        return list(xs), list(ys)
+    ys = list(ys)
+    out_x: list[float] = []
+    out_y: list[float] = []
+    step = n / buckets
+    for b in range(buckets):
+        lo, hi = int(b * step), min(n, int((b + 1) * step))
+        if hi <= lo:
+            continue
+        seg = ys[lo:hi]
+        i_min = lo + seg.index(min(seg))
+        i_max = lo + seg.index(max(seg))
+        for i in sorted({i_min, i_max}):
+            out_x.append(xs[i])
+            out_y.append(ys[i])
+    return out_x, out_y
+
+
+def best_val(val: Sequence[ev.ValReport]) -> ev.ValReport | None:
+    return min(val, key=lambda v: v.val_loss) if val else None
+
+
+class LossPlot(PlotextPlot):
+    DEFAULT_CSS = """
+    LossPlot { height: 1fr; min-height: 6; }
+    """
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self._train: Sequence[ev.TrainReport] = ()
+        self._val: Sequence[ev.ValReport] = ()
+        self._overlay: tuple[str, Sequence[ev.TrainReport], Sequence[ev.ValReport]] | None = None
+        self.points_drawn = 0
+
+    def set_data(
+        self,
+        train: Sequence[ev.TrainReport],
+        val: Sequence[ev.ValReport],
+        overlay: tuple[str, Sequence[ev.TrainReport], Sequence[ev.ValReport]] | None = None,
+    ) -> None:
+        self._train, self._val, self._overlay = train, val, overlay
+        self.replot()
+
+    def replot(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        width = max(20, self.size.width or 60)
+        buckets = max(10, width - 10)
+        plt.title("")
+        plt.xlabel("iteration")
+        drawn = 0
+        if self._overlay is not None:
+            label, otrain, oval = self._overlay
+            if otrain:
+                x, y = downsample([t.iteration for t in otrain], [t.train_loss for t in otrain], buckets)
+                plt.plot(x, y, label=f"train {label}", color="gray", marker="braille")
+                drawn += len(x)
+            if oval:
+                plt.plot([v.iteration for v in oval], [v.val_loss for v in oval], label=f"val {label}",
+                         color="gray", marker="dot")
+        if self._train:
+            x, y = downsample([t.iteration for t in self._train], [t.train_loss for t in self._train], buckets)
+            plt.plot(x, y, label="train", color="cyan", marker="braille")
+            drawn += len(x)
+        if self._val:
+            xs = [v.iteration for v in self._val]
+            ys = [v.val_loss for v in self._val]
+            plt.plot(xs, ys, label="val", color="orange", marker="braille")
+            best = best_val(self._val)
+            if best is not None:
+                plt.scatter([best.iteration], [best.val_loss], color="green", marker="◆",
+                            label=f"best val {best.val_loss:.3f} @ {best.iteration}")
+            drawn += len(xs)
+        if not self._train and not self._val and self._overlay is None:
+            plt.title("no training data in this run")
+        self.points_drawn = drawn
+        self.refresh()

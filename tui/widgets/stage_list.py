@@ -1,0 +1,74 @@
+"""The stage list: each stage's state (colour-coded), duration and one key figure."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from core.stages import BY_NAME, STAGE_NAMES
+from core.state import StageState
+from tui import fmt
+from tui.view import RunView
+
+
+def key_figure(st: StageState) -> str:
+    if st.status == "failed":
+        first = (st.reason.splitlines() or [""])[0]
+        return first or (f"exit code {st.exit_code}" if st.exit_code is not None else "failed")
+    if st.status == "cancelled":
+        return st.headline or "cancelled"
+    if st.status == "running" and st.progress is not None and not st.headline:
+        p = st.progress
+        return f"{p.current}/{p.total}" if p.total else str(p.current)
+    return st.headline
+
+
+class StageList(DataTable[Text]):
+    DEFAULT_CSS = """
+    StageList { height: auto; max-height: 12; }
+    """
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, show_cursor=True, **kw)  # type: ignore[arg-type]
+        self.figure_width = 48
+
+    def on_mount(self) -> None:
+        self.add_column("stage", key="stage", width=9)
+        self.add_column("status", key="status", width=11)
+        self.add_column("time", key="time", width=7)
+        self.add_column("result", key="result")
+        for name in STAGE_NAMES:
+            self.add_row(Text(BY_NAME[name].title), Text(""), Text(""), Text(""), key=name)
+
+    @property
+    def selected(self) -> str:
+        row = self.cursor_row if 0 <= self.cursor_row < len(STAGE_NAMES) else 0
+        return STAGE_NAMES[row]
+
+    def select(self, name: str) -> None:
+        if name in STAGE_NAMES:
+            self.move_cursor(row=STAGE_NAMES.index(name))
+
+    def show(self, view: RunView) -> None:
+        now = view.now()
+        width = max(16, self.size.width - 32) if self.size.width else self.figure_width
+        for name in STAGE_NAMES:
+            st, earlier = view.stage_state(name)
+            status = st.status
+            if earlier and status == "running":
+                status = "interrupted"
+            dim = " dim" if earlier else ""
+            status_cell = fmt.status_text(status)
+            if earlier:
+                status_cell.stylize("dim")
+            figure = fmt.truncate(key_figure(st), width)
+            if earlier and figure:
+                figure = fmt.truncate(figure, width - 10) + " (earlier)"
+            elif earlier:
+                figure = "(earlier run)"
+            style = ("red" if st.status == "failed" else "") + dim
+            self.update_cell(name, "status", status_cell)
+            self.update_cell(name, "time", Text(fmt.duration(st.elapsed(now)) if st.started or st.duration_s
+                                                else "", style="dim" if earlier else ""))
+            self.update_cell(name, "result", Text(figure, style=style.strip()), update_width=True)
+            self.update_cell(name, "stage", Text(BY_NAME[name].title, style="bold" if status == "running" else dim.strip()))
