@@ -1,8 +1,8 @@
 """The child side of ``execute_code``: confine this process, then run the snippet.
 
-The executor starts the interpreter with this file's source as ``-c`` (so nothing
-from ``core`` is imported unless the snippet uses a tool) and the path of a JSON
-config as its argument. In order, it:
+The executor starts the interpreter with ``-c BOOTSTRAP``, this file's source
+and the path of a JSON config as arguments (so nothing from ``core`` is
+imported unless the snippet uses a tool). In order, it:
 
 1. when root inside fresh mount/pid/net namespaces: re-mounts the directories
    that hold the interpreter and the project so an unprivileged user can reach
@@ -20,6 +20,10 @@ Only the standard library is imported here before the snippet runs.
 import json
 import os
 import sys
+
+HARNESS_FILENAME = "<codemode-harness>"
+BOOTSTRAP = "import sys; exec(compile(sys.argv.pop(1), '<codemode-harness>', 'exec'))"
+"""The ``-c`` program: compile this file's source (argv[1]) under a name tracebacks can hide."""
 
 
 def _libc():  # type: ignore[no-untyped-def]
@@ -74,8 +78,10 @@ def _mount_plan(plan: list[list[object]], stage_dir: str) -> None:
         os.umask(old_umask)
 
 
-def _readonly_outside(writable: str) -> None:
-    """Make every mount read-only except ``writable`` (the sandbox) and a fresh, small /dev/shm."""
+def _readonly_outside(writable: str, private_tmp: str | None) -> None:
+    """Make every mount read-only except ``writable`` (the sandbox), a fresh /dev/shm and,
+    when ``private_tmp`` is given, a fresh empty tmpfs over it (the sandbox re-bound inside),
+    which hides other users' temporary files."""
     import platform
 
     if platform.machine() not in ("x86_64", "aarch64", "arm64"):
@@ -89,11 +95,16 @@ def _readonly_outside(writable: str) -> None:
 
     sys_mount_setattr, at_fdcwd, at_recursive, mount_attr_rdonly = 442, -100, 0x8000, 0x1
     ms_bind, ms_rec, ms_nosuid, ms_nodev = 4096, 16384, 2, 4
+    tmpfs_flags = ctypes.c_ulong(ms_nosuid | ms_nodev)
 
     def check(rc: int, what: str) -> None:
         if rc != 0:
             err = ctypes.get_errno()
             raise OSError(err, f"{what}: {os.strerror(err)}")
+
+    def bind(source: str, target: str) -> None:
+        rc = libc.mount(source.encode(), target.encode(), None, ctypes.c_ulong(ms_bind | ms_rec), None)
+        check(rc, f"bind {source} on {target}")
 
     def set_attr(path: str, set_: int, clear: int) -> None:
         attr = MountAttr(set_, clear, 0, 0)
@@ -102,14 +113,28 @@ def _readonly_outside(writable: str) -> None:
         )
         check(rc, f"mount_setattr {path}")
 
-    check(
-        libc.mount(writable.encode(), writable.encode(), None, ctypes.c_ulong(ms_bind | ms_rec), None), "bind"
-    )
+    writable_mounts = [writable]
+    if private_tmp:
+        keep = os.open(writable, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            check(
+                libc.mount(b"tmpfs", private_tmp.encode(), b"tmpfs", tmpfs_flags, b"size=64m,mode=1777"),
+                "tmp",
+            )
+            os.makedirs(writable, mode=0o700)
+            bind(f"/proc/self/fd/{keep}", writable)
+        finally:
+            os.close(keep)
+        writable_mounts.insert(0, private_tmp)
+    else:
+        bind(writable, writable)
     set_attr("/", mount_attr_rdonly, 0)
-    set_attr(writable, 0, mount_attr_rdonly)
+    for path in writable_mounts:
+        set_attr(path, 0, mount_attr_rdonly)
     if os.path.isdir("/dev/shm"):
-        flags = ctypes.c_ulong(ms_nosuid | ms_nodev)
-        check(libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", flags, b"size=64m,mode=1777"), "mount /dev/shm")
+        check(
+            libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", tmpfs_flags, b"size=64m,mode=1777"), "mount /dev/shm"
+        )
 
 
 def _set_limits(limits: dict[str, int], notes: dict[str, object]) -> None:
@@ -131,9 +156,11 @@ def _set_limits(limits: dict[str, int], notes: dict[str, object]) -> None:
             continue
         try:
             _soft, hard = resource.getrlimit(rlimit)
+            # CPU: SIGXCPU at the soft limit (reported as an exception), SIGKILL a second later.
+            new_hard = value + 1 if key == "cpu_seconds" else value
             if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(rlimit, (value, value))
+                value, new_hard = min(value, hard), min(new_hard, hard)
+            resource.setrlimit(rlimit, (value, new_hard))
         except (ValueError, OSError):
             failed.append(key)
     notes["limits_failed"] = failed
@@ -170,6 +197,16 @@ def _lazy_tool(name: str, project_root: str):  # type: ignore[no-untyped-def]
     return call
 
 
+def _raise_on_cpu_limit() -> None:
+    import signal
+
+    def on_xcpu(signum: int, frame: object) -> None:
+        raise TimeoutError("CPU time limit exceeded")
+
+    if hasattr(signal, "SIGXCPU"):
+        signal.signal(signal.SIGXCPU, on_xcpu)
+
+
 def _run_snippet(source: str, names: list[str], project_root: str, result: dict[str, object]) -> int:
     import builtins
     import linecache
@@ -187,6 +224,7 @@ def _run_snippet(source: str, names: list[str], project_root: str, result: dict[
         module.__dict__.update({name: _lazy_tool(name, project_root) for name in names if name.islower()})
     sys.modules["__main__"] = module
     sys.argv = [filename]
+    _raise_on_cpu_limit()
     exit_code = 0
     try:
         code = compile(source, filename, "exec")
@@ -199,15 +237,14 @@ def _run_snippet(source: str, names: list[str], project_root: str, result: dict[
     except BaseException as exc:  # report everything the snippet raised, KeyboardInterrupt included
         result["exception_type"] = type(exc).__name__
         result["exception_message"] = str(exc)[:2000]
-        tb = exc.__traceback__
-        # Hide the harness's own frame: the model should see only its code's frames.
-        if tb is not None and tb.tb_frame.f_code.co_filename != filename:
-            tb = tb.tb_next
         try:
             sys.stdout.flush()
         except Exception:
             pass
-        traceback.print_exception(type(exc), exc, tb)
+        # Hide the harness's own frames: the model should see only its code's frames.
+        te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+        te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename != HARNESS_FILENAME])
+        sys.stderr.write("".join(te.format()))
         exit_code = 1
     return exit_code
 
@@ -229,7 +266,7 @@ def main(config_path: str) -> None:
             drop = None  # the unprivileged user could not reach the interpreter
     if cfg.get("readonly_outside"):
         try:
-            _readonly_outside(cfg["readonly_outside"])
+            _readonly_outside(cfg["readonly_outside"], cfg.get("private_tmp"))
             notes["readonly_outside"] = True
         except OSError as exc:
             notes["readonly_error"] = str(exc)

@@ -43,6 +43,7 @@ import psutil  # type: ignore[import-untyped,unused-ignore]
 from pydantic import BaseModel, Field
 
 from core.codemode._capture import collect, kill_group
+from core.codemode._harness import BOOTSTRAP
 from core.codemode.models import RESULT_MODELS
 from core.codemode.tools import RECORD_ENV, TOOLS
 
@@ -240,6 +241,14 @@ def _mount_plan(uid: int, gid: int) -> tuple[list[list[Any]] | None, str]:
     return plan, ""
 
 
+def _private_tmp(root: Path) -> str | None:
+    """The temp folder holding ``root``, to cover with a private tmpfs, unless the interpreter lives there."""
+    parent = os.path.realpath(root.parent)
+    if parent == "/" or any(p == parent or p.startswith(parent + "/") for p in _needed_paths()):
+        return None
+    return parent
+
+
 @functools.cache
 def _unshare() -> str | None:
     return shutil.which("unshare") if sys.platform.startswith("linux") else None
@@ -396,6 +405,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             "drop_to": drop_to,
             "mount_plan": plan if drop_to else None,
             "readonly_outside": str(root) if drop_to else None,
+            "private_tmp": _private_tmp(root) if drop_to else None,
             "names": [*TOOLS, *(m.__name__ for m in RESULT_MODELS)],
             "limits": {
                 "cpu_seconds": limits.cpu_seconds,
@@ -409,7 +419,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
         config_path = meta / "config.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
 
-        python = [sys.executable, "-c", HARNESS_SOURCE, str(config_path)]
+        python = [sys.executable, "-c", BOOTSTRAP, HARNESS_SOURCE, str(config_path)]
         network_isolated = pid_namespace = False
         if info.namespaces == "root":
             net = ["--net"] if limits.isolate_network else []

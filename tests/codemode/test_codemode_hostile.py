@@ -1,0 +1,316 @@
+"""Hostile snippets: each is contained, and nothing outside the temporary copy changes.
+
+Where a defence depends on what the machine allows (root, namespaces), the
+test checks ``sandbox_info()`` and skips with the reason instead of pretending.
+The fork bomb is bounded twice: by RLIMIT_NPROC and by its own loop (at most
+2**8 = 256 processes even if the limit did not hold), and it only runs where
+the process cap is enforced.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import socket
+import tempfile
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped,unused-ignore]
+import pytest
+
+from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, execute_code, sandbox_info
+from core.codemode.workspaces import workspace_path
+
+WS = workspace_path("clean_service")
+REFUSED = {"PermissionError", "FileNotFoundError"}  # hidden, or not permitted
+INFO = sandbox_info()
+
+needs_drop = pytest.mark.skipif(
+    not INFO.privilege_drop,
+    reason="not contained here: the child runs as the caller's user, so the OS lets it "
+    "reach whatever that user can (" + "; ".join(INFO.notes or ["not root"]) + ")",
+)
+needs_pid_ns = pytest.mark.skipif(not INFO.pid_namespace, reason="no pid namespace on this machine")
+needs_net_ns = pytest.mark.skipif(not INFO.network_isolation, reason="network NOT isolated on this machine")
+
+
+def processes_with_cmdline(marker: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if marker in " ".join(proc.info.get("cmdline") or []):
+            found.append(proc)
+    return found
+
+
+def wait_until_gone(marker: str, within_s: float = 3.0) -> list[psutil.Process]:
+    deadline = time.monotonic() + within_s
+    while True:
+        left = [p for p in processes_with_cmdline(marker) if p.status() != psutil.STATUS_ZOMBIE]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder the test owns, with a sentinel file and a fake ~/.ssh secret."""
+    (tmp_path / "sentinel.txt").write_text("keep me")
+    ssh = tmp_path / "home" / ".ssh"
+    ssh.mkdir(parents=True)
+    (ssh / "id_ed25519").write_text("FAKE PRIVATE KEY")
+    (ssh / "id_ed25519").chmod(0o600)
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- runaway code
+
+
+def test_infinite_loop_is_killed_at_the_timeout() -> None:
+    started = time.monotonic()
+    result = execute_code("while True:\n    pass\n", WS, ExecutionLimits(timeout_s=1.0))
+    assert result.timed_out and not result.ok
+    assert result.exit_code is not None and result.exit_code < 0
+    assert time.monotonic() - started < 4
+    assert "killed after the 1 s timeout" in result.notes
+
+
+def test_cpu_limit_raises_in_the_snippet() -> None:
+    result = execute_code("while True:\n    pass\n", WS, ExecutionLimits(cpu_seconds=1, timeout_s=10))
+    assert not result.timed_out
+    assert (result.exception_type, result.exception_message) == ("TimeoutError", "CPU time limit exceeded")
+
+
+@pytest.mark.skipif(not INFO.process_cap_enforced, reason="RLIMIT_NPROC does not bind root here")
+def test_fork_bomb_is_capped_and_every_process_is_reaped() -> None:
+    marker = f"61.{uuid.uuid4().int % 10**6:06d}"
+    bomb = (
+        "import os\n"
+        "failed = 0\n"
+        "for _ in range(8):  # at most 2**8 processes even without the cap\n"
+        "    try:\n"
+        "        os.fork()\n"
+        "    except OSError:\n"
+        "        failed += 1\n"
+        f"os.execv('/bin/sleep', ['sleep', '{marker}'])\n"
+    )
+    result = execute_code(bomb, WS, ExecutionLimits(timeout_s=3.0, processes=16))
+    assert result.timed_out
+    # 16 new processes at most, plus the harness and (with namespaces) `unshare`.
+    assert result.peak_processes <= 16 + 2
+    assert wait_until_gone(marker) == []
+
+
+@needs_pid_ns
+def test_processes_that_leave_the_session_die_with_the_snippet() -> None:
+    marker = f"62.{uuid.uuid4().int % 10**6:06d}"
+    code = (
+        "import os\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        f"        os.execv('/bin/sleep', ['sleep', '{marker}'])\n"
+        "print('parent done')\n"
+    )
+    result = execute_code(code, WS)
+    assert result.ok and result.stdout == "parent done\n"
+    assert wait_until_gone(marker) == []
+
+
+def test_memory_hog_gets_a_memory_error() -> None:
+    result = execute_code(
+        "x = bytearray(1024**3)\nprint(len(x))\n", WS, ExecutionLimits(memory_bytes=512 * 1024**2)
+    )
+    if "memory_bytes" in " ".join(result.notes):
+        pytest.skip("RLIMIT_AS is not enforced on this OS")
+    assert result.exception_type == "MemoryError"
+    assert result.stdout == ""
+
+
+def test_huge_print_is_truncated_and_the_parent_stays_small() -> None:
+    tracemalloc.start()
+    try:
+        result = execute_code("import sys\nsys.stdout.write('x' * 50_000_000)\n", WS)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.ok
+    assert result.stdout_truncated and len(result.stdout) == ExecutionLimits().max_output_bytes
+    assert peak < 5 * 1024**2, f"the parent held {peak / 1e6:.1f} MB"
+
+
+def test_big_files_and_many_open_files_are_refused() -> None:
+    big = execute_code(
+        "open('big.bin', 'wb').write(b'x' * 2_000_000)\n", WS, ExecutionLimits(file_size_bytes=10**6)
+    )
+    assert (big.exception_type, big.exception_message) == ("OSError", "[Errno 27] File too large")
+    many = execute_code(
+        "files = [open('README.md') for _ in range(500)]\n", WS, ExecutionLimits(open_files=64)
+    )
+    assert many.exception_type == "OSError" and "Too many open files" in (many.exception_message or "")
+
+
+# --------------------------------------------------------------------------- the filesystem
+
+
+def test_home_is_the_temporary_directory_and_deleting_it_harms_nothing(
+    outside: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_home = outside / "home"
+    monkeypatch.setenv("HOME", str(fake_home))
+    code = (
+        "import os, shutil\n"
+        "home = os.path.expanduser('~')\n"
+        "print(home.endswith('/home'), os.path.exists(os.path.join(home, '.ssh')))\n"
+        "shutil.rmtree(home)\n"
+        "print(os.path.exists(home))\n"
+    )
+    result = execute_code(code, WS)
+    assert result.ok, result.stderr
+    assert result.stdout == "True False\nFalse\n"
+    assert (fake_home / ".ssh" / "id_ed25519").read_text() == "FAKE PRIVATE KEY"
+    assert Path.home().exists()
+
+
+@needs_drop
+def test_writing_outside_the_copy_is_refused(outside: Path) -> None:
+    tag = uuid.uuid4().hex
+    in_tmp = Path(tempfile.gettempdir()) / f"codemode-stray-{tag}"
+    in_project = PROJECT_ROOT / f"codemode-stray-{tag}"
+    targets = [outside / "sentinel.txt", outside / "new.txt", in_project, in_tmp]
+    code = (
+        "import pathlib, shutil\n"
+        f"for target in {[str(t) for t in targets]!r}:\n"
+        "    try:\n"
+        "        pathlib.Path(target).write_text('pwned')\n"
+        "        print('wrote')\n"
+        "    except OSError as exc:\n"
+        "        print(type(exc).__name__)\n"
+        "try:\n"
+        f"    shutil.rmtree({str(outside / 'home')!r})\n"
+        "except OSError as exc:\n"
+        "    print(type(exc).__name__)\n"
+    )
+    result = execute_code(code, WS)
+    lines = result.stdout.splitlines()
+    # The test's tmp folder is hidden under the private /tmp (FileNotFoundError) and would be
+    # refused anyway: it belongs to another user and is mode 0700 (PermissionError).
+    assert {lines[0], lines[1], lines[4]} <= REFUSED
+    # The project is on a read-only mount (and not writable by the unprivileged user anyway).
+    assert lines[2] in ("PermissionError", "OSError")
+    # /tmp is a private, empty tmpfs: the write lands there and vanishes with the sandbox.
+    assert lines[3] in ("wrote", "PermissionError", "OSError")
+    assert (outside / "sentinel.txt").read_text() == "keep me"
+    assert not any(t.exists() for t in targets[1:])
+    assert (outside / "home" / ".ssh" / "id_ed25519").exists()
+    assert result.privileges_dropped and result.readonly_outside
+
+
+@needs_drop
+def test_other_temporary_files_are_hidden() -> None:
+    mine = Path(tempfile.gettempdir()) / f"codemode-visible-{uuid.uuid4().hex}.txt"
+    mine.write_text("a world-readable temporary file of someone else")
+    mine.chmod(0o644)
+    try:
+        result = execute_code(f"import os\nprint(os.path.exists({str(mine)!r}))\n", WS)
+    finally:
+        mine.unlink()
+    assert result.stdout == "False\n"
+
+
+@needs_drop
+def test_reading_a_secret_outside_is_refused(outside: Path) -> None:
+    secret = outside / "home" / ".ssh" / "id_ed25519"
+    code = f"print(open(r'{secret}').read())\n"
+    result = execute_code(code, WS)
+    assert result.exception_type in REFUSED
+    assert "FAKE PRIVATE KEY" not in result.stdout + result.stderr
+
+
+@needs_drop
+def test_the_callers_home_is_hidden() -> None:
+    real_home = os.path.expanduser("~root") if INFO.is_root else str(Path.home())
+    code = f"import os\nprint(sorted(os.listdir(r'{real_home}')))\n"
+    result = execute_code(code, WS)
+    visible = set(ast.literal_eval(result.stdout)) if result.ok else set()
+    assert not visible & {".ssh", ".bash_history", ".netrc", ".aws", ".config"}
+
+
+# --------------------------------------------------------------------------- network, signals, ctypes
+
+
+@needs_net_ns
+def test_network_is_unreachable() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.setblocking(False)
+        port = server.getsockname()[1]
+        code = (
+            "import socket\n"
+            f"for address in [('127.0.0.1', {port}), ('1.1.1.1', 80)]:\n"
+            "    try:\n"
+            "        socket.create_connection(address, timeout=2)\n"
+            "        print('connected', address)\n"
+            "    except OSError as exc:\n"
+            "        print(type(exc).__name__)\n"
+        )
+        result = execute_code(code, WS)
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody knocked
+    assert "connected" not in result.stdout
+    assert len(result.stdout.splitlines()) == 2
+    assert result.network_isolated
+
+
+def test_killing_the_parent_does_not_kill_the_caller() -> None:
+    code = (
+        "import os, signal\n"
+        "try:\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "except OSError as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "print('still here')\n"
+    )
+    result = execute_code(code, WS)
+    assert os.getpid() > 0  # this process survived
+    assert result.exception_type is None
+
+
+@pytest.mark.skipif(not (INFO.privilege_drop or INFO.pid_namespace), reason="same uid and no pid namespace")
+def test_signalling_the_caller_by_pid_fails() -> None:
+    me = os.getpid()
+    code = (
+        "import os, signal\n"
+        "for sig in (signal.SIGKILL,):\n"
+        "    try:\n"
+        f"        os.kill({me}, sig)\n"
+        "        print('sent')\n"
+        "    except OSError as exc:\n"
+        "        print(type(exc).__name__)\n"
+        f"    try:\n        os.killpg(os.getpgid({me}), sig)\n        print('sent')\n"
+        "    except OSError as exc:\n"
+        "        print(type(exc).__name__)\n"
+    )
+    result = execute_code(code, WS)
+    assert "sent" not in result.stdout
+    assert set(result.stdout.split()) <= {"ProcessLookupError", "PermissionError"}
+    assert os.getpid() == me and signal.SIGKILL  # alive
+
+
+def test_ctypes_imports_but_cannot_regain_privileges() -> None:
+    code = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.getuid() == os.getuid())\n"
+        "print(libc.setuid(0), libc.unshare(0x40000000))\n"
+    )
+    result = execute_code(code, WS)
+    assert result.ok, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first == "True"  # ctypes works: it is not blocked, the OS decides what it may do
+    if result.privileges_dropped:
+        assert second == "-1 -1"  # no setuid(0), no new namespaces: no capabilities left
