@@ -1,0 +1,150 @@
+"""The rows the tiny demo models are built from.
+
+* The demo training set (``data/demo/compact/{train,valid}.jsonl``, made by ``phase25 data build``):
+  chat rows with the compact Code Mode system prompt. Rows without tool calls are "direct answer"
+  rows; rows whose assistant calls ``execute_code`` are Code Mode rows.
+* ``data/demo/pretrain/*.jsonl``: generic coding chat (short code replies, plain answers), no tools.
+
+Malformed rows are reported with the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.paths import DATA_DIR
+
+PRETRAIN_DIR = DATA_DIR / "demo" / "pretrain"
+
+
+class CorpusError(ValueError):
+    """The demo corpus is missing or has a malformed row (the message names file, line and field)."""
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Chat rows from a JSONL file, checked for the fields training needs."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot read: {exc}") from None
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{path}:{n}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        _check_row(row, f"{path}:{n}")
+        rows.append(row)
+    return rows
+
+
+def _check_row(row: Any, where: str) -> None:
+    if not isinstance(row, dict):
+        raise CorpusError(f"{where}: a row must be a JSON object")
+    msgs = row.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        raise CorpusError(f"{where}: messages: must be a non-empty list")
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise CorpusError(f"{where}: messages[{i}].role: missing")
+        if not isinstance(m.get("content", ""), str):
+            raise CorpusError(f"{where}: messages[{i}].content: must be a string")
+        calls = m.get("tool_calls")
+        if calls is not None and not isinstance(calls, list):
+            raise CorpusError(f"{where}: messages[{i}].tool_calls: must be a list")
+    if row.get("tools") is not None and not isinstance(row["tools"], list):
+        raise CorpusError(f"{where}: tools: must be a list")
+
+
+def _call_names(row: dict[str, Any]) -> list[str]:
+    names = []
+    for m in row["messages"]:
+        for c in m.get("tool_calls") or []:
+            fn = c.get("function", c) if isinstance(c, dict) else {}
+            names.append(str(fn.get("name", "")))
+    return names
+
+
+def is_direct(row: dict[str, Any]) -> bool:
+    """A row whose assistant answers without any tool call."""
+    return not _call_names(row) and not any(m["role"] == "tool" for m in row["messages"])
+
+
+def is_code_mode(row: dict[str, Any]) -> bool:
+    """A row whose assistant calls ``execute_code``."""
+    return "execute_code" in _call_names(row)
+
+
+@dataclass
+class DemoCorpus:
+    train: list[dict[str, Any]]
+    valid: list[dict[str, Any]]
+    generic: list[dict[str, Any]]
+
+    def pretrain_rows(self) -> list[dict[str, Any]]:
+        """Rows without tool calls: the training set's direct answers plus the generic coding chat."""
+        return [r for r in self.train if is_direct(r)] + self.generic
+
+    def pretrain_valid(self) -> list[dict[str, Any]]:
+        return [r for r in self.valid if is_direct(r)]
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        """What the tokenizers are trained on: every training row, tool calls and results included."""
+        return self.train + self.generic
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "train_rows": len(self.train),
+            "valid_rows": len(self.valid),
+            "train_code_mode_rows": sum(is_code_mode(r) for r in self.train),
+            "train_direct_rows": sum(is_direct(r) for r in self.train),
+            "pretrain_generic_rows": len(self.generic),
+        }
+
+    def describe(self) -> str:
+        c = self.counts()
+        return (f"{c['train_rows']} train rows ({c['train_code_mode_rows']} Code Mode, "
+                f"{c['train_direct_rows']} direct), {c['valid_rows']} valid rows, "
+                f"{c['pretrain_generic_rows']} generic pretraining rows")
+
+
+def _files(corpus_dir: Path) -> list[Path]:
+    return [corpus_dir / "train.jsonl", corpus_dir / "valid.jsonl", *sorted(PRETRAIN_DIR.glob("*.jsonl"))]
+
+
+def load_corpus(corpus_dir: Path) -> DemoCorpus:
+    corpus_dir = Path(corpus_dir)
+    if not (corpus_dir / "train.jsonl").is_file():
+        raise CorpusError(f"{corpus_dir / 'train.jsonl'}: no such file; the demo models are trained on the "
+                          "demo training set: run `phase25 data build` first")
+    corpus = DemoCorpus(
+        train=read_rows(corpus_dir / "train.jsonl"),
+        valid=read_rows(corpus_dir / "valid.jsonl") if (corpus_dir / "valid.jsonl").is_file() else [],
+        generic=[r for p in sorted(PRETRAIN_DIR.glob("*.jsonl")) for r in read_rows(p)],
+    )
+    if not any(is_code_mode(r) for r in corpus.train):
+        raise CorpusError(f"{corpus_dir / 'train.jsonl'}: no Code Mode rows (an assistant tool_calls entry "
+                          "naming execute_code); the baseline stand-in needs them")
+    if len(corpus.pretrain_rows()) < 4:
+        raise CorpusError(f"{corpus_dir / 'train.jsonl'}: fewer than 4 rows without tool calls to pretrain on")
+    return corpus
+
+
+def corpus_digest(corpus_dir: Path) -> str:
+    """sha256 over the corpus files (names and bytes); raises CorpusError if train.jsonl is missing."""
+    corpus_dir = Path(corpus_dir)
+    if not (corpus_dir / "train.jsonl").is_file():
+        raise CorpusError(f"{corpus_dir / 'train.jsonl'}: no such file")
+    h = hashlib.sha256()
+    for p in _files(corpus_dir):
+        if p.is_file():
+            h.update(p.name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()

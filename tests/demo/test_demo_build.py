@@ -1,0 +1,163 @@
+"""Building the demo models: end to end with very few iterations, deterministic, atomic, clear errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+import core.demo as demo
+from core.cli import main as cli_main
+from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, demo_status
+
+QUICK = DemoRecipe(pretrain_iters=3, finetune_iters=2, batch_size=2, max_seq_length=384, vocab_size=400)
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def build(out: Path, corpus: Path, seed: int = 0, force: bool = False) -> dict:
+    return build_demo_models(out, corpus, seed=seed, force=force, recipe=QUICK, log=quiet)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, make_corpus):
+    root = tmp_path_factory.mktemp("demo-build")
+    corpus = make_corpus(root / "compact")
+    record = build(root / "models", corpus)
+    return root / "models", corpus, record
+
+
+def test_build_writes_two_mlx_lm_model_folders_and_a_record(built):
+    out, corpus, record = built
+    assert record["action"] == "built"
+    assert sorted(p.name for p in out.iterdir()) == ["BUILD.json", *sorted(MODEL_NAMES.values())]
+    on_disk = json.loads((out / "BUILD.json").read_text())
+    assert "say nothing about the real" in on_disk["note"]
+    assert on_disk["command"] == "phase25 demo build --force"
+    assert on_disk["seed"] == 0 and on_disk["recipe"]["pretrain_iters"] == 3
+    assert len(on_disk["corpus"]["sha256"]) == 64 and on_disk["corpus"]["train_code_mode_rows"] == 6
+    for role, name in MODEL_NAMES.items():
+        folder = out / name
+        info = on_disk["models"][role]
+        for f in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md"):
+            assert (folder / f).is_file(), f
+        assert info["bytes"] == sum(p.stat().st_size for p in folder.iterdir())
+        assert "stand-in" in (folder / "README.md").read_text()
+    assert on_disk["models"]["candidate"]["model_type"] == "qwen2"
+    assert on_disk["models"]["baseline"]["model_type"] == "qwen3_moe"
+    assert "finetune" in on_disk["models"]["baseline"]["training"]
+    assert "finetune" not in on_disk["models"]["candidate"]["training"]
+
+
+def test_built_models_load_with_mlx_lm_and_count_their_parameters(built):
+    from mlx.utils import tree_flatten
+    from mlx_lm import load
+
+    out, _, record = built
+    for role, name in MODEL_NAMES.items():
+        model, tok = load(str(out / name))
+        n = sum(v.size for _, v in tree_flatten(model.parameters()))
+        assert n == record["models"][role]["parameters"]
+        assert tok.has_chat_template
+
+
+def test_same_seed_gives_identical_weights_and_another_seed_does_not(built, tmp_path):
+    out, corpus, record = built
+    again = build(tmp_path / "again", corpus, seed=0)
+    for role, name in MODEL_NAMES.items():
+        assert (tmp_path / "again" / name / "model.safetensors").read_bytes() == \
+            (out / name / "model.safetensors").read_bytes()
+        assert again["models"][role]["weights_sha256"] == record["models"][role]["weights_sha256"]
+    other = build(tmp_path / "other", corpus, seed=1)
+    assert other["models"]["candidate"]["weights_sha256"] != record["models"]["candidate"]["weights_sha256"]
+
+
+def test_up_to_date_models_are_kept_unless_forced(built, tmp_path):
+    out, corpus, _ = built
+    assert demo_status(out, corpus, QUICK) == "current"
+    before = (out / "BUILD.json").stat().st_mtime_ns
+    assert build(out, corpus)["action"] == "kept"
+    assert (out / "BUILD.json").stat().st_mtime_ns == before
+    assert demo_status(out, corpus, DemoRecipe()) == "stale"   # another recipe
+    assert demo_status(tmp_path / "nothing", corpus, QUICK) == "missing"
+
+
+def test_changed_corpus_makes_the_models_stale_and_rebuilds(corpus_dir, tmp_path):
+    out = tmp_path / "models"
+    build(out, corpus_dir)
+    with (corpus_dir / "train.jsonl").open("a") as fh:
+        fh.write(json.dumps({"messages": [{"role": "user", "content": "Hi"},
+                                          {"role": "assistant", "content": "Hello."}]}) + "\n")
+    assert demo_status(out, corpus_dir, QUICK) == "stale"
+    assert build(out, corpus_dir)["action"] == "built"
+    assert demo_status(out, corpus_dir, QUICK) == "current"
+
+
+def test_a_failed_build_leaves_the_previous_models_untouched(built, tmp_path, monkeypatch):
+    out, corpus, _ = built
+    target = tmp_path / "models"
+    build(target, corpus)
+    snapshot = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    real = demo._build_one
+
+    def failing(role, *args, **kwargs):
+        if role == "baseline":
+            raise RuntimeError("simulated crash while training the baseline")
+        return real(role, *args, **kwargs)
+
+    monkeypatch.setattr(demo, "_build_one", failing)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build(target, corpus, force=True)
+    assert {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()} == snapshot
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]   # no half-built folder left behind
+
+
+def test_missing_corpus_says_how_to_make_it(tmp_path):
+    with pytest.raises(CorpusError, match=r"train\.jsonl: no such file.*phase25 data build"):
+        build(tmp_path / "models", tmp_path / "nowhere")
+    assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{not json", r"train\.jsonl:11: not valid JSON"),
+    ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": 5}]}',
+     r"train\.jsonl:11: messages\[1\]\.content: must be a string"),
+    ('{"text": "plain"}', r"train\.jsonl:11: messages: must be a non-empty list"),
+])
+def test_bad_rows_are_reported_with_file_line_and_field(corpus_dir, tmp_path, line, message):
+    with (corpus_dir / "train.jsonl").open("a") as fh:
+        fh.write(line + "\n")
+    with pytest.raises(CorpusError, match=message):
+        build(tmp_path / "models", corpus_dir)
+
+
+def test_corpus_without_code_mode_rows_is_refused(corpus_dir, tmp_path):
+    rows = [r for r in (corpus_dir / "train.jsonl").read_text().splitlines() if "tool_calls" not in r]
+    (corpus_dir / "train.jsonl").write_text("\n".join(rows) + "\n")
+    with pytest.raises(CorpusError, match="no Code Mode rows"):
+        build(tmp_path / "models", corpus_dir)
+
+
+def test_cli_builds_then_reports_up_to_date(corpus_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(demo, "DemoRecipe", functools.partial(DemoRecipe, pretrain_iters=2, finetune_iters=2,
+                                                              batch_size=2, vocab_size=400))
+    args = ["demo", "build", "--out", str(tmp_path / "models"), "--corpus", str(corpus_dir)]
+    assert cli_main(args) == 0
+    first = capsys.readouterr().out
+    assert "say nothing about the real" in " ".join(first.split())
+    assert "wrote" in first and "tiny-qwen2.5-coder" in first
+    assert cli_main(args) == 0
+    second = " ".join(capsys.readouterr().out.split())
+    assert "up to date" in second and "nothing to do" in second
+    assert cli_main(["demo", "status", "--out", str(tmp_path / "models"), "--corpus", str(corpus_dir)]) == 0
+
+
+def test_cli_reports_a_missing_corpus_without_a_traceback(tmp_path, capsys):
+    rc = cli_main(["demo", "build", "--out", str(tmp_path / "m"), "--corpus", str(tmp_path / "none")])
+    out = " ".join(capsys.readouterr().out.split())
+    assert rc == 2
+    assert "train.jsonl: no such file" in out and "Traceback" not in out
