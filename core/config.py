@@ -134,6 +134,12 @@ class EvaluationSection(_Strict):
 class VerdictSection(_Strict):
     primary: float = Field(0.90, gt=0, le=1, description="Ratio at or above which the 7B becomes primary.")
     split: float = Field(0.70, gt=0, le=1, description="Ratio at or above which the use cases are split.")
+    expected_speedup: list[float] = Field(
+        default_factory=lambda: [4.0, 5.0], description="The seed's expected 7B speed-up over the 30B (low, high)."
+    )
+    expected_memory_saving: float = Field(
+        0.75, ge=0, lt=1, description="The seed's expected share of memory the 7B saves against the 30B."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> VerdictSection:

@@ -1,0 +1,66 @@
+"""``phase25 rescore RESULTS.json [--suite S] [--execute] [--out F | --in-place]``: score a saved
+results file again without running a model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("rescore", help="score a saved results file again, without the model")
+    p.add_argument("results", help="a per-model results file or a combined phase25_results.json")
+    p.add_argument("--suite", help="the suite to score against (default: the one the results name)")
+    p.add_argument("--workspaces", default=None, help="fixture workspaces, for --execute (default: data/workspaces)")
+    p.add_argument("--execute", action="store_true", help="run each saved execute_code snippet again")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--out", help="write the re-scored file here (default: NAME.rescored.json beside it)")
+    where.add_argument("--in-place", action="store_true", help="replace the results file")
+    p.set_defaults(func=cmd_rescore)
+
+
+def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
+    from core.data.suite import SuiteError
+    from core.evaluation.rescore import rescore_file
+    from core.evaluation.schema import ResultsError
+    from core.paths import DATA_DIR
+    from core.runs import atomic_write_text
+
+    src = Path(args.results)
+    workspaces = Path(args.workspaces) if args.workspaces else DATA_DIR / "workspaces"
+    try:
+        data, parts, changes, notes = rescore_file(src, Path(args.suite) if args.suite else None,
+                                                   workspaces, execute=args.execute)
+    except ResultsError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    except SuiteError as exc:
+        console.print(Text(exc.render(), style="red"))
+        return 2
+    for n in notes:
+        console.print(Text(n, style="yellow"))
+    t = Table(box=None, header_style="bold")
+    for col in ("model", "strict", "accuracy", "partial", "format", "discrimination", "typed", "quality"):
+        t.add_column(col)
+    for res in parts:
+        a = res.aggregates
+        t.add_row(res.model.role, f"{a.strict_passes}/{a.n}", f"{a.accuracy:.0%}", f"{a.partial_credit:.0%}",
+                  *(f"{a.checks[c][0]}/{a.checks[c][1]}" for c in ("format", "discrimination", "typed", "quality")))
+    console.print(t)
+    if changes:
+        for c in changes:
+            console.print(f"{c.role} {c.query_id}: {'pass' if c.before else 'fail'} -> {'pass' if c.after else 'fail'}")
+    else:
+        console.print("no strict pass changed")
+    if "verdict" in data:
+        console.print(f"verdict: {data['verdict']['label']}")
+    out = src if args.in_place else (Path(args.out) if args.out else src.with_name(f"{src.stem}.rescored.json"))
+    atomic_write_text(out, json.dumps(data, indent=2) + "\n")
+    console.print(f"wrote {out}")
+    return 0

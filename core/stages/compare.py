@@ -1,0 +1,66 @@
+"""compare: the candidate's results against the baseline's: verdict, per-query classes, speed and
+memory side by side, and the physics prediction beside the measurements. No model is loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.evaluation.compare import compare
+from core.evaluation.schema import ResultsFile
+from core.evaluation.stagekit import try_load
+from core.evaluation.targets import results_path
+from core.runs import atomic_write_text
+from core.stages.base import StageContext, StageError, StageOutcome
+
+
+def comparison_path(ctx: StageContext) -> Path:
+    return ctx.run.path / "results" / "comparison.json"
+
+
+def load_role(ctx: StageContext, role: str) -> tuple[ResultsFile, Path]:
+    """This run's results for ``role``, else the latest ones next to the outputs."""
+    stage = "test_candidate" if role == "candidate" else "test_baseline"
+    for path in (ctx.run.path / "results" / f"{role}.json", results_path(ctx.cfg, role)):
+        if path.is_file():
+            results, err = try_load(path)
+            if results is None:
+                raise StageError(err)
+            return results, path
+    raise StageError(f"no {role} results in this run or at {results_path(ctx.cfg, role)}; "
+                     f"run the {stage} stage first")
+
+
+def _fmt_ratio(x: float | None) -> str:
+    return f"{x:.2f}x" if x is not None else "unknown"
+
+
+def run(ctx: StageContext) -> StageOutcome:
+    cand, cand_path = load_role(ctx, "candidate")
+    base, base_path = load_role(ctx, "baseline")
+    ctx.log(f"candidate: {cand_path}\nbaseline: {base_path}")
+    comp = compare(ctx.cfg, cand, base)
+    out = comparison_path(ctx)
+    atomic_write_text(out, comp.model_dump_json(indent=2) + "\n")
+    ctx.artifact("comparison", out)
+    v = comp.verdict
+    ratio = f"{v.ratio:.2f}" if v.ratio is not None else "undefined"
+    ctx.log(f"verdict: {v.label} (candidate {v.candidate_accuracy:.0%} / baseline {v.baseline_accuracy:.0%} "
+            f"= {ratio}; {v.reason})")
+    for row in comp.measured:
+        ctx.log(f"  {row.metric}: candidate {row.candidate} / baseline {row.baseline} = {_fmt_ratio(row.ratio)}")
+    seed = comp.seed_expectations
+    ctx.log(f"  the seed expected {seed['speedup_low']:g}-{seed['speedup_high']:g}x faster and "
+            f"{seed['memory_saving']:.0%} less memory")
+    for note in comp.notes:
+        ctx.log(note, "warning")
+    summary = {
+        "verdict": v.model_dump(),
+        "class_counts": comp.class_counts,
+        "measured": [r.model_dump() for r in comp.measured],
+        "seed_expectations": seed,
+        "comparison": str(out),
+        "candidate_results": str(cand_path),
+        "baseline_results": str(base_path),
+        "equivalent": "# no mlx-lm equivalent: compares two results files",
+    }
+    return StageOutcome(summary=summary, headline=f"{v.label} ({ratio})")
