@@ -38,13 +38,13 @@ def cmd_rescore(args: argparse.Namespace, console: Console) -> int:
         data, parts, changes, notes = rescore_file(src, Path(args.suite) if args.suite else None,
                                                    workspaces, execute=args.execute)
     except ResultsError as exc:
-        console.print(Text(str(exc), style="red"))
+        console.print(Text(str(exc), style="red"), soft_wrap=True)
         return 2
     except SuiteError as exc:
-        console.print(Text(exc.render(), style="red"))
+        console.print(Text(exc.render(), style="red"), soft_wrap=True)
         return 2
     for n in notes:
-        console.print(Text(n, style="yellow"))
+        console.print(Text(n, style="yellow"), soft_wrap=True)
     t = Table(box=None, header_style="bold")
     for col in ("model", "strict", "accuracy", "partial", "format", "discrimination", "typed", "quality"):
         t.add_column(col)

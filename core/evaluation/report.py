@@ -151,9 +151,17 @@ def _speed_lines(doc: Phase25Results) -> list[str]:
     mem = next((r for m, r in by.items() if m.startswith("peak memory")), None)
     speed = _ratio(tps.ratio) if tps else "unknown"
     saving = f"{1 - mem.ratio:.0%}" if mem and mem.ratio is not None else "unknown"
-    return [f"The seed expected the 7B to be {seed['speedup_low']:g}-{seed['speedup_high']:g}x faster and to use "
-            f"{seed['memory_saving']:.0%} less memory. Measured here: {speed} the baseline's tokens/s and "
-            f"{saving} less peak memory."]
+    lines = [f"The seed expected the 7B to be {seed['speedup_low']:g}-{seed['speedup_high']:g}x faster and to use "
+             f"{seed['memory_saving']:.0%} less memory. Measured here: {speed} the baseline's tokens/s and "
+             f"{saving} less peak memory."]
+    real = {p.role: p for p in doc.comparison.predicted if p.what == "real model"}
+    if "candidate" in real and "baseline" in real:
+        c, b = real["candidate"], real["baseline"]
+        lines.append(
+            f"Physics predicts, for the real models at the tested bits: {c.decode_tps_ceiling / b.decode_tps_ceiling:.2f}x "
+            f"the 30B's decode ceiling (the dense 7B reads {c.bytes_per_token / b.bytes_per_token:.1f}x the bytes per "
+            f"token of the 30B-A3B) and {1 - c.weight_bytes / b.weight_bytes:.0%} less weight memory.")
+    return lines
 
 
 def _predicted_rows(doc: Phase25Results) -> list[str]:
