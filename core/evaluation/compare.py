@@ -165,3 +165,30 @@ def compare(cfg: ExperimentConfig, candidate: ResultsFile, baseline: ResultsFile
                            "memory_saving": cfg.verdict.expected_memory_saving},
         same_batch_size=same_batch, notes=notes,
     )
+
+
+BANDS = {"7B primary": "primary", "split by use case": "split", "stay on 30B": "stay", "inconclusive": "inconclusive"}
+
+
+def predicted_ratios(comp: Comparison) -> tuple[float | None, float | None]:
+    """(speed, memory) of the real candidate over the real baseline, from their configs."""
+    real = {p.role: p for p in comp.predicted if p.what == "real model"}
+    c, b = real.get("candidate"), real.get("baseline")
+    if c is None or b is None:
+        return None, None
+    return c.decode_tps_ceiling / b.decode_tps_ceiling, c.weight_bytes / b.weight_bytes
+
+
+def headline_figures(comp: Comparison) -> dict[str, Any]:
+    """The comparison's main figures under stable keys (for the dashboard's summary)."""
+    by = {r.metric.split(" (")[0]: r for r in comp.measured}
+    speed_pred, mem_pred = predicted_ratios(comp)
+    v = comp.verdict
+    return {
+        "ratio": v.ratio,
+        "candidate": {"accuracy": v.candidate_accuracy},
+        "baseline": {"accuracy": v.baseline_accuracy},
+        "verdict": {**v.model_dump(), "text": v.label, "band": BANDS[v.label]},
+        "speed": {"measured": by["generation tokens/s"].ratio, "predicted": speed_pred},
+        "memory": {"measured": by["peak memory"].ratio, "predicted": mem_pred},
+    }

@@ -243,6 +243,6 @@ class Engine:
             latency_s=end - started,
             peak_memory_bytes=int(mx.get_peak_memory()),
             batch=batch,
-            batch_size=size,
+            batch_size=min(self.batch_size, size),
             cached_prefix_tokens=t.cached,
         )

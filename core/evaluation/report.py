@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.evaluation.compare import Comparison
+from core.evaluation.compare import Comparison, predicted_ratios
 from core.evaluation.predict import format_params
 from core.evaluation.schema import CHECKS, SCHEMA_VERSION, QueryRecord, ResultsFile
 
@@ -154,13 +154,11 @@ def _speed_lines(doc: Phase25Results) -> list[str]:
     lines = [f"The seed expected the 7B to be {seed['speedup_low']:g}-{seed['speedup_high']:g}x faster and to use "
              f"{seed['memory_saving']:.0%} less memory. Measured here: {speed} the baseline's tokens/s and "
              f"{saving} less peak memory."]
-    real = {p.role: p for p in doc.comparison.predicted if p.what == "real model"}
-    if "candidate" in real and "baseline" in real:
-        c, b = real["candidate"], real["baseline"]
-        lines.append(
-            f"Physics predicts, for the real models at the tested bits: {c.decode_tps_ceiling / b.decode_tps_ceiling:.2f}x "
-            f"the 30B's decode ceiling (the dense 7B reads {c.bytes_per_token / b.bytes_per_token:.1f}x the bytes per "
-            f"token of the 30B-A3B) and {1 - c.weight_bytes / b.weight_bytes:.0%} less weight memory.")
+    speed_pred, mem_pred = predicted_ratios(doc.comparison)
+    if speed_pred is not None and mem_pred is not None:
+        lines.append(f"Physics predicts, for the real models at the tested bits: {speed_pred:.2f}x the 30B's decode "
+                     f"ceiling (the dense 7B reads every weight per token, the 30B-A3B only its active experts) and "
+                     f"{1 - mem_pred:.0%} less weight memory.")
     return lines
 
 

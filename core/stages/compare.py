@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.evaluation.compare import compare
+from core.evaluation.compare import compare, headline_figures
 from core.evaluation.schema import ResultsFile
 from core.evaluation.stagekit import try_load
 from core.evaluation.targets import results_path
@@ -54,7 +54,7 @@ def run(ctx: StageContext) -> StageOutcome:
     for note in comp.notes:
         ctx.log(note, "warning")
     summary = {
-        "verdict": v.model_dump(),
+        **headline_figures(comp),
         "class_counts": comp.class_counts,
         "measured": [r.model_dump() for r in comp.measured],
         "seed_expectations": seed,
