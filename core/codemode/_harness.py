@@ -32,6 +32,14 @@ def _libc():  # type: ignore[no-untyped-def]
     return ctypes, ctypes.CDLL(None, use_errno=True)
 
 
+def _in_own_mount_namespace(parent_ns: object) -> bool:
+    try:
+        mine = os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        return False
+    return isinstance(parent_ns, str) and bool(parent_ns) and mine != parent_ns
+
+
 def _mount_plan(plan: list[list[object]], stage_dir: str) -> None:
     """Make each needed path reachable: bind it aside, cover its blocked ancestor with a tmpfs, bind it back."""
     ctypes, libc = _libc()
@@ -256,20 +264,28 @@ def main(config_path: str) -> None:
         source = fh.read()
     notes: dict[str, object] = {"privileges_dropped": False, "mounts_ok": None, "readonly_outside": False}
     drop = cfg.get("drop_to")
-    if cfg.get("mount_plan"):
-        try:
-            _mount_plan(cfg["mount_plan"], cfg["stage_dir"])
-            notes["mounts_ok"] = True
-        except OSError as exc:
-            notes["mounts_ok"] = False
-            notes["mount_error"] = str(exc)
-            drop = None  # the unprivileged user could not reach the interpreter
-    if cfg.get("readonly_outside"):
-        try:
-            _readonly_outside(cfg["readonly_outside"], cfg.get("private_tmp"))
-            notes["readonly_outside"] = True
-        except OSError as exc:
-            notes["readonly_error"] = str(exc)
+    wants_mounts = bool(cfg.get("mount_plan") or cfg.get("readonly_outside"))
+    if wants_mounts and not _in_own_mount_namespace(cfg.get("parent_mount_ns")):
+        # Never touch the caller's mounts: without a namespace of our own, mount nothing.
+        notes["mounts_ok"] = False
+        notes["mount_error"] = notes["readonly_error"] = "not in a private mount namespace"
+        if cfg.get("mount_plan"):
+            drop = None
+    else:
+        if cfg.get("mount_plan"):
+            try:
+                _mount_plan(cfg["mount_plan"], cfg["stage_dir"])
+                notes["mounts_ok"] = True
+            except OSError as exc:
+                notes["mounts_ok"] = False
+                notes["mount_error"] = str(exc)
+                drop = None  # the unprivileged user could not reach the interpreter
+        if cfg.get("readonly_outside"):
+            try:
+                _readonly_outside(cfg["readonly_outside"], cfg.get("private_tmp"))
+                notes["readonly_outside"] = True
+            except OSError as exc:
+                notes["readonly_error"] = str(exc)
     _set_limits(cfg.get("limits", {}), notes)
     if drop:
         try:

@@ -17,41 +17,42 @@ machine allows it (see ``sandbox_info()`` and core/codemode/README.md):
   the temporary directory, and no secrets from the parent's environment leak;
 * network access: a fresh network namespace with only a down loopback;
 * when started as root: the snippet runs as ``nobody`` (no capabilities,
-  no_new_privs) in its own mount namespace where unreadable directories such as
-  ``/root`` are covered, so it can neither write outside its copy nor read the
-  user's secrets nor signal the parent.
+  no_new_privs) in its own mount namespace where every mount but the copy is
+  read-only, ``/tmp`` is private and unreadable directories such as ``/root``
+  are covered, so it can neither write outside its copy nor read the user's
+  secrets nor signal the parent.
 
 Each of these is recorded in the ``ExecutionResult`` (``network_isolated``,
-``privileges_dropped``, ``pid_namespace``) so a report never claims more than held.
+``privileges_dropped``, ``readonly_outside``, ``pid_namespace``, ``notes``) so
+a report never claims more than held. ``core.codemode.sandbox`` probes what the
+machine allows; ``core.codemode._harness`` is the child side.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 from pydantic import BaseModel, Field
 
-from core.codemode._capture import collect, kill_group
+from core.codemode import sandbox
+from core.codemode._capture import Captured, collect, kill_group
 from core.codemode._harness import BOOTSTRAP
 from core.codemode.models import RESULT_MODELS
+from core.codemode.sandbox import PROJECT_ROOT, UNPRIVILEGED_USER, SandboxInfo, sandbox_info
 from core.codemode.tools import RECORD_ENV, TOOLS
 
 HARNESS_SOURCE = Path(__file__).with_name("_harness.py").read_text(encoding="utf-8")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 COPY_IGNORE = (".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv", "node_modules")
-UNPRIVILEGED_USER = "nobody"
-_NS_FLAGS = ["--mount", "--pid", "--fork", "--kill-child", "--propagation", "private"]
 
 
 class ExecutionLimits(BaseModel):
@@ -151,18 +152,6 @@ class ExecutionResult(BaseModel):
         return json.dumps(out, ensure_ascii=False)
 
 
-class SandboxInfo(BaseModel):
-    """What confinement this machine allows (probed once per process)."""
-
-    is_root: bool
-    namespaces: str | None = Field(description='"root" (mount+pid+net), "user" (user+pid+net) or None')
-    network_isolation: bool
-    pid_namespace: bool
-    privilege_drop: bool = Field(description=f"root and able to run the child as {UNPRIVILEGED_USER!r}")
-    process_cap_enforced: bool = Field(description="RLIMIT_NPROC binds the child (it does not bind root)")
-    notes: list[str] = Field(default_factory=list)
-
-
 def _clip(text: str, limit: int, *, keep_end: bool = False) -> str:
     if len(text) <= limit:
         return text
@@ -171,147 +160,7 @@ def _clip(text: str, limit: int, *, keep_end: bool = False) -> str:
     return text[:limit] + f"\n...[{len(text) - limit} chars cut]"
 
 
-# --------------------------------------------------------------------------- probing
-
-
-def _probe(argv: list[str]) -> bool:
-    try:
-        return subprocess.run(argv, capture_output=True, timeout=10, stdin=subprocess.DEVNULL).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def _needed_paths() -> list[str]:
-    """Directories the child interpreter must reach: prefixes, the interpreter, sys.path, the project."""
-    candidates = {
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        sys.base_exec_prefix,
-        os.path.dirname(os.path.realpath(sys.executable)),
-        str(PROJECT_ROOT),
-    }
-    candidates.update(p for p in sys.path if p and os.path.isabs(p) and os.path.exists(p))
-    real = sorted({os.path.realpath(p) for p in candidates})
-    kept: list[str] = []
-    for path in real:
-        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
-            kept.append(path)
-    return kept
-
-
-def _blocked_ancestor(path: str, uid: int, gid: int) -> str | None:
-    """The topmost ancestor directory of ``path`` that ``uid`` cannot traverse, if any."""
-    parts = Path(path).parts
-    for i in range(1, len(parts)):
-        ancestor = str(Path(*parts[:i]))
-        st = os.stat(ancestor)
-        if st.st_uid == uid:
-            allowed = st.st_mode & stat.S_IXUSR
-        elif st.st_gid == gid:
-            allowed = st.st_mode & stat.S_IXGRP
-        else:
-            allowed = st.st_mode & stat.S_IXOTH
-        if not allowed:
-            return ancestor
-    return None
-
-
-@functools.cache
-def _mount_plan(uid: int, gid: int) -> tuple[list[list[Any]] | None, str]:
-    """Which blocked directories to cover so ``uid`` reaches the interpreter; (None, why) if impossible."""
-    groups: dict[str, list[str]] = {}
-    for path in _needed_paths():
-        st = os.stat(path)
-        if not st.st_mode & stat.S_IROTH or (os.path.isdir(path) and not st.st_mode & stat.S_IXOTH):
-            return None, f"{path} is not readable by {UNPRIVILEGED_USER}"
-        blocked = _blocked_ancestor(path, uid, gid)
-        if blocked:
-            groups.setdefault(blocked, []).append(path)
-    tmp = os.path.realpath(tempfile.gettempdir())
-    for blocked in groups:
-        if (
-            tmp == blocked
-            or tmp.startswith(blocked.rstrip("/") + "/")
-            or _blocked_ancestor(tmp + "/x", uid, gid)
-        ):
-            return None, f"the temporary directory {tmp} is not reachable by {UNPRIVILEGED_USER}"
-    # Cover outer directories before inner ones.
-    plan = [[blocked, paths] for blocked, paths in sorted(groups.items(), key=lambda kv: len(kv[0]))]
-    return plan, ""
-
-
-def _private_tmp(root: Path) -> str | None:
-    """The temp folder holding ``root``, to cover with a private tmpfs, unless the interpreter lives there."""
-    parent = os.path.realpath(root.parent)
-    if parent == "/" or any(p == parent or p.startswith(parent + "/") for p in _needed_paths()):
-        return None
-    return parent
-
-
-@functools.cache
-def _unshare() -> str | None:
-    return shutil.which("unshare") if sys.platform.startswith("linux") else None
-
-
-@functools.cache
-def sandbox_info() -> SandboxInfo:
-    """Probe what this machine allows: namespaces, privilege drop, process caps."""
-    notes: list[str] = []
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    unshare = _unshare()
-    namespaces: str | None = None
-    if unshare and is_root and _probe([unshare, "--net", *_NS_FLAGS, "true"]):
-        namespaces = "root"
-    elif (
-        unshare
-        and not is_root
-        and _probe([unshare, "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "true"])
-    ):
-        namespaces = "user"
-    if namespaces is None:
-        notes.append(
-            "no network or pid namespace: "
-            + ("`unshare` is not available" if not unshare else "`unshare` is not permitted here")
-        )
-    privilege_drop = False
-    if is_root:
-        try:
-            import pwd
-
-            entry = pwd.getpwnam(UNPRIVILEGED_USER)
-            plan, why = _mount_plan(entry.pw_uid, entry.pw_gid)
-            if plan is None:
-                notes.append(f"cannot drop privileges: {why}")
-            elif plan and namespaces != "root":
-                notes.append(
-                    "cannot drop privileges: the interpreter needs a mount namespace to be reachable"
-                )
-            else:
-                privilege_drop = True
-        except KeyError:
-            notes.append(f"cannot drop privileges: no user {UNPRIVILEGED_USER!r}")
-    return SandboxInfo(
-        is_root=is_root,
-        namespaces=namespaces,
-        network_isolation=namespaces is not None,
-        pid_namespace=namespaces is not None,
-        privilege_drop=privilege_drop,
-        process_cap_enforced=privilege_drop or not is_root,
-        notes=notes,
-    )
-
-
 # --------------------------------------------------------------------------- running
-
-
-def _count_processes(uid: int) -> int:
-    count = 0
-    for proc in psutil.process_iter(["uids"]):
-        uids = proc.info.get("uids")
-        if uids is not None and uids.real == uid:
-            count += 1
-    return count
 
 
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
@@ -353,6 +202,151 @@ def _read_calls(path: Path) -> list[ToolCallRecord]:
     return records
 
 
+def _mount_namespace_id() -> str | None:
+    try:
+        return os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        return None
+
+
+@dataclass
+class _Run:
+    """One execution's temporary directory and what the child is told."""
+
+    root: Path
+    notes: list[str]
+    drop_to: list[int] | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def meta(self) -> Path:
+        return self.root / "meta"
+
+
+def _prepare(run: _Run, code: str, workspace: Path, limits: ExecutionLimits, info: SandboxInfo) -> None:
+    """Copy the workspace, write the snippet and the child's config; decide on the privilege drop."""
+    for name in ("home", "meta", "tmp", "stage"):
+        (run.root / name).mkdir()
+    shutil.copytree(workspace, run.work, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    (run.meta / "code.py").write_text(code, encoding="utf-8")
+
+    mounts = info.namespaces == "root"  # mounts happen only inside a fresh mount namespace
+    plan: list[list[Any]] | None = None
+    if info.is_root and limits.drop_privileges and info.privilege_drop:
+        import pwd
+
+        entry = pwd.getpwnam(UNPRIVILEGED_USER)
+        run.drop_to = [entry.pw_uid, entry.pw_gid]
+        plan = sandbox.mount_plan(entry.pw_uid, entry.pw_gid)[0] if mounts else None
+        _chown_tree(run.root, entry.pw_uid, entry.pw_gid)
+    elif info.is_root:
+        run.notes.append(
+            "running as root: writes outside the copy, reading secrets and the process cap are not contained"
+        )
+    confine_fs = bool(run.drop_to) and mounts
+
+    process_cap = limits.processes
+    if run.drop_to is not None:
+        process_cap += sandbox.count_processes(run.drop_to[0])
+    elif not info.is_root and hasattr(os, "getuid"):
+        process_cap += sandbox.count_processes(os.getuid())
+
+    run.config = {
+        "code_path": str(run.meta / "code.py"),
+        "result_path": str(run.meta / "result.json"),
+        "workdir": str(run.work),
+        "stage_dir": str(run.root / "stage"),
+        "project_root": str(PROJECT_ROOT),
+        "drop_to": run.drop_to,
+        # The harness refuses to mount anything if it is still in this (the caller's) mount namespace.
+        "parent_mount_ns": _mount_namespace_id(),
+        "mount_plan": plan if confine_fs else None,
+        "readonly_outside": str(run.root) if confine_fs else None,
+        "private_tmp": sandbox.private_tmp(run.root) if confine_fs else None,
+        "names": [*TOOLS, *(m.__name__ for m in RESULT_MODELS)],
+        "limits": {
+            "cpu_seconds": limits.cpu_seconds,
+            "memory_bytes": limits.memory_bytes,
+            "open_files": limits.open_files,
+            "processes": process_cap,
+            "file_size_bytes": limits.file_size_bytes,
+            "core_bytes": 0,
+        },
+    }
+    (run.meta / "config.json").write_text(json.dumps(run.config), encoding="utf-8")
+
+
+def _command(run: _Run, limits: ExecutionLimits, info: SandboxInfo) -> tuple[list[str], bool, bool]:
+    """The child's argv, and whether it gets its own network and pid namespaces."""
+    python = [sys.executable, "-c", BOOTSTRAP, HARNESS_SOURCE, str(run.meta / "config.json")]
+    net = ["--net"] if limits.isolate_network else []
+    unshare = sandbox.unshare_path()
+    if info.namespaces == "root" and unshare:
+        return [unshare, *net, *sandbox.NS_FLAGS, "--", *python], limits.isolate_network, True
+    if info.namespaces == "user" and unshare:
+        return [unshare, *sandbox.USER_NS_FLAGS, *net, "--", *python], limits.isolate_network, True
+    # An intermediate shell, so the snippet's parent is not the caller.
+    return ["/bin/sh", "-c", '"$@"; exit $?', "codemode", *python], False, False
+
+
+def _child_env(run: _Run) -> dict[str, str]:
+    """A minimal environment: nothing inherited from the caller."""
+    return {
+        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": str(run.root / "home"),
+        "TMPDIR": str(run.root / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONNOUSERSITE": "1",
+        RECORD_ENV: str(run.meta / "calls.jsonl"),
+    }
+
+
+def _run_child(run: _Run, argv: list[str], limits: ExecutionLimits) -> tuple[Captured, int, int, float]:
+    """Start the child, drain its output, kill whatever is left. Returns (output, exit code, peak, seconds)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        cwd=run.work,
+        env=_child_env(run),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    seen: dict[int, psutil.Process] = {}
+    peak = 1
+
+    def sample() -> None:
+        nonlocal peak
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            return
+        peak = max(peak, len(children) + 1)
+        for child in children:
+            seen.setdefault(child.pid, child)
+
+    try:
+        cap = collect(proc, max_bytes=limits.max_output_bytes, timeout=limits.timeout_s, on_tick=sample)
+    finally:
+        kill_group(proc)
+        for child in seen.values():  # descendants that left the process group
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        proc.wait()
+    return cap, proc.returncode, peak, time.perf_counter() - started
+
+
 def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | None = None) -> ExecutionResult:
     """Run ``code`` in a confined child process inside a temporary copy of ``workspace``.
 
@@ -362,155 +356,38 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
     """
     limits = limits or ExecutionLimits()
     info = sandbox_info()
-    notes = list(info.notes)
     workspace = Path(workspace)
     if not workspace.is_dir():
         raise FileNotFoundError(f"workspace {workspace} is not a directory")
 
-    root = Path(tempfile.mkdtemp(prefix="codemode-"))
+    run = _Run(root=Path(tempfile.mkdtemp(prefix="codemode-")), notes=list(info.notes))
     try:
-        home, work, meta, tmp, stage = (root / n for n in ("home", "work", "meta", "tmp", "stage"))
-        for d in (home, meta, tmp, stage):
-            d.mkdir()
-        shutil.copytree(workspace, work, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
-        code_path, result_path, calls_path = meta / "code.py", meta / "result.json", meta / "calls.jsonl"
-        code_path.write_text(code, encoding="utf-8")
-
-        drop_to: list[int] | None = None
-        plan: list[list[Any]] | None = None
-        if info.is_root and limits.drop_privileges and info.privilege_drop:
-            import pwd
-
-            entry = pwd.getpwnam(UNPRIVILEGED_USER)
-            drop_to = [entry.pw_uid, entry.pw_gid]
-            plan = _mount_plan(entry.pw_uid, entry.pw_gid)[0]
-            _chown_tree(root, entry.pw_uid, entry.pw_gid)
-        elif info.is_root:
-            notes.append(
-                "running as root: writes outside the copy, reading secrets and the process cap are not contained"
-            )
-
-        process_cap = limits.processes
-        if drop_to is not None:
-            process_cap += _count_processes(drop_to[0])
-        elif not info.is_root and hasattr(os, "getuid"):
-            process_cap += _count_processes(os.getuid())
-
-        config = {
-            "code_path": str(code_path),
-            "result_path": str(result_path),
-            "workdir": str(work),
-            "stage_dir": str(stage),
-            "project_root": str(PROJECT_ROOT),
-            "drop_to": drop_to,
-            "mount_plan": plan if drop_to else None,
-            "readonly_outside": str(root) if drop_to else None,
-            "private_tmp": _private_tmp(root) if drop_to else None,
-            "names": [*TOOLS, *(m.__name__ for m in RESULT_MODELS)],
-            "limits": {
-                "cpu_seconds": limits.cpu_seconds,
-                "memory_bytes": limits.memory_bytes,
-                "open_files": limits.open_files,
-                "processes": process_cap,
-                "file_size_bytes": limits.file_size_bytes,
-                "core_bytes": 0,
-            },
-        }
-        config_path = meta / "config.json"
-        config_path.write_text(json.dumps(config), encoding="utf-8")
-
-        python = [sys.executable, "-c", BOOTSTRAP, HARNESS_SOURCE, str(config_path)]
-        network_isolated = pid_namespace = False
-        if info.namespaces == "root":
-            net = ["--net"] if limits.isolate_network else []
-            argv = [str(_unshare()), *net, *_NS_FLAGS, "--", *python]
-            network_isolated, pid_namespace = limits.isolate_network, True
-        elif info.namespaces == "user":
-            net = ["--net"] if limits.isolate_network else []
-            argv = [
-                str(_unshare()),
-                "--user",
-                "--map-root-user",
-                *net,
-                "--pid",
-                "--fork",
-                "--kill-child",
-                "--",
-                *python,
-            ]
-            network_isolated, pid_namespace = limits.isolate_network, True
-        else:
-            # An intermediate shell, so the snippet's parent is not the caller.
-            argv = ["/bin/sh", "-c", '"$@"; exit $?', "codemode", *python]
+        _prepare(run, code, workspace, limits, info)
+        argv, network_isolated, pid_namespace = _command(run, limits, info)
         if not network_isolated:
-            notes.append("network is NOT isolated")
-
-        env = {
-            "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "HOME": str(home),
-            "TMPDIR": str(tmp),
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONIOENCODING": "utf-8",
-            "PYTHONNOUSERSITE": "1",
-            RECORD_ENV: str(calls_path),
-        }
-
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            argv,
-            cwd=work,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        seen: dict[int, psutil.Process] = {}
-        peak = 1
-
-        def sample() -> None:
-            nonlocal peak
-            try:
-                children = psutil.Process(proc.pid).children(recursive=True)
-            except psutil.Error:
-                return
-            peak = max(peak, len(children) + 1)
-            for child in children:
-                seen.setdefault(child.pid, child)
-
-        try:
-            cap = collect(proc, max_bytes=limits.max_output_bytes, timeout=limits.timeout_s, on_tick=sample)
-        finally:
-            kill_group(proc)
-            for child in seen.values():  # descendants that left the process group
-                try:
-                    child.kill()
-                except psutil.Error:
-                    pass
-            proc.wait()
-        duration = time.perf_counter() - started
+            run.notes.append("network is NOT isolated")
+        cap, exit_code, peak, duration = _run_child(run, argv, limits)
 
         outcome: dict[str, Any] = {}
         try:
-            outcome = json.loads(result_path.read_text(encoding="utf-8"))
+            outcome = json.loads((run.meta / "result.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             pass
         setup = outcome.get("setup") or {}
         privileges_dropped = bool(setup.get("privileges_dropped"))
-        if drop_to and not privileges_dropped and setup:
-            notes.append(f"privilege drop failed: {setup.get('mount_error') or setup.get('drop_error')}")
         readonly_outside = bool(setup.get("readonly_outside"))
-        if drop_to and setup and not readonly_outside:
-            notes.append(f"the filesystem outside the copy stayed writable: {setup.get('readonly_error')}")
+        if run.drop_to and setup and not privileges_dropped:
+            run.notes.append(f"privilege drop failed: {setup.get('mount_error') or setup.get('drop_error')}")
+        if run.config.get("readonly_outside") and setup and not readonly_outside:
+            run.notes.append(
+                f"the filesystem outside the copy stayed writable: {setup.get('readonly_error')}"
+            )
         if setup.get("limits_failed"):
-            notes.append(f"limits not applied: {', '.join(setup['limits_failed'])}")
+            run.notes.append(f"limits not applied: {', '.join(setup['limits_failed'])}")
         if not setup:
-            notes.append("the child ended before reporting its setup")
+            run.notes.append("the child ended before reporting its setup")
         if cap.timed_out:
-            notes.append(f"killed after the {limits.timeout_s:g} s timeout")
+            run.notes.append(f"killed after the {limits.timeout_s:g} s timeout")
 
         return ExecutionResult(
             stdout=cap.stdout.decode("utf-8", errors="replace"),
@@ -520,18 +397,18 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             exception_type=outcome.get("exception_type"),
             exception_message=outcome.get("exception_message"),
             timed_out=cap.timed_out,
-            exit_code=proc.returncode,
+            exit_code=exit_code,
             duration_s=round(duration, 4),
-            tool_calls=_read_calls(calls_path),
+            tool_calls=_read_calls(run.meta / "calls.jsonl"),
             network_isolated=network_isolated,
             privileges_dropped=privileges_dropped,
             readonly_outside=readonly_outside,
             pid_namespace=pid_namespace,
             peak_processes=peak,
-            notes=notes,
+            notes=run.notes,
         )
     finally:
-        _remove_tree(root)
+        _remove_tree(run.root)
 
 
 __all__ = [

@@ -98,12 +98,19 @@ def _collect_model(model: type[BaseModel], models: list[type[BaseModel]]) -> Non
     models.append(model)
 
 
+def _resolved_signature(fn: Callable[..., Any]) -> inspect.Signature:
+    try:
+        return inspect.signature(fn, eval_str=True)
+    except NameError:  # an annotation names something local; show it as written
+        return inspect.signature(fn)
+
+
 def _format_default(value: Any) -> str:
     return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 def _signature(name: str, fn: Callable[..., Any], models: list[type[BaseModel]]) -> str:
-    sig = inspect.signature(fn, eval_str=True)
+    sig = _resolved_signature(fn)
     params: list[str] = []
     star_done = False
     for param in sig.parameters.values():
@@ -142,7 +149,7 @@ def _compact_stubs(tools: Mapping[str, Callable[..., Any]]) -> str:
     lines: list[str] = []
     shown: set[type[BaseModel]] = set()
     for name, fn in tools.items():
-        sig = inspect.signature(fn, eval_str=True)
+        sig = _resolved_signature(fn)
         params = []
         star_done = False
         for param in sig.parameters.values():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -217,3 +219,55 @@ def test_tool_response_is_short_stable_json() -> None:
 def test_tool_response_from_a_real_run() -> None:
     result = execute_code("print('héllo')", workspace_path("clean_service"))
     assert result.to_tool_response() == '{"ok": true, "stdout": "héllo\\n"}'
+
+
+# --------------------------------------------------------------------------- without namespaces
+
+
+@pytest.fixture
+def no_namespaces(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Pretend `unshare` is missing: the plain fallback (as on macOS)."""
+    from core.codemode import sandbox
+
+    monkeypatch.setattr(sandbox, "unshare_path", lambda: None)
+    sandbox.sandbox_info.cache_clear()
+    yield sandbox.sandbox_info()
+    sandbox.sandbox_info.cache_clear()
+
+
+def test_without_namespaces_it_still_runs_and_says_what_is_missing(no_namespaces: Any) -> None:
+    assert not no_namespaces.network_isolation and not no_namespaces.pid_namespace
+    result = execute_code("print(read_file('README.md').total_lines)", workspace_path("clean_service"))
+    assert result.ok and result.stdout == "9\n"
+    assert not result.network_isolated and not result.pid_namespace
+    assert "network is NOT isolated" in result.notes
+    assert any("no network or pid namespace" in note for note in result.notes)
+
+
+def test_without_namespaces_the_parent_is_an_intermediate_process(no_namespaces: Any) -> None:
+    code = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('still here')\n"
+    result = execute_code(code, workspace_path("clean_service"), ExecutionLimits(timeout_s=5))
+    assert result.stdout == "still here\n"  # the intermediate shell died, this process did not
+
+
+def test_without_namespaces_a_timeout_kills_the_whole_group(no_namespaces: Any) -> None:
+    code = "import subprocess\nsubprocess.Popen(['sleep', '63.5'])\nwhile True:\n    pass\n"
+    result = execute_code(code, workspace_path("clean_service"), ExecutionLimits(timeout_s=1))
+    assert result.timed_out
+    import psutil  # type: ignore[import-untyped,unused-ignore]
+
+    time.sleep(0.3)
+    left = [p for p in psutil.process_iter(["cmdline"]) if (p.info["cmdline"] or [])[-1:] == ["63.5"]]
+    assert [p for p in left if p.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def test_the_harness_never_mounts_in_the_callers_namespace() -> None:
+    from core.codemode._harness import _in_own_mount_namespace
+
+    try:
+        mine = os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        pytest.skip("no /proc/self/ns on this OS")
+    assert not _in_own_mount_namespace(mine)
+    assert not _in_own_mount_namespace(None)
+    assert _in_own_mount_namespace("mnt:[1]")

@@ -99,8 +99,9 @@ def test_fork_bomb_is_capped_and_every_process_is_reaped() -> None:
     )
     result = execute_code(bomb, WS, ExecutionLimits(timeout_s=3.0, processes=16))
     assert result.timed_out
-    # 16 new processes at most, plus the harness and (with namespaces) `unshare`.
-    assert result.peak_processes <= 16 + 2
+    # About 16 new processes: the cap is the user's process count when the run starts plus 16, so
+    # processes of the same user that end during the run leave a little room. Far below 2**8.
+    assert result.peak_processes <= 16 + 8
     assert wait_until_gone(marker) == []
 
 

@@ -1,0 +1,64 @@
+"""How much execute_code costs over a plain interpreter start, measured side by side.
+
+Run with ``pytest -s tests/bench/test_bench_executor.py``. Prints the numbers;
+asserts only that both ran correctly (timings on shared machines are noisy).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core.codemode.executor import execute_code, sandbox_info
+from core.codemode.workspaces import workspace_path
+
+pytestmark = pytest.mark.bench
+
+REPEATS = 7
+
+
+def _plain() -> float:
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    assert out.stdout == "1\n"
+    return elapsed
+
+
+def _sandboxed(workspace: object) -> float:
+    started = time.perf_counter()
+    result = execute_code("print(1)", workspace)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    assert result.ok and result.stdout == "1\n", result
+    return elapsed
+
+
+def test_executor_overhead_against_plain_python() -> None:
+    workspace = workspace_path("clean_service")
+    info = sandbox_info()  # probe once, outside the timings
+    _plain(), _sandboxed(workspace)  # warm caches
+    plain: list[float] = []
+    sandboxed: list[float] = []
+    for _ in range(REPEATS):  # interleaved, so both see the same machine load
+        plain.append(_plain())
+        sandboxed.append(_sandboxed(workspace))
+    p, s = statistics.median(plain), statistics.median(sandboxed)
+    defences = [
+        name
+        for name, on in (
+            ("network namespace", info.network_isolation),
+            ("pid namespace", info.pid_namespace),
+            (f"runs as nobody={info.privilege_drop}", True),
+        )
+        if on
+    ]
+    print()
+    print(f"execute_code('print(1)') vs python -c 'print(1)', median of {REPEATS} interleaved runs")
+    print(f"  plain python : {p * 1000:7.1f} ms  (min {min(plain) * 1000:.1f})")
+    print(f"  execute_code : {s * 1000:7.1f} ms  (min {min(sandboxed) * 1000:.1f})")
+    print(f"  overhead     : {(s - p) * 1000:7.1f} ms   ratio {s / p:.2f}x")
+    print(f"  defences     : {', '.join(defences)}")
