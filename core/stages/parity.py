@@ -10,6 +10,7 @@ test_candidate reads, and into the stage summary.
 from __future__ import annotations
 
 import gc
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -35,21 +36,18 @@ def lost_against(reference: ResultsFile, other: ResultsFile) -> list[str]:
 
 
 def requantize(ctx: StageContext, bits: int) -> Path:
-    """The fused model quantized at ``bits``, made by the quantize stage's own function."""
-    out = ctx.cfg.quantized_dir(bits)
-    if (out / "config.json").is_file():
-        ctx.log(f"{bits}-bit model already there: {out}")
-        return out
-    try:
-        from core.stages import quantize as qstage
-    except ImportError:
-        raise StageError("the quantize stage is not available to re-quantize") from None
-    fn = getattr(qstage, "quantize_at", None) or getattr(qstage, "requantize", None)
-    if fn is None:
-        raise StageError("core.stages.quantize exposes no quantize_at(cfg, bits, ...) function")
-    ctx.log(f"re-quantizing the fused model at {bits} bits into {out}")
-    result = fn(ctx.cfg, bits, log=ctx.log)
-    return Path(result) if result else out
+    """The fused model quantized at ``bits`` with the quantize stage's own function (always made
+    afresh: a folder left from an earlier fused model would not be the model parity judged)."""
+    from core.stages.quantize import convert_command, quantize_model
+
+    cfg = ctx.cfg
+    fused, out = cfg.resolve(cfg.outputs.fused), cfg.quantized_dir(bits)
+    ctx.log(f"re-quantizing {fused} at {bits} bits into {out}")
+    ctx.log(f"equivalent: {convert_command(fused, out, bits, cfg.quantize.group_size)}")
+    info = quantize_model(fused, out, bits, cfg.quantize.group_size)
+    ctx.artifact(f"quantized_{bits}bit", out)
+    ctx.log(f"{bits}-bit model: {info.get('bits_per_weight') or '?'} bits per weight, {info.get('bytes')} bytes")
+    return out
 
 
 def _variant_summary(res: ResultsFile, lost: list[str] | None) -> dict[str, Any]:
@@ -134,9 +132,10 @@ def run(ctx: StageContext) -> StageOutcome:
     ctx.artifact("parity_decision", decision_file)
     line = ", ".join(f"{n} {r.aggregates.strict_passes}/{r.aggregates.n}" for n, r in results.items())
     outcome = StageOutcome(
-        summary={**decision, "equivalent": f"mlx_lm.convert --hf-path {cfg.resolve(cfg.outputs.fused)} "
-                                           f"--mlx-path {cfg.quantized_dir(q.fallback_bits)} -q --q-bits "
-                                           f"{q.fallback_bits} --q-group-size {q.group_size}   # only on fall-back"},
+        summary={**decision, "equivalent": shlex.join([
+            "mlx_lm", "convert", "--hf-path", str(cfg.resolve(cfg.outputs.fused)), "--mlx-path",
+            str(cfg.quantized_dir(q.fallback_bits)), "-q", "--q-bits", str(q.fallback_bits), "--q-group-size",
+            str(q.group_size)]) + "   # only when falling back"},
         headline=f"{chosen_bits}-bit ({line})",
     )
     ctx.store_cache(key, outcome, outputs=[decision_file])
