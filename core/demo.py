@@ -67,12 +67,13 @@ class DemoRecipe:
 
     seed: int = 0
     vocab_size: int = 1024          # BPE vocabulary (bytes + merges); the added tokens come on top
-    hidden_size: int = 96           # divisible by the demo's quantization group size (32)
+    hidden_size: int = 96           # qwen2; divisible by the demo's quantization group size (32)
+    moe_hidden_size: int = 64       # qwen3_moe; mlx-lm quantizes its router with group size 64
     num_layers: int = 2
     heads: int = 4
     kv_heads: int = 2
     intermediate_size: int = 192    # the dense MLP
-    num_experts: int = 4            # qwen3_moe
+    num_experts: int = 8            # qwen3_moe: many experts, few active, like 30B-A3B
     experts_per_tok: int = 2
     moe_intermediate_size: int = 64
     batch_size: int = 4
@@ -87,9 +88,9 @@ class DemoRecipe:
 
 def model_config(role: str, recipe: DemoRecipe, vocab_size: int, eos_id: int, pad_id: int) -> dict[str, Any]:
     """config.json of a demo model, shaped like the real model's (model_type picks the mlx-lm class)."""
-    head_dim = recipe.hidden_size // recipe.heads
+    hidden = recipe.hidden_size if role == "candidate" else recipe.moe_hidden_size
     common: dict[str, Any] = {
-        "hidden_size": recipe.hidden_size,
+        "hidden_size": hidden,
         "num_hidden_layers": recipe.num_layers,
         "intermediate_size": recipe.intermediate_size,
         "num_attention_heads": recipe.heads,
@@ -108,7 +109,7 @@ def model_config(role: str, recipe: DemoRecipe, vocab_size: int, eos_id: int, pa
         return {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", **common}
     return {
         "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe", **common,
-        "head_dim": head_dim,
+        "head_dim": hidden // recipe.heads,
         "num_experts": recipe.num_experts,
         "num_experts_per_tok": recipe.experts_per_tok,
         "moe_intermediate_size": recipe.moe_intermediate_size,
@@ -134,9 +135,9 @@ def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[d
     bs = min(recipe.batch_size, len(train_ds))
 
     def val_loss() -> float | None:
-        if valid_ds is None or len(valid_ds) < bs:
+        if valid_ds is None or len(valid_ds) == 0:
             return None
-        return float(evaluate(model, valid_ds, batch_size=bs, num_batches=-1,
+        return float(evaluate(model, valid_ds, batch_size=min(bs, len(valid_ds)), num_batches=-1,
                               max_seq_length=recipe.max_seq_length))
 
     before = val_loss()
@@ -352,6 +353,10 @@ def ensure_demo_models(cfg: Any, log: Log = print) -> dict[str, Path]:
     """
     paths = {"candidate": cfg.resolve(cfg.candidate.path), "baseline": cfg.resolve(cfg.baseline.path)}
     if all(_model_present(p) for p in paths.values()):
+        out_dir = paths["candidate"].parent
+        if cfg.experiment.demo and demo_status(out_dir, cfg.resolve(cfg.data.train)) == "stale":
+            log(f"note: the demo models in {out_dir} were built from another corpus or recipe; "
+                "run `phase25 demo build` to rebuild them")
         return paths
     if not cfg.experiment.demo:
         missing = ", ".join(str(p) for p in paths.values() if not _model_present(p))
