@@ -1,0 +1,246 @@
+"""The 20-query suite: its schema, loading with clear errors, and its hash.
+
+``data/suite/suite.json`` holds 13 tool queries (each against a named fixture workspace) and 7
+direct questions. A tool query lists the tools a correct program uses and the facts a correct
+answer states; each fact says how it was derived (a tool call on the workspace and a Python
+expression over the result ``r``), so it can be re-derived at any time. A direct question has a
+rubric: concept groups (each a list of regexes, any of which counts), how many groups must
+match, and patterns an answer must or must not contain.
+
+Regexes are matched case-insensitively against the answer text (``re.search``). A fact holds
+when any of its patterns matches (``match: "all"``: when every one does); a tool answer is correct
+when all its facts hold. ``fact_holds`` and ``rubric_passes`` implement exactly that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.data.jsonpos import line_of, value_lines
+from core.data.schema import field_path
+
+ToolName = Literal["typecheck", "ruff_check", "pytest_run", "read_file", "run_command"]
+TOOL_NAMES: tuple[str, ...] = ("typecheck", "ruff_check", "pytest_run", "read_file", "run_command")
+N_TOOL, N_DIRECT = 13, 7
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _valid_regex(v: str) -> str:
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return v
+
+
+class FactSource(_Strict):
+    """How a fact was derived: ``r = tool(**args)`` in the workspace, then ``expr`` over ``r``."""
+
+    tool: ToolName
+    args: dict[str, Any] = Field(default_factory=dict)
+    expr: str = Field(min_length=1, description="a Python expression over the tool's result `r`")
+
+
+class ExpectedFact(_Strict):
+    name: str = Field(min_length=1, description="what the fact is, e.g. 'error_count'")
+    value: Any = Field(description="the value derived from the real tool result")
+    patterns: list[str] = Field(min_length=1, description="regexes searched in the answer")
+    match: Literal["any", "all"] = Field("any", description="'any': one pattern must match; 'all': every one")
+    source: FactSource
+
+    _regex = field_validator("patterns")(lambda v: [_valid_regex(p) for p in v])
+
+
+class ConceptGroup(_Strict):
+    name: str = Field(min_length=1)
+    any_of: list[str] = Field(min_length=1, description="synonyms or regexes; any match counts")
+
+    _regex = field_validator("any_of")(lambda v: [_valid_regex(p) for p in v])
+
+
+class Rubric(_Strict):
+    groups: list[ConceptGroup] = Field(min_length=3, max_length=5)
+    pass_threshold: int = Field(ge=1, description="how many groups a passing answer matches")
+    required: list[str] = Field(default_factory=list, description="regexes every passing answer matches")
+    forbidden: list[str] = Field(default_factory=list, description="regexes no passing answer matches")
+
+    _regex = field_validator("required", "forbidden")(lambda v: [_valid_regex(p) for p in v])
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Rubric:
+        if self.pass_threshold > len(self.groups):
+            raise ValueError(f"pass_threshold {self.pass_threshold} is more than the {len(self.groups)} groups")
+        return self
+
+
+class SuiteQuery(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    category: Literal["tool", "direct"]
+    topic: str = Field(min_length=1, description="e.g. 'typecheck', 'lint+typecheck', 'comparison'")
+    prompt: str = Field(min_length=10)
+    expected_tools: list[ToolName] = Field(default_factory=list)
+    workspace: str | None = None
+    facts: list[ExpectedFact] = Field(default_factory=list)
+    rubric: Rubric | None = None
+    reference: str | None = Field(None, description="a correct answer, for people reading the results")
+
+    @model_validator(mode="after")
+    def _by_category(self) -> SuiteQuery:
+        if self.category == "tool":
+            missing = [k for k, v in (("expected_tools", self.expected_tools), ("workspace", self.workspace),
+                                      ("facts", self.facts)) if not v]
+            if missing:
+                raise ValueError(f"a tool query needs {', '.join(missing)}")
+            if self.rubric is not None:
+                raise ValueError("a tool query has facts, not a rubric")
+            stray = sorted({f.source.tool for f in self.facts} - set(self.expected_tools))
+            if stray:
+                raise ValueError(f"facts come from {', '.join(stray)}, which expected_tools doesn't list")
+        else:
+            if self.rubric is None:
+                raise ValueError("a direct query needs a rubric")
+            if self.expected_tools or self.workspace or self.facts:
+                raise ValueError("a direct query has no expected_tools, workspace or facts")
+        return self
+
+
+class Suite(_Strict):
+    version: int = 1
+    name: str = "phase25-suite"
+    description: str = ""
+    queries: list[SuiteQuery]
+
+    @model_validator(mode="after")
+    def _shape(self) -> Suite:
+        ids = [q.id for q in self.queries]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate query ids: {', '.join(dup)}")
+        n_tool = sum(q.category == "tool" for q in self.queries)
+        n_direct = len(self.queries) - n_tool
+        if (n_tool, n_direct) != (N_TOOL, N_DIRECT):
+            raise ValueError(f"the suite has {n_tool} tool and {n_direct} direct queries; "
+                             f"it must have exactly {N_TOOL} and {N_DIRECT}")
+        used = {t for q in self.queries for t in q.expected_tools}
+        missing = [t for t in TOOL_NAMES if t not in used]
+        if missing:
+            raise ValueError(f"no tool query uses {', '.join(missing)}")
+        return self
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the canonical JSON: equal for equal suites however the file is formatted."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def by_id(self, query_id: str) -> SuiteQuery:
+        for q in self.queries:
+            if q.id == query_id:
+                return q
+        raise KeyError(query_id)
+
+    @property
+    def tool_queries(self) -> list[SuiteQuery]:
+        return [q for q in self.queries if q.category == "tool"]
+
+    @property
+    def direct_queries(self) -> list[SuiteQuery]:
+        return [q for q in self.queries if q.category == "direct"]
+
+
+class SuiteError(Exception):
+    """A suite file could not be loaded; ``problems`` has one line per problem (file:line: field: ...)."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+    def render(self) -> str:
+        n = len(self.problems)
+        return f"{self.path}: {n} problem{'s' if n != 1 else ''} in the suite\n" + "\n".join(
+            f"  - {p}" for p in self.problems)
+
+
+def load_suite(path: str | Path, workspaces: str | Path | None = None) -> Suite:
+    """Load and validate a suite file; with ``workspaces``, each tool query's workspace must exist."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SuiteError(path, [f"{path}: no such suite file"]) from None
+    except IsADirectoryError:
+        raise SuiteError(path, [f"{path}: is a folder, expected a suite .json file"]) from None
+    except OSError as exc:
+        raise SuiteError(path, [f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SuiteError(path, [f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SuiteError(path, [f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})"]) from None
+    try:
+        suite = Suite.model_validate(data)
+    except ValidationError as exc:
+        lines = value_lines(text)
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = line_of(lines, loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            elif err["type"] in ("missing",):
+                msg = "required key is missing"
+            elif err["type"] in ("literal_error", "string_pattern_mismatch") or err["type"].endswith("_type"):
+                msg = f"{msg}; got {err.get('input')!r}"
+            problems.append(f"{path}:{line}: {field_path(loc)}: {msg}" if line else f"{path}: {field_path(loc)}: {msg}")
+        raise SuiteError(path, problems) from None
+    if workspaces is not None:
+        lines = value_lines(text)
+        problems = []
+        for i, q in enumerate(suite.queries):
+            if q.workspace and not (Path(workspaces) / q.workspace).is_dir():
+                line = line_of(lines, ("queries", i, "workspace"))
+                problems.append(f"{path}:{line}: queries[{i}].workspace: no workspace {q.workspace!r} "
+                                f"in {workspaces}")
+        if problems:
+            raise SuiteError(path, problems)
+    return suite
+
+
+def suite_hash(path: str | Path) -> str:
+    return load_suite(path).sha256
+
+
+def _search(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def fact_holds(fact: ExpectedFact, answer: str) -> bool:
+    hits = [_search(p, answer) for p in fact.patterns]
+    return all(hits) if fact.match == "all" else any(hits)
+
+
+def rubric_matches(rubric: Rubric, answer: str) -> list[str]:
+    """Names of the concept groups the answer matches."""
+    return [g.name for g in rubric.groups if any(_search(p, answer) for p in g.any_of)]
+
+
+def rubric_passes(rubric: Rubric, answer: str) -> bool:
+    return (len(rubric_matches(rubric, answer)) >= rubric.pass_threshold
+            and all(_search(p, answer) for p in rubric.required)
+            and not any(_search(p, answer) for p in rubric.forbidden))
