@@ -5,7 +5,8 @@ sandbox child starts fast):
 
 * ``core.codemode.models``: the Pydantic result models of the tools
 * ``core.codemode.tools``: ``typecheck``, ``ruff_check``, ``pytest_run``, ``read_file``, ``run_command``
-* ``core.codemode.executor``: ``execute_code``, ``ExecutionLimits``, ``ExecutionResult``, ``sandbox_info``
+* ``core.codemode.executor``: ``execute_code``, ``ExecutionLimits``, ``ExecutionResult``, ``ToolCallRecord``
+* ``core.codemode.sandbox``: ``sandbox_info()``, what confinement this machine allows
 * ``core.codemode.prompt``: ``execute_code_tool_schema``, ``tool_stubs``, ``system_prompt``, ``render_chat``
 * ``core.codemode.parse``: ``parse_tool_call`` -> ``ParsedCall``
 * ``core.codemode.workspaces``: the fixture workspaces in data/workspaces

@@ -90,10 +90,9 @@ def _readonly_outside(writable: str, private_tmp: str | None) -> None:
     """Make every mount read-only except ``writable`` (the sandbox), a fresh /dev/shm and,
     when ``private_tmp`` is given, a fresh empty tmpfs over it (the sandbox re-bound inside),
     which hides other users' temporary files."""
-    import platform
-
-    if platform.machine() not in ("x86_64", "aarch64", "arm64"):
-        raise OSError(f"mount_setattr: unknown syscall number on {platform.machine()}")
+    machine = os.uname().machine
+    if machine not in ("x86_64", "aarch64", "arm64"):
+        raise OSError(f"mount_setattr: unknown syscall number on {machine}")
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)

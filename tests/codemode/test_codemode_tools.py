@@ -243,3 +243,17 @@ def test_calls_are_recorded_only_when_asked(tmp_path: Path, monkeypatch: pytest.
     assert len(lines) == 2
     assert '"name": "read_file"' in lines[0] and '"start": 1' in lines[0] and '"ok": true' in lines[0]
     assert '"ok": false' in lines[1] and "FileNotFoundError" in lines[1]
+
+
+def test_mypy_text_output_is_parsed_for_older_mypy() -> None:
+    text = (
+        'pkg/a.py:3:5: error: Incompatible return value type (got "str", expected "int")  [return-value]\n'
+        "pkg/a.py:3:5: note: See https://mypy.rtfd.io\n"
+        "Success: no issues found\n"
+    )
+    items = tools._mypy_text(text)
+    assert [(i.file, i.line, i.column, i.severity, i.code) for i in items] == [
+        ("pkg/a.py", 3, 5, "error", "return-value"),
+        ("pkg/a.py", 3, 5, "note", None),
+    ]
+    assert items[0].message == 'Incompatible return value type (got "str", expected "int")'
