@@ -162,18 +162,17 @@ class Engine:
             return []
         prefix = self.prefix if use_prefix_cache else []
         base = self.prefix_cache() if use_prefix_cache else None
-        prompts, caches, tracks = [], [], []
+        from mlx_lm.models.cache import make_prompt_cache
+
+        prompts: list[list[int]] = []
+        shared: list[bool] = []
+        tracks: list[_Track] = []
         for req in requests:
             ids = self.encode(req.messages)
-            if base is not None and len(ids) > len(prefix) and ids[: len(prefix)] == prefix:
-                prompts.append(ids[len(prefix) :])
-                caches.append(copy.deepcopy(base))
-                cached = len(prefix)
-            else:
-                prompts.append(ids)
-                caches.append(None)
-                cached = 0
-            tracks.append(_Track(req, prompt_tokens=len(ids), cached=cached))
+            hit = base is not None and len(ids) > len(prefix) and ids[: len(prefix)] == prefix
+            prompts.append(ids[len(prefix) :] if hit else ids)
+            shared.append(hit)
+            tracks.append(_Track(req, prompt_tokens=len(ids), cached=len(prefix) if hit else 0))
 
         sampler = make_sampler(temp=self.temperature) if self.temperature > 0 else None
         gen = BatchGenerator(
@@ -185,15 +184,20 @@ class Engine:
             prefill_batch_size=self.batch_size,
         )
         mx.reset_peak_memory()
-        fresh = [c is None for c in caches]
-        if all(fresh):
-            uids = gen.insert(prompts)
-        else:
-            from mlx_lm.models.cache import make_prompt_cache
+        waiting = list(range(len(requests)))
+        by_uid: dict[int, _Track] = {}
+        uid_of: dict[int, int] = {}
 
-            uids = gen.insert(prompts, caches=[c if c is not None else make_prompt_cache(self.model)
-                                               for c in caches])
-        by_uid = dict(zip(uids, tracks, strict=True))
+        def admit(k: int) -> None:
+            # Queries join as others finish, so at most batch_size prefix copies exist at once.
+            take, waiting[:k] = waiting[:k], []
+            if not take:
+                return
+            caches = [copy.deepcopy(base) if shared[i] else make_prompt_cache(self.model) for i in take]
+            for i, uid in zip(take, gen.insert([prompts[i] for i in take], caches=caches), strict=True):
+                by_uid[uid], uid_of[i] = tracks[i], uid
+
+        admit(self.batch_size)
         outputs: dict[int, Output] = {}
         try:
             while len(outputs) < len(tracks):
@@ -206,6 +210,7 @@ class Engine:
                     t = by_uid[pr.uid]
                     if t.started is None:
                         t.started = before
+                finished = 0
                 for r in gen_resps:
                     t = by_uid[r.uid]
                     if t.started is None:
@@ -219,13 +224,15 @@ class Engine:
                         t.finish_reason = r.finish_reason
                         out = self._output(t, batch_index, len(tracks))
                         outputs[r.uid] = out
+                        finished += 1
                         if on_done is not None:
                             on_done(out)
+                admit(finished)
                 if not prompt_resps and not gen_resps and len(outputs) < len(tracks):
                     raise RuntimeError("generation stalled with queries unfinished")
         finally:
             gen.close()
-        return [outputs[u] for u in uids]
+        return [outputs[uid_of[i]] for i in range(len(tracks))]
 
     def _output(self, t: _Track, batch: int, size: int) -> Output:
         started = t.started or t.first or time.perf_counter()

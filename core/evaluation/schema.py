@@ -73,9 +73,11 @@ class Round(_M):
     ttft_s: float | None = Field(None, description="Seconds from the batch's start to this query's first token")
     generation_tps: float | None = Field(None, description="Generated tokens / seconds after the first token")
     latency_s: float = Field(description="Seconds from the batch's start to this query's last token")
-    peak_memory_bytes: int | None = Field(None, description="MLX peak memory of the batch this round ran in")
-    batch: int = Field(0, description="Index of the batch this round ran in")
-    batch_size: int = 1
+    peak_memory_bytes: int | None = Field(
+        None, description="MLX high-water mark of the pass up to this query's last token (shared with the "
+        "queries generated beside it)")
+    batch: int = Field(0, description="The generation pass: 0 first replies, 1 answers after the tool result")
+    batch_size: int = Field(1, description="At most this many queries were generated side by side")
 
 
 class ToolExecution(_M):
