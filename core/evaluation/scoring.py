@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.codemode.parse import parse_tool_call
-from core.data.suite import SuiteQuery
+from core.data.suite import SuiteQuery, fact_holds, rubric_matches
 from core.evaluation.schema import (
     CHECKS,
     Aggregates,
@@ -172,12 +172,16 @@ def _tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None) -
     if not answer.strip():
         return CheckResult(passed=False, evidence=["empty final answer"])
     for fact in q.facts:
-        hit = next((p for p in fact.patterns if _matches(p, answer)), None)
-        if hit is None:
-            ok = False
-            evidence.append(f"missing fact {fact.name} = {fact.value!r}")
-        else:
+        if fact_holds(fact, answer):
             evidence.append(f"states fact {fact.name} = {fact.value!r}")
+            continue
+        ok = False
+        if fact.match == "all":
+            absent = [p for p in fact.patterns if not _matches(p, answer)]
+            evidence.append(f"missing fact {fact.name} = {fact.value!r} (not found: "
+                            + ", ".join(f"/{p}/" for p in absent) + ")")
+        else:
+            evidence.append(f"missing fact {fact.name} = {fact.value!r}")
     support = supported_numbers(execution.response if execution else "", q.prompt)
     fabricated = [n for n in claimed_numbers(answer) if n not in support]
     for n in fabricated:
@@ -194,7 +198,7 @@ def _direct_quality(q: SuiteQuery, answer: str) -> CheckResult:
         return CheckResult(passed=None, evidence=["no rubric"])
     if not answer.strip():
         return CheckResult(passed=False, evidence=["empty answer"])
-    matched = [g.name for g in rubric.groups if any(_matches(p, answer) for p in g.any_of)]
+    matched = rubric_matches(rubric, answer)
     missed = [g.name for g in rubric.groups if g.name not in matched]
     ok = len(matched) >= rubric.pass_threshold
     evidence = [f"concepts {len(matched)}/{len(rubric.groups)} (threshold {rubric.pass_threshold}): "
