@@ -65,7 +65,8 @@ def load(path: str, adapter_path: str | None = None) -> tuple[Any, Any]:
     """Load a model folder (or hub id) with an optional LoRA adapter, via mlx-lm."""
     from mlx_lm import load as mlx_load
 
-    return mlx_load(path, adapter_path=adapter_path)
+    model, tokenizer = mlx_load(path, adapter_path=adapter_path)[:2]
+    return model, tokenizer
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
@@ -193,7 +194,8 @@ class Engine:
             take, waiting[:k] = waiting[:k], []
             if not take:
                 return
-            caches = [copy.deepcopy(base) if shared[i] else make_prompt_cache(self.model) for i in take]
+            caches: list[list[Any]] = [copy.deepcopy(base) if shared[i] and base is not None
+                                       else make_prompt_cache(self.model) for i in take]
             for i, uid in zip(take, gen.insert([prompts[i] for i in take], caches=caches), strict=True):
                 by_uid[uid], uid_of[i] = tracks[i], uid
 

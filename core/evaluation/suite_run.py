@@ -174,6 +174,7 @@ def run_suite(
         load_s=load_s,
         queries=queries,
         aggregates=aggregate(queries),
+        reused_from=None,
         notes=[f"peak memory per query is MLX's high-water mark for its round up to its last token, "
                f"shared by the up to {ev.batch_size} queries generated side by side",
                "latency, time to first token and tokens/s are measured from the moment a query "

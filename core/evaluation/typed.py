@@ -156,14 +156,14 @@ class _Analyzer:
             return t if t is not None and t.kind == "model" else None
         return None
 
-    def elem_of(self, iter_node: ast.AST) -> list[tuple[int | None, T]] | T | None:
+    def elem_of(self, iter_node: ast.AST) -> list[tuple[int, T]] | T | None:
         """The element type of an iterable; for enumerate/zip, per-position element types."""
         if isinstance(iter_node, ast.Call) and isinstance(iter_node.func, ast.Name):
             if iter_node.func.id == "enumerate" and iter_node.args:
                 inner = self.infer(iter_node.args[0])
                 return [(1, T("model", inner.cls))] if inner is not None and inner.kind == "list" else None
             if iter_node.func.id == "zip":
-                out = []
+                out: list[tuple[int, T]] = []
                 for i, a in enumerate(iter_node.args):
                     inner = self.infer(a)
                     if inner is not None and inner.kind == "list":
