@@ -10,6 +10,7 @@ hundreds of rows with each other stays fast.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -94,13 +95,22 @@ def clusters(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[in
     return [find(i) for i in range(len(texts))]
 
 
+@functools.lru_cache(maxsize=256)
+def _indexed(prompt: str) -> tuple[frozenset[str], difflib.SequenceMatcher[str]]:
+    """A suite prompt's shingles, and a matcher that has indexed it once (the costly part)."""
+    sm: difflib.SequenceMatcher[str] = difflib.SequenceMatcher(None, "", normalise(prompt), autojunk=False)
+    return shingles(prompt), sm
+
+
 def matches_suite(text: str, prompts: Sequence[str]) -> tuple[int, float] | None:
     """The index and score of the first suite prompt ``text`` matches, or None."""
+    sh, norm = shingles(text), normalise(text)
     for k, prompt in enumerate(prompts):
-        sim = similarity(text, prompt)
+        p_sh, sm = _indexed(prompt)
+        sim = jaccard(sh, p_sh)
         if sim >= SUITE_MATCH:
             return k, sim
-        r = ratio(text, prompt)
-        if r >= SUITE_RATIO:
-            return k, r
+        sm.set_seq1(norm)
+        if sm.real_quick_ratio() >= SUITE_RATIO and sm.quick_ratio() >= SUITE_RATIO and sm.ratio() >= SUITE_RATIO:
+            return k, sm.ratio()
     return None

@@ -1,10 +1,21 @@
-"""prepare: preflight before anything expensive. Checks that the data, the suite, the fixture
-workspaces and the models the config names are there, and counts the data."""
+"""prepare: preflight before anything expensive.
+
+Checks that the models the config names are there, that the suite file is valid and its
+workspaces exist, and runs the full data preflight (core.data.preflight): every row against the
+chat schema, each model's tokenizer renders every row, token lengths against max_seq_length, the
+tool/direct balance, per-tool counts, duplicates and how the tool markers split. Bad data stops
+the pipeline with every problem listed; warnings are logged and the pipeline goes on. Nothing is
+modified.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from core.data.preflight import SPLITS, preflight
+from core.data.problems import render_list
+from core.data.report_text import render
+from core.data.suite import SuiteError, load_suite
 from core.stages.base import StageContext, StageError, StageOutcome
 
 
@@ -13,29 +24,59 @@ def _count_rows(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
-def run(ctx: StageContext) -> StageOutcome:
+def _setup_problems(ctx: StageContext) -> tuple[list[str], dict[str, object]]:
+    """The existing checks: suite, workspaces, local model paths. Returns problems and suite info."""
     cfg = ctx.cfg
     problems: list[str] = []
-    data_dir = cfg.resolve(cfg.data.train)
-    counts: dict[str, int] = {}
-    for split in ("train", "valid"):
-        f = data_dir / f"{split}.jsonl"
-        if not f.is_file():
-            problems.append(f"{f}: missing ({split} split of data.train)")
-        else:
-            counts[split] = _count_rows(f)
-    suite = cfg.resolve(cfg.data.suite)
-    if not suite.is_file():
-        problems.append(f"{suite}: missing (data.suite)")
+    info: dict[str, object] = {}
     ws = cfg.resolve(cfg.data.workspaces)
     if not ws.is_dir():
         problems.append(f"{ws}: missing (data.workspaces)")
+    suite = cfg.resolve(cfg.data.suite)
+    if not suite.is_file():
+        problems.append(f"{suite}: missing (data.suite)")
+    else:
+        try:
+            s = load_suite(suite, ws if ws.is_dir() else None)
+            info = {"path": str(suite), "sha256": s.sha256, "tool": len(s.tool_queries), "direct": len(s.direct_queries)}
+        except SuiteError as exc:
+            problems.extend(exc.problems)
     for role, spec in (("candidate", cfg.candidate), ("baseline", cfg.baseline)):
         if spec.is_local() and not cfg.resolve(spec.path).exists():
             hint = " (run `phase25 demo build`)" if cfg.experiment.demo else ""
             problems.append(f"{cfg.resolve(spec.path)}: missing ({role}.path){hint}")
-    if problems:
-        raise StageError("preflight found problems:\n" + "\n".join(f"  - {p}" for p in problems))
-    total = sum(counts.values())
-    ctx.log(f"data: {counts.get('train', 0)} train + {counts.get('valid', 0)} valid rows in {data_dir}")
-    return StageOutcome(summary={"rows": counts}, headline=f"{total} rows ok")
+    return problems, info
+
+
+def run(ctx: StageContext) -> StageOutcome:
+    cfg = ctx.cfg
+    data_dir = cfg.resolve(cfg.data.train)
+    equivalent = f"phase25 data check {data_dir}" + (f" --config {cfg.source}" if cfg.source else "")
+    ctx.log(f"equivalent: {equivalent}")
+    inputs = [data_dir / f"{s}.jsonl" for s in SPLITS] + [cfg.resolve(cfg.data.suite), cfg.resolve(cfg.data.workspaces)]
+    inputs += [cfg.resolve(spec.path) for spec in (cfg.candidate, cfg.baseline) if spec.is_local()]
+    key = ctx.cache_key(
+        {"data": cfg.data.model_dump(), "candidate": cfg.candidate.model_dump(), "baseline": cfg.baseline.model_dump(),
+         "max_seq_length": cfg.train.max_seq_length, "mask_prompt": cfg.train.mask_prompt},
+        inputs=[p for p in inputs if p.exists()])
+    hit = ctx.cached(key)
+    if hit is not None:
+        ctx.log(f"unchanged since the last preflight: {hit.headline}")
+        return hit
+
+    setup, suite_info = _setup_problems(ctx)
+    report = preflight(data_dir, cfg)
+    for line in render(report):
+        ctx.log(line, level="error" if line.startswith("errors") else "info")
+    for w in report.problems.warnings:
+        ctx.log(str(w), level="warning")
+    if setup or report.problems.errors:
+        listing = [f"  - {p}" for p in setup] + render_list(report.problems.errors)
+        total = len(setup) + len(report.problems.errors)
+        raise StageError(f"preflight found problems ({total}); nothing was changed:\n" + "\n".join(listing))
+    summary = report.summary()
+    summary.update(data_dir=str(data_dir), suite=suite_info, equivalent=equivalent,
+                   rows_per_file={s: _count_rows(data_dir / f"{s}.jsonl") for s in report.rows})
+    outcome = StageOutcome(summary=summary, headline=report.headline)
+    ctx.store_cache(key, outcome, outputs=[])
+    return outcome
