@@ -1,0 +1,150 @@
+"""train: LoRA / DoRA / full fine-tuning with mlx-lm's own trainer, resumable, cancellable, cached.
+
+Output: the adapter folder (``outputs.adapter``): adapter_config.json + adapters.safetensors, as
+`mlx_lm lora` writes it, so `mlx_lm generate --adapter-path` and `mlx_lm fuse` take it as it is.
+Beside them: ``best/`` (the adapter with the best validation loss) and ``checkpoints/`` (the last
+two checkpoints, from which a cancelled or killed run continues; see core.training.checkpoint).
+
+Cached: when the [train] settings, the data files and the base model are unchanged and the adapter
+is still there, the stage reports the earlier summary without loading mlx. ``--force train``
+trains again from the start.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from core.runs import atomic_write_text
+from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
+from core.training.commands import lora_command, lora_yaml
+from core.training.plan import PlanError, TrainPlan, make_plan
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def summarize(res: dict[str, Any], equivalent: str, stage_s: float) -> tuple[dict[str, Any], str]:
+    prog = res["progress"]
+    timing = dict(res.get("timing") or {})
+    timing["stage_s"] = stage_s
+    if timing.get("trainer_s") is not None and stage_s > 0:
+        timing["outside_trainer_share"] = max(0.0, 1 - timing["trainer_s"] / stage_s)
+    summary = {
+        "iterations": res["iterations"],
+        "total_iters": res["total_iters"],
+        "train_loss": prog.get("last_train_loss"),
+        "val_loss": prog.get("last_val_loss"),
+        "first_val_loss": prog.get("first_val_loss"),
+        "best_val_loss": prog.get("best_val_loss"),
+        "best_iteration": prog.get("best_iteration"),
+        "trained_tokens": prog.get("trained_tokens"),
+        "tokens_per_second": res.get("tokens_per_second"),
+        "resumed_from": res.get("resumed_from"),
+        "resume_note": res.get("resume_note"),
+        "early_stopped": res.get("early_stopped"),
+        "adapter": res["adapter"],
+        "best_adapter": res.get("best_adapter"),
+        "checkpoint": res.get("checkpoint"),
+        "ranks": res.get("world_size", 1),
+        "equivalent": equivalent,
+        "timing": timing,
+    }
+    head = f"iter {res['iterations']}/{res['total_iters']}"
+    if prog.get("last_val_loss") is not None:
+        head += f" · val {_fmt(prog['last_val_loss'])}"
+        if prog.get("best_iteration") is not None:
+            head += f" · best {_fmt(prog.get('best_val_loss'))} @{prog['best_iteration']}"
+    elif prog.get("last_train_loss") is not None:
+        head += f" · loss {_fmt(prog['last_train_loss'])}"
+    if res.get("resumed_from"):
+        head += f" · resumed @{res['resumed_from']}"
+    if res.get("early_stopped"):
+        head += " · early stop"
+    return summary, head
+
+
+def run(ctx: StageContext) -> StageOutcome:
+    try:
+        plan = make_plan(ctx.cfg, ctx.fingerprint, force=ctx.force)
+    except PlanError as exc:
+        raise StageError(str(exc)) from None
+    stages_dir = ctx.run.path / "stages"
+    yaml_text = lora_yaml(plan)
+    yaml_path = stages_dir / "train.lora.yaml" if yaml_text else None
+    if yaml_path is not None and yaml_text is not None:
+        atomic_write_text(yaml_path, yaml_text)
+    hostfile = stages_dir / "train.hostfile.json" if plan.settings.hosts else None
+    equivalent = lora_command(plan, yaml_path, hostfile)
+
+    key = ctx.cache_key(plan.cache_fields, inputs=plan.input_files(), model=plan.model,
+                        adapter=plan.adapter_dir)
+    hit = ctx.cached(key)
+    if hit is not None:
+        ctx.log(f"cached: nothing changed since the adapter in {plan.adapter_dir} was trained")
+        ctx.log(f"equivalent: {hit.summary.get('equivalent', equivalent)}")
+        return hit
+    ctx.log(f"equivalent: {equivalent}")
+    if plan.world_size > 1:
+        res = _launch_ranks(ctx, plan, hostfile)
+    else:
+        from core.training.trainer import Trainer
+
+        ctx.start_mlx_memory()
+        res = Trainer(ctx, plan).run().to_dict()
+
+    summary, headline = summarize(res, equivalent, time.time() - ctx.started)
+    adapter = plan.adapter_path
+    ctx.artifact("adapter", adapter / "adapters.safetensors")
+    ctx.artifact("adapter_config", adapter / "adapter_config.json")
+    if summary["best_adapter"]:
+        ctx.artifact("adapter_best", Path(summary["best_adapter"]) / "adapters.safetensors")
+    outcome = StageOutcome(summary=summary, headline=headline)
+    ctx.store_cache(key, outcome, outputs=[adapter / "adapters.safetensors", adapter / "adapter_config.json"])
+    return outcome
+
+
+def _launch_ranks(ctx: StageContext, plan: TrainPlan, hostfile: Path | None) -> dict[str, Any]:
+    """Run the training on several ranks through mlx.launch; rank 0 reports back in a JSON file."""
+    import json
+
+    from core.training.launch import launch_argv, write_hostfile
+
+    stages_dir = ctx.run.path / "stages"
+    plan_path = stages_dir / "train.plan.json"
+    atomic_write_text(plan_path, plan.to_json())
+    cancel_file, result_file = stages_dir / "train.cancel", stages_dir / "train.rank0.json"
+    cancel_file.unlink(missing_ok=True)
+    result_file.unlink(missing_ok=True)
+    if hostfile is not None:
+        try:
+            write_hostfile(hostfile, plan.settings.hosts, plan.settings.backend)
+        except PlanError as exc:
+            raise StageError(str(exc)) from None
+    argv = launch_argv(plan, ctx.run.path, plan_path, hostfile, cancel_file, result_file)
+    ctx.log(f"launching {plan.world_size} ranks: {shlex.join(argv)}")
+    with ctx.deferred_interrupts():
+        # stdin is a pipe kept open: mlx.launch polls it, and /dev/null would make it spin.
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE)
+        while proc.poll() is None:
+            if ctx.cancelled.is_set() and not cancel_file.exists():
+                cancel_file.touch()  # reaches ranks the SIGINT cannot (other hosts)
+            time.sleep(0.2)
+        if proc.stdin is not None:
+            proc.stdin.close()
+    try:
+        result = json.loads(result_file.read_text())
+    except (OSError, ValueError):
+        if ctx.cancelled.is_set():
+            raise StageCancelledError(None) from None
+        raise StageError(f"mlx.launch exited with status {proc.returncode} and rank 0 left no result "
+                         f"({result_file}); see the train stage's stderr log") from None
+    if result.get("status") == "cancelled":
+        raise StageCancelledError(result.get("checkpoint"))
+    if result.get("status") != "done":
+        raise StageError(result.get("error") or f"rank 0 failed (mlx.launch status {proc.returncode})")
+    return result["result"]

@@ -1,0 +1,144 @@
+"""mlx-lm's training reports as phase25 events.
+
+mlx-lm's trainer calls ``on_train_loss_report`` every ``steps_per_report`` steps and
+``on_val_loss_report`` after each validation, with plain dicts. :class:`EventCallback` turns them
+into :class:`TrainReport` / :class:`ValReport` events (on rank 0 only), keeps the best validation
+loss, saves the best adapter when it improves, and stops early after ``patience`` evaluations
+without improvement.
+
+Iterations: after a resume, mlx-lm counts from 1 again; ``start`` maps its numbers back to the
+run's own. ETA = remaining steps at the last measured training speed + remaining validations at
+their mean measured time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mlx_lm.tuner.callbacks import TrainingCallback
+
+from core import events as ev
+
+
+class EarlyStop(Exception):
+    def __init__(self, iteration: int, best_iteration: int | None):
+        self.iteration, self.best_iteration = iteration, best_iteration
+        super().__init__(f"early stop at iter {iteration}")
+
+
+@dataclass
+class Progress:
+    """What a checkpoint must carry besides the weights to continue the same run."""
+
+    trained_tokens: int = 0
+    best_val_loss: float | None = None
+    best_iteration: int | None = None
+    evals_since_best: int = 0
+    last_train_loss: float | None = None
+    last_val_loss: float | None = None
+    last_val_iteration: int | None = None
+    first_val_loss: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Progress:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+def remaining_evals(start: int, total: int, steps_per_eval: int, done: int) -> int:
+    """Validations mlx-lm will still run after ``done`` steps (it counts from ``start``).
+
+    mlx-lm evaluates before its step ``it`` (1-based, relative) when it == 1, it % steps_per_eval
+    == 0 or it == its last step."""
+    n_rel = total - start
+    first = done - start + 1  # the next relative step that has not started yet
+    if first > n_rel:
+        return 0
+    count = sum(1 for it in range(max(first, 1), n_rel + 1) if it == 1 or it % steps_per_eval == 0 or it == n_rel)
+    return count
+
+
+@dataclass
+class EventCallback(TrainingCallback):
+    emit: Callable[[Any], Any]
+    start: int
+    total: int
+    steps_per_eval: int
+    progress: Progress
+    base_tokens: int = 0
+    has_val: bool = True
+    patience: int | None = None
+    on_best: Callable[[int], str | None] | None = None  # saves the best adapter, returns its path
+    is_writer: bool = True
+    val_times: list[float] = field(default_factory=list)
+    train_reports: int = 0
+    last_it_per_s: float | None = None
+    tokens_per_s: list[float] = field(default_factory=list)
+
+    def eta(self, done: int) -> float | None:
+        if not self.last_it_per_s:
+            return None
+        left = (self.total - done) / self.last_it_per_s
+        if self.has_val:
+            n = remaining_evals(self.start, self.total, self.steps_per_eval, done)
+            mean_val = sum(self.val_times) / len(self.val_times) if self.val_times else 0.0
+            left += n * mean_val
+        return max(0.0, left)
+
+    def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
+        import mlx.core as mx
+
+        it = self.start + int(train_info["iteration"])
+        loss = float(train_info["train_loss"])
+        self.progress.last_train_loss = loss
+        self.progress.trained_tokens = self.base_tokens + int(train_info["trained_tokens"])
+        self.last_it_per_s = float(train_info["iterations_per_second"]) or None
+        self.tokens_per_s.append(float(train_info["tokens_per_second"]))
+        self.train_reports += 1
+        if not self.is_writer:
+            return
+        self.emit(ev.TrainReport(
+            iteration=it,
+            total_iters=self.total,
+            train_loss=loss,
+            learning_rate=float(train_info["learning_rate"]),
+            iterations_per_second=float(train_info["iterations_per_second"]),
+            tokens_per_second=float(train_info["tokens_per_second"]),
+            trained_tokens=self.progress.trained_tokens,
+            peak_memory_gb=float(train_info.get("peak_memory", mx.get_peak_memory() / 1e9)),
+            active_memory_gb=mx.get_active_memory() / 1e9,
+            cache_memory_gb=mx.get_cache_memory() / 1e9,
+            eta_s=self.eta(it),
+        ))
+
+    def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
+        it = self.start + int(val_info["iteration"])
+        loss = float(val_info["val_loss"])
+        self.val_times.append(float(val_info["val_time"]))
+        p = self.progress
+        p.last_val_loss, p.last_val_iteration = loss, it
+        if p.first_val_loss is None:
+            p.first_val_loss = loss
+        improved = math.isfinite(loss) and (p.best_val_loss is None or loss < p.best_val_loss)
+        if improved:
+            p.best_val_loss, p.best_iteration, p.evals_since_best = loss, it, 0
+        elif p.best_iteration is not None and it > p.best_iteration:
+            p.evals_since_best += 1
+        if self.is_writer:
+            self.emit(ev.ValReport(iteration=it, val_loss=loss, val_time_s=float(val_info["val_time"]),
+                                   best_iteration=p.best_iteration, best_val_loss=p.best_val_loss))
+        if improved and self.on_best is not None:
+            path = self.on_best(it)
+            if path and self.is_writer:
+                self.emit(ev.CheckpointSaved(iteration=it, path=path, best=True))
+        if self.patience is not None and p.evals_since_best >= self.patience:
+            raise EarlyStop(it, p.best_iteration)
+
+    def mean_tokens_per_second(self) -> float | None:
+        return sum(self.tokens_per_s) / len(self.tokens_per_s) if self.tokens_per_s else None

@@ -1,0 +1,86 @@
+"""The train stage's user-facing behaviour: clear errors, the stage cache, resume decisions, early stop."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import run_stages
+
+from core import events as ev
+
+
+def test_a_missing_base_model_fails_clearly_naming_the_path_and_the_key(make_cfg, tmp_path):
+    cfg = make_cfg(model="./models/not-there")
+    out = run_stages(cfg, ["train"])
+    assert out.pipe.status == "failed"
+    reason = out.state.stages["train"].reason
+    assert str(tmp_path / "exp" / "models" / "not-there") in reason
+    assert "candidate.path" in reason and str(cfg.source) in reason
+    assert "Traceback" not in out.stderr("train")
+
+
+def test_bad_training_data_fails_naming_the_file_and_the_line(make_cfg, tiny, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(tiny.data, data)
+    lines = (data / "valid.jsonl").read_text().splitlines()
+    lines[2] = '{"messages": [{"role": "user", "content": "hi"}'  # cut short
+    (data / "valid.jsonl").write_text("\n".join(lines) + "\n")
+    out = run_stages(make_cfg(data=data), ["train"])
+    assert out.pipe.status == "failed"
+    assert f"{data / 'valid.jsonl'}:3: invalid JSON" in out.state.stages["train"].reason
+    assert "Traceback" not in out.stderr("train")
+
+
+def _train(cfg, force=False):
+    out = run_stages(cfg, ["train"], force={"train"} if force else None)
+    assert out.pipe.status == "done", out.stderr("train")
+    return out.finished("train")
+
+
+def test_the_stage_cache_hits_when_nothing_changed_and_misses_on_settings_data_or_force(make_cfg, tiny, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(tiny.data, data)
+    base = ("train.iters=8",)
+    first = _train(make_cfg(*base, data=data))
+    assert not first.cached and first.summary["resume_note"] == "no checkpoint: starting fresh"
+
+    again = _train(make_cfg(*base, data=data))
+    assert again.cached and again.summary == first.summary and again.headline == first.headline
+    # How often it reports cannot change the adapter: still cached.
+    assert _train(make_cfg(*base, "train.steps_per_report=2", data=data)).cached
+
+    # More iterations: not cached, and it continues from the finished run's last checkpoint.
+    longer = _train(make_cfg("train.iters=12", data=data))
+    assert not longer.cached and longer.summary["resumed_from"] == 8 and longer.summary["iterations"] == 12
+
+    changed_lr = _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data))
+    assert not changed_lr.cached and changed_lr.summary["resumed_from"] is None
+    assert "the [train] settings changed" in changed_lr.summary["resume_note"]
+
+    with open(data / "train.jsonl", "a") as fh:
+        fh.write((data / "train.jsonl").read_text().splitlines()[0] + "\n")
+    changed_data = _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data))
+    assert not changed_data.cached and "the training data changed" in changed_data.summary["resume_note"]
+
+    assert _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data)).cached
+    forced = _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data), force=True)
+    assert not forced.cached and forced.summary["resume_note"].startswith("--force: starting over")
+    assert forced.summary["resumed_from"] is None
+
+
+def test_early_stop_keeps_the_best_adapter(make_cfg):
+    # A learning rate far too high: validation gets worse after the first evaluations.
+    cfg = make_cfg("train.iters=40", "train.steps_per_eval=2", "train.patience=2", "train.learning_rate=0.3")
+    out = run_stages(cfg, ["train"])
+    assert out.pipe.status == "done", out.stderr("train")
+    summary = out.finished("train").summary
+    assert summary["early_stopped"] is True  # the run is seeded: same data, init and order every time
+    vals = out.of(ev.ValReport, "train")
+    best = min(vals, key=lambda v: v.val_loss)
+    assert summary["best_iteration"] == best.iteration and summary["iterations"] < 40
+    assert [v.iteration for v in vals][-3] == best.iteration  # stopped after 2 evaluations without a gain
+    adapter = cfg.resolve(cfg.outputs.adapter)
+    assert (adapter / "adapters.safetensors").read_bytes() == (adapter / "best" / "adapters.safetensors").read_bytes()
+    assert json.loads((adapter / "best" / "best.json").read_text())["iteration"] == best.iteration
+    assert "early stop" in out.finished("train").headline

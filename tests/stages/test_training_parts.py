@@ -1,0 +1,148 @@
+"""The parts the resume rests on: the batch order, checkpoints, atomic folders, the plan's keys."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from core.training.callback import remaining_evals
+from core.training.checkpoint import CheckpointStore, CorruptCheckpoint
+from core.training.data import BatchStream, DataError, read_rows
+from core.training.fsutil import looks_generated, staged_dir
+from core.training.plan import PlanError, make_plan, resolve_base_model, what_changed
+
+
+class Rows:
+    """A stand-in for mlx-lm's CacheDataset: (tokens, prompt offset) per row."""
+
+    def __init__(self, n: int):
+        self.items = [(list(range(1, 5 + i % 7)), 1) for i in range(n)]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int):
+        return self.items[i]
+
+    def itemlen(self, i: int) -> int:
+        return 2
+
+
+def _firsts(stream: BatchStream, dataset: Rows, n: int) -> list[list[int]]:
+    gen = stream(dataset, batch_size=2, max_seq_length=64, loop=True)
+    return [np.asarray(b[0]).tolist() for b in itertools.islice(gen, n)]
+
+
+def test_a_stream_started_at_step_k_yields_what_the_full_stream_yields_from_k():
+    data = Rows(10)  # 5 batches per epoch: 23 steps cross four epoch boundaries
+    full = _firsts(BatchStream(seed=3), data, 23)
+    for k in (1, 5, 7, 17):
+        assert _firsts(BatchStream(seed=3, start=k), data, 23 - k) == full[k:]
+    assert _firsts(BatchStream(seed=4), data, 23) != full
+    # Each epoch is a permutation of all batches, and epochs are shuffled differently.
+    epochs = [sorted(map(str, full[i:i + 5])) for i in (0, 5, 10)]
+    assert epochs[0] == epochs[1] == epochs[2] and full[0:5] != full[5:10]
+
+
+def test_the_boundary_hook_sees_every_completed_step_and_can_stop_the_stream():
+    seen: list[int] = []
+
+    def hook(p: int) -> None:
+        seen.append(p)
+        if p == 6:
+            raise KeyboardInterrupt
+
+    gen = BatchStream(seed=0, start=3, on_boundary=hook)(Rows(8), batch_size=2, max_seq_length=64, loop=True)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in gen:
+            pass
+    assert seen == [3, 4, 5, 6]
+
+
+def test_validation_measures_the_same_batches_every_time():
+    data = Rows(12)
+    stream = BatchStream(seed=1)
+    a = [np.asarray(b[0]).tolist() for b in stream(data, 2, 64, loop=False)]
+    b = [np.asarray(b[0]).tolist() for b in stream(data, 2, 64, loop=False)]
+    assert a == b and len(a) == 6
+
+
+@pytest.mark.parametrize("start,total,every", [(0, 20, 10), (7, 20, 10), (0, 25, 4), (13, 13, 5), (3, 9, 100)])
+def test_remaining_evals_matches_mlx_lm_s_own_schedule(start, total, every):
+    n = total - start
+    evals_before = [it for it in range(1, n + 1) if it == 1 or it % every == 0 or it == n]  # mlx-lm's rule
+    for done in range(start, total + 1):
+        left = sum(1 for it in evals_before if it > done - start)
+        assert remaining_evals(start, total, every, done) == left
+
+
+def _save(store: CheckpointStore, it: int):
+    import mlx.core as mx
+
+    return store.save(it, {"w": mx.full((3,), float(it))}, {"step": mx.array(it), "w.m": mx.zeros((3,))},
+                      {"resume_key": "k"}, {"fine_tune_type": "lora"})
+
+
+def test_checkpoints_keep_the_last_two_and_a_damaged_one_names_the_previous(tmp_path):
+    store = CheckpointStore(tmp_path / "ckpt")
+    for it in (4, 8, 12):
+        _save(store, it)
+    assert [i for i, _ in store.folders()] == [12, 8]
+    latest = store.latest()
+    assert latest is not None and latest.iteration == 12 and latest.state["resume_key"] == "k"
+    weights, opt = latest.arrays()
+    assert weights["w"].tolist() == [12.0] * 3 and int(opt["step"].item()) == 12
+    (latest.path / "optimizer.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(CorruptCheckpoint) as err:
+        store.latest()
+    msg = err.value.user_message()
+    assert "checkpoint iter 12" in msg and "optimizer.safetensors does not match" in msg
+    assert "--force train" in msg and "delete it to resume from iter 8" in msg
+    (latest.path / "state.json").write_text("{")
+    with pytest.raises(CorruptCheckpoint, match="state.json is unreadable"):
+        store.latest()
+    moved = store.retire()
+    assert moved is not None and not store.folders() and (moved / "iter-0000008").is_dir()
+
+
+def test_a_staged_folder_replaces_the_target_only_when_complete(tmp_path):
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "config.json").write_text("old")
+    with pytest.raises(RuntimeError):
+        with staged_dir(target) as tmp:
+            (tmp / "config.json").write_text("half")
+            raise RuntimeError("failed mid-way")
+    assert (target / "config.json").read_text() == "old"
+    with staged_dir(target) as tmp:
+        (tmp / "config.json").write_text("new")
+    assert (target / "config.json").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("mine")
+    assert looks_generated(target) and not looks_generated(precious)
+
+
+def test_base_model_resolution_and_what_changed(make_cfg, tiny, tmp_path):
+    assert resolve_base_model(make_cfg()) == (str(tiny.model), True)
+    hub = make_cfg(model="Qwen/Qwen2.5-Coder-7B-Instruct", folder="hub")
+    assert resolve_base_model(hub) == ("Qwen/Qwen2.5-Coder-7B-Instruct", False)
+    with pytest.raises(PlanError, match="candidate.path"):
+        resolve_base_model(make_cfg(model="weights/a/b", folder="deep"))
+    plan = make_plan(make_cfg(), lambda p: "h:" + p.name)
+    other = make_plan(make_cfg("train.learning_rate=5e-4", folder="lr"), lambda p: "h:" + p.name)
+    assert plan.resume_key != other.resume_key
+    assert what_changed(plan.inputs, other.inputs) == "the [train] settings"
+    longer = make_plan(make_cfg("train.iters=99", folder="longer"), lambda p: "h:" + p.name)
+    assert longer.resume_key == plan.resume_key and longer.cache_fields != plan.cache_fields
+
+
+def test_rows_are_checked_with_file_and_line(tmp_path):
+    f = tmp_path / "train.jsonl"
+    f.write_text(json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n" + json.dumps({"text": "y"}) + "\n")
+    with pytest.raises(DataError, match=r"train.jsonl:2: field 'messages'"):
+        read_rows(f)
