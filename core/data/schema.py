@@ -191,7 +191,7 @@ def validate_row(data: dict[str, Any], file: Any, line: int, problems: Problems)
     except ValidationError as exc:
         seen = set()
         for err in exc.errors():
-            fld, message = _describe(err, data)
+            fld, message = _describe(dict(err), data)
             if (fld, message) in seen:
                 continue
             seen.add((fld, message))
