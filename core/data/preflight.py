@@ -152,7 +152,8 @@ def check_rows(report: PreflightReport, splits: dict[str, list[Row]], mask_promp
     if report.masked_calls:
         problems.add("train.mask_prompt", None, None,
                      f"mask_prompt is on and {report.masked_calls} rows make their tool call before the last "
-                     "turn: mlx-lm trains only on the last assistant message, so those calls get no loss",
+                     "turn: mlx-lm trains only on the last assistant message, so those calls get no loss "
+                     "(train on one row per assistant turn, core.data.turns, or set train.mask_prompt = false)",
                      severity="warning")
     return valid_rows
 

@@ -150,3 +150,15 @@ def test_compact_rows_are_the_same_rows_with_the_compact_prompt(full: dict[str, 
                    [m["content"] for m in b["messages"][1:] if m["role"] != "tool"]
             if is_tool(a):
                 assert len(b["messages"][3]["content"]) <= len(a["messages"][3]["content"])
+
+
+def test_per_assistant_turn_gives_the_call_its_own_row(full: dict[str, list[dict]]) -> None:
+    from core.data.turns import expand, per_assistant_turn
+
+    tool_row = next(r for r in full["train"] if is_tool(r))
+    call_row, answer_row = per_assistant_turn(tool_row)
+    assert call_row["messages"][-1]["tool_calls"][0]["function"]["name"] == "execute_code"  # trained under mask_prompt
+    assert answer_row == tool_row and call_row["tools"] == tool_row["tools"]
+    direct = next(r for r in full["train"] if not is_tool(r))
+    assert per_assistant_turn(direct) == [direct]
+    assert len(expand(full["train"])) == len(full["train"]) + sum(map(is_tool, full["train"]))
