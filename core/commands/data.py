@@ -85,7 +85,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]data build failed:[/red] {exc}", highlight=False)
         return 1
     except SuiteError as exc:
-        console.print(exc.render(), markup=False, highlight=False)
+        console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
         return 1
     log(f"{report.train + report.valid} rows ({report.train} train / {report.valid} valid) · "
         f"{report.tool} tool / {report.direct} direct · {report.executed} programs run, {report.cached} cached · "
@@ -125,7 +125,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     if not args.no_tokenizers:
         cfg_path = choose_config(path, args.config)
         cfg = load_or_exit(console, str(cfg_path), [])
-        console.print(f"config: {cfg_path}", markup=False, highlight=False)
+        console.print(f"config: {cfg_path}", markup=False, highlight=False, soft_wrap=True)
     report = preflight(path, cfg)
     for line in render(report, limit=args.limit):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -145,17 +145,17 @@ def cmd_suite(args: argparse.Namespace, console: Console) -> int:
             fresh = render_suite(suite_data(WORKSPACES))
             if fresh != SUITE.read_text(encoding="utf-8"):
                 console.print(f"{SUITE}: differs from the facts the tools report now; run `phase25 data suite`",
-                              markup=False, highlight=False)
+                              markup=False, highlight=False, soft_wrap=True)
                 return 1
-            console.print(f"{SUITE}: matches real tool runs · sha256 {current.sha256}", markup=False, highlight=False)
+            console.print(f"{SUITE}: matches real tool runs · sha256 {current.sha256}", markup=False, highlight=False, soft_wrap=True)
             return 0
         suite = write_suite(SUITE, WORKSPACES)
     except SuiteError as exc:
-        console.print(exc.render(), markup=False, highlight=False)
+        console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
         return 1
     except (RuntimeError, ValueError) as exc:
-        console.print(f"suite build failed: {exc}", markup=False, highlight=False)
+        console.print(f"suite build failed: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 1
     console.print(f"wrote {SUITE}: {len(suite.tool_queries)} tool + {len(suite.direct_queries)} direct queries · "
-                  f"sha256 {suite.sha256}", markup=False, highlight=False)
+                  f"sha256 {suite.sha256}", markup=False, highlight=False, soft_wrap=True)
     return 0
