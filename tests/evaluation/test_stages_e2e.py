@@ -12,6 +12,7 @@ from eval_tiny_models import build_adapter, quantize_copy
 
 from core import events as ev
 from core.config import load_config
+from core.evaluation.rescore import rescore_file
 from core.evaluation.schema import load_results
 from core.runner import Pipeline
 from core.state import RunState
@@ -125,6 +126,11 @@ def test_test_compare_report_write_every_deliverable(tmp_path, tiny_models, suit
     assert combined["config_hash"] in report
     assert (out / "diary.md").read_text().count(f"<!-- phase25-run: {pipe.run.id} -->") == 1
     assert "Phase 25 decision" in (out / "MEMORY.md").read_text()
+
+    # the combined file re-scores without the models: same scores, same verdict
+    data, parts, changes, _ = rescore_file(out / "phase25_results.json")
+    assert changes == [] and data["verdict"]["label"] == combined["verdict"]["label"]
+    assert [p.model.role for p in parts] == ["candidate", "baseline"]
 
     # the report stage run again for the same run keeps one diary entry
     pipe2 = Pipeline(load_config(cfg_path), ["report"], run=pipe.run, force={"report"})
