@@ -11,7 +11,7 @@ from core import events as ev
 from core.data.suite import Suite, SuiteError, load_suite
 from core.evaluation.generation import Cancelled
 from core.evaluation.schema import QueryRecord, ResultsError, ResultsFile, load_results
-from core.evaluation.suite_run import ModelToTest, describe, run_suite
+from core.evaluation.suite_run import ModelLoadError, ModelToTest, describe, run_suite
 from core.runs import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError
 
@@ -69,10 +69,8 @@ def run_target(ctx: StageContext, role: str, target: ModelToTest, suite: Suite, 
                                 log=ctx.log, should_stop=ctx.cancelled.is_set, run_id=ctx.run.id)
     except Cancelled:
         raise StageCancelledError(None) from None
-    except (OSError, ValueError) as exc:
-        if "config.json" in str(exc) or "safetensors" in str(exc) or isinstance(exc, FileNotFoundError):
-            raise StageError(f"{role}: could not load the model at {target.load_path}: {exc}") from None
-        raise
+    except ModelLoadError as exc:
+        raise StageError(str(exc)) from None
     ctx.log(f"{role}: {describe(results)}; suite took {results.wall_s:.1f}s")
     return results
 

@@ -36,6 +36,10 @@ from core.evaluation.schema import (
 from core.evaluation.scoring import aggregate, final_answer_of, parse_record, score_query
 
 
+class ModelLoadError(Exception):
+    """A model (or its adapter) could not be loaded; the message names it and says why."""
+
+
 @dataclass
 class ModelToTest:
     identity: ModelIdentity
@@ -98,7 +102,11 @@ def run_suite(
     ev = cfg.evaluation
     workspaces = cfg.resolve(cfg.data.workspaces)
     t_load = time.perf_counter()
-    model, tokenizer = load(target.load_path, target.adapter_path)
+    try:
+        model, tokenizer = load(target.load_path, target.adapter_path)
+    except (OSError, ValueError, KeyError) as exc:
+        what = target.load_path + (f" with adapter {target.adapter_path}" if target.adapter_path else "")
+        raise ModelLoadError(f"{target.identity.role}: could not load {what}: {exc}") from None
     load_s = time.perf_counter() - t_load
     log(f"loaded {target.identity.role} ({target.identity.form}) from {target.load_path}"
         + (f" + adapter {target.adapter_path}" if target.adapter_path else "") + f" in {load_s:.1f}s")

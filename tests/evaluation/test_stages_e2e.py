@@ -192,3 +192,15 @@ def test_a_missing_candidate_fails_with_a_clear_message(tmp_path, tiny_models, s
     assert failed and "the quantized candidate not found at" in failed[0].reason
     assert "run the quantize stage first" in failed[0].reason
     assert "Traceback" not in stderr_of(pipe, "test_candidate")
+
+
+def test_a_broken_baseline_folder_fails_with_the_path_and_no_traceback(tmp_path, tiny_models, suite_file):
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "qwen3_moe"}')
+    cfg_path = write_config(tmp_path, {**tiny_models, "baseline": broken}, suite_file)
+    pipe, state, seen = run_stages(cfg_path, ["test_baseline"])
+    assert state.stages["test_baseline"].status == "failed"
+    failed = [e for e in seen if isinstance(e, ev.StageFailed)]
+    assert failed and f"baseline: could not load {broken}" in failed[0].reason
+    assert "Traceback" not in stderr_of(pipe, "test_baseline")
