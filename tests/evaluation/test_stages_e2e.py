@@ -86,7 +86,7 @@ def stderr_of(pipe: Pipeline, stage: str) -> str:
 
 
 @pytest.mark.slow
-def test_test_compare_report_write_every_deliverable(tmp_path, tiny_models, suite_file):
+def test_test_compare_report_write_every_deliverable(tmp_path, tiny_models, suite_file, capsys):
     cfg_path = write_config(tmp_path, tiny_models, suite_file)
     quantize_copy(tiny_models["candidate"], tmp_path / "out" / "q5", 5)
     stages = ["test_candidate", "test_baseline", "compare", "report"]
@@ -131,6 +131,14 @@ def test_test_compare_report_write_every_deliverable(tmp_path, tiny_models, suit
     data, parts, changes, _ = rescore_file(out / "phase25_results.json")
     assert changes == [] and data["verdict"]["label"] == combined["verdict"]["label"]
     assert [p.model.role for p in parts] == ["candidate", "baseline"]
+
+    # phase25 report prints the comparison headless
+    from core.cli import main as cli_main
+
+    capsys.readouterr()
+    assert cli_main(["report", "--file", str(out / "phase25_results.json")]) == 0
+    printed = capsys.readouterr().out
+    assert combined["verdict"]["label"] in printed and "inv_tc" in printed and "tiny stand-in" in printed
 
     # the report stage run again for the same run keeps one diary entry
     pipe2 = Pipeline(load_config(cfg_path), ["report"], run=pipe.run, force={"report"})

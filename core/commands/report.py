@@ -1,0 +1,70 @@
+"""``phase25 report [--config C] [--file F]``: print the last comparison from phase25_results.json
+(the verdict, the checks, all 20 queries side by side) and where the markdown report is."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+MARK = {True: "✓", False: "✗", None: "–"}
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("report", help="print the last comparison (verdict and all 20 queries)")
+    p.add_argument("--config", help="experiment config (default: the last one used, else phase25.toml)")
+    p.add_argument("--file", help="a phase25_results.json to print (default: the config's outputs.results)")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from pydantic import ValidationError
+
+    from core.cli import load_or_exit
+    from core.evaluation.report import Phase25Results
+    from core.evaluation.schema import CHECKS
+
+    if args.file:
+        path, report_path = Path(args.file), None
+    else:
+        cfg = load_or_exit(console, args.config, [])
+        path, report_path = cfg.resolve(cfg.outputs.results), cfg.resolve(cfg.outputs.report)
+    try:
+        doc = Phase25Results.model_validate_json(path.read_text())
+    except FileNotFoundError:
+        console.print(Text(f"{path}: no results yet; run the pipeline (phase25 run) first", style="red"),
+                      soft_wrap=True)
+        return 2
+    except (ValidationError, ValueError) as exc:
+        console.print(Text(f"{path}: not a readable phase25_results.json: {str(exc).splitlines()[0]}",
+                           style="red"), soft_wrap=True)
+        return 2
+    v = doc.comparison.verdict
+    if doc.demo:
+        console.print("[cyan]demo run: tiny stand-in models; the scores say nothing about the real models[/]")
+    ratio = f"{v.ratio:.2f}" if v.ratio is not None else "undefined"
+    console.print(f"[bold]{v.label}[/] · candidate {doc.candidate.aggregates.strict_passes}/{doc.candidate.aggregates.n}"
+                  f" · baseline {doc.baseline.aggregates.strict_passes}/{doc.baseline.aggregates.n} · ratio {ratio}"
+                  f" ({v.reason}) · run {doc.run_id}")
+    t = Table(box=None, header_style="bold", caption="F format · D discrimination · T typed · Q quality",
+              pad_edge=False)
+    t.add_column("query", no_wrap=True, overflow="ellipsis", ratio=1)
+    for role in ("7B", "30B"):
+        for c in CHECKS:
+            t.add_column(c[0].upper(), justify="center", no_wrap=True)
+        t.add_column(role, justify="center", no_wrap=True, style="bold")
+    t.add_column("class", no_wrap=True)
+    base = doc.baseline.by_id()
+    for q in doc.candidate.queries:
+        cells = [q.query_id]
+        for rec in (q, base.get(q.query_id)):
+            checks = rec.score.checks() if rec else {}
+            cells += [MARK[checks.get(c)] for c in CHECKS] + [MARK[rec.score.strict_pass] if rec else "–"]
+        t.add_row(*cells, doc.comparison.classes.get(q.query_id, "–"))
+    console.print(t)
+    console.print(f"results: {path}" + (f"\nreport: {report_path}" if report_path else ""))
+    return 0
