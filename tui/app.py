@@ -19,10 +19,11 @@ from textual.worker import get_current_worker
 
 from core import events as ev
 from core.config import ConfigError, ExperimentConfig, load_config
-from core.paths import PROJECT_ROOT, default_config, remember_config
+from core.paths import default_config, remember_config
 from core.runner import Pipeline
 from core.runs import Run, list_runs
 from core.stages import BY_NAME, STAGE_NAMES, StageDef, with_prerequisites
+from tui import fmt
 from tui.commands import Phase25Commands
 from tui.feed import EventFeed, find_attachable, follow_run, interrupt_stage
 from tui.messages import EventsArrived, FollowEnded, RunLoaded
@@ -106,11 +107,7 @@ class Phase25App(App[None]):
         self.sub_title = self.config_label()
 
     def config_label(self) -> str:
-        p = self.config_path.resolve()
-        try:
-            return str(p.relative_to(PROJECT_ROOT))
-        except ValueError:
-            return str(p)
+        return fmt.rel(self.config_path)
 
     def reload_config(self) -> None:
         if self.follow_view is not None and self.follow_view.live:
@@ -195,6 +192,10 @@ class Phase25App(App[None]):
             close = getattr(events, "close", None)
             if close is not None:
                 close()
+            if stop.is_set() and self.pipeline is not None and self.pipeline.current is not None:
+                sampler = self.pipeline.current.sampler  # left running: nobody here samples it now
+                if sampler is not None:
+                    sampler.stop.set()
         self.post_message(FollowEnded(feed_id, "ended", error))
 
     def on_events_arrived(self, msg: EventsArrived) -> None:

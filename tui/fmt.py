@@ -107,3 +107,16 @@ def check_mark(v: Any) -> Text:
 def truncate(s: str, n: int) -> str:
     s = " ".join(str(s).split())
     return s if len(s) <= n else s[: max(0, n - 1)] + "…"
+
+
+def rel(path: object) -> str:
+    """A path relative to the project when it is inside it (shorter, and the same on every machine)."""
+    from pathlib import Path
+
+    from core.paths import PROJECT_ROOT
+
+    p = Path(str(path))
+    try:
+        return str(p.resolve().relative_to(PROJECT_ROOT))
+    except (ValueError, OSError):
+        return str(p)

@@ -142,6 +142,13 @@ def results_files(state: RunState) -> dict[str, Path]:
     return out
 
 
+def outputs_results(cfg: ExperimentConfig) -> dict[str, Path]:
+    """The latest per-model results next to the outputs (phase25_results.json ->
+    phase25_results.<role>.json, the test stage's naming)."""
+    p = cfg.resolve(cfg.outputs.results)
+    return {role: p.with_name(f"{p.stem}.{role}{p.suffix}") for role in MODELS}
+
+
 def build_rows(state: RunState, cfg: ExperimentConfig | None) -> tuple[list[Row], str]:
     """The rows in suite order, and where the results came from."""
     rows: dict[str, Row] = {}
@@ -163,13 +170,17 @@ def build_rows(state: RunState, cfg: ExperimentConfig | None) -> tuple[list[Row]
             row = rows.setdefault(qid, Row(qid))
             row.results[model] = ModelResult.from_event(e)
     else:
-        for model, path in results_files(state).items():
+        files = results_files(state)
+        latest = not files
+        if latest and cfg is not None:
+            files = {m: p for m, p in outputs_results(cfg).items() if p.is_file()}
+        for model, path in files.items():
             _, recs = read_results_file(path)
             for rec in recs:
                 row = rows.setdefault(rec["query_id"], Row(rec["query_id"]))
                 row.results[model] = ModelResult.from_record(rec)
             if recs:
-                source = str(path.parent)
+                source = f"latest results in {path.parent}, not from this run" if latest else str(path.parent)
     for row in rows.values():  # fill what the suite did not give from the records
         for r in row.results.values():
             row.category = row.category or str(r.record.get("category", ""))
@@ -200,8 +211,10 @@ def band_of(ratio: float | None, cfg: ExperimentConfig | None) -> str | None:
     return "primary" if ratio >= primary else "split" if ratio >= split else "stay"
 
 
-BAND_WORDS = {"primary": "7B primary", "split": "split by use case", "stay": "stay on 30B"}
-BAND_STYLE = {"primary": "bold black on green", "split": "bold black on yellow", "stay": "bold white on red"}
+BAND_WORDS = {"primary": "7B primary", "split": "split by use case", "stay": "stay on 30B",
+              "inconclusive": "inconclusive"}
+BAND_STYLE = {"primary": "bold black on green", "split": "bold black on yellow", "stay": "bold white on red",
+              "inconclusive": "bold black on grey70"}
 
 
 def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None) -> Summary:

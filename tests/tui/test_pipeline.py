@@ -46,7 +46,7 @@ async def test_running_a_failing_stage_notifies_and_the_dashboard_stays_up(make_
         await pilot.press("r")
         await wait_for(pilot, lambda: app.view.run_id not in (None, first)
                        and app.view.state.stages["prepare"].status != "running"
-                       and app.view.state.status != "running")
+                       and app.view.state.status != "running", timeout=90)
         assert app.view.state.stages["prepare"].reason == "" or "no-such-suite" not in \
             app.view.state.stages["prepare"].reason
 
@@ -90,3 +90,43 @@ async def test_the_training_panel_follows_a_live_run(make_app):
         plot = app.screen.query_one(LossPlot)
         assert plot.points_drawn >= 20 + 4  # 20 train reports and 4 validations
         assert "200/200" in text  # the progress line
+
+
+async def test_quit_can_leave_a_stage_running_and_the_next_dashboard_reattaches(make_app, monkeypatch):
+    import os
+    import signal
+
+    from tui.feed import _pid_alive
+
+    monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
+    app = make_app("train.iters=100000", defs=STAND_IN, initial=None, grace_s=5.0)
+    pid = None
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            app.screen.query_one(StageList).select("train")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: len(app.view.state.train) >= 2)
+            run_id = app.view.run_id
+            pid = app.view.state.stages["train"].pid
+            await pilot.press("q")
+            await pilot.pause()
+            assert "train is still running" in screen_text(app)
+            await pilot.press("l")  # leave it running
+        assert _pid_alive(pid), "the stage should keep running after the dashboard quits"
+
+        again = make_app(defs=STAND_IN, attach=True)
+        async with again.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, again)
+            assert again.view.origin == "attached" and again.view.run_id == run_id
+            seen = len(again.view.state.train)
+            await wait_for(pilot, lambda: len(again.view.state.train) > seen)  # still following it
+            assert f"attached {run_id} ▶ running" in screen_text(again).splitlines()[0]
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_for(pilot, lambda: again.view.state.stages["train"].status == "cancelled")
+            await wait_for(pilot, lambda: not _pid_alive(pid), timeout=10)
+    finally:
+        if pid and _pid_alive(pid):
+            os.killpg(pid, signal.SIGKILL)

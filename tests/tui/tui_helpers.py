@@ -32,13 +32,18 @@ def snapshot_app(initial: str | None, **kw: Any) -> Phase25App:
     """An app reading the recorded runs folder itself (read-only), with machine-independent paths."""
     kw.setdefault("attach", False)
     kw.setdefault("remember", False)
-    return Phase25App(DEMO_CONFIG, [f'outputs.runs_dir="{RECORDED_REL}"'], initial=initial, **kw)
+    overrides = [f'outputs.runs_dir="{RECORDED_REL}"',
+                 # no "latest results" from the working tree: only what the recorded run holds
+                 f'outputs.results="{RECORDED_REL}/none/phase25_results.json"']
+    return Phase25App(DEMO_CONFIG, overrides, initial=initial, **kw)
 
 
 async def settle(pilot: Any, app: Phase25App, rounds: int = 3) -> None:
-    """Let the app's workers finish and the screen catch up."""
+    """Let the app's short workers finish (not the one following a run) and the screen catch up."""
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        short = [w for w in app.workers if w.group != "pipeline"]
+        if short:  # (an empty list would mean "all of them")
+            await app.workers.wait_for_complete(short)
         await pilot.pause()
 
 

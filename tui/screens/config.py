@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from core.config import dump_config
+from tui import fmt
 from tui.screens.base import RunScreen
 from tui.view import RunView
 from tui.widgets.topbar import TopBar
@@ -68,7 +69,7 @@ class ConfigScreen(RunScreen):
             body.update(lines)
         else:
             status.append("✓ valid", style="bold green")
-            status.append(f"   runs in {app.cfg.runs_dir}", style="dim")
+            status.append(f"   runs in {fmt.rel(app.cfg.runs_dir)}", style="dim")
             parts: list[Any] = []
             if app.cfg.experiment.demo:
                 parts.append(Text(DEMO_NOTE + "\n", style="bold black on yellow"))

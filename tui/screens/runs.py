@@ -139,7 +139,7 @@ class RunsScreen(RunScreen):
         if not self.rows:
             cfg = self.p25.cfg
             where = cfg.runs_dir if cfg else "?"
-            self.query_one("#run-preview", Static).update(f"No runs yet in {where}.\nPress 1, then r or a, to start one.")
+            self.query_one("#run-preview", Static).update(f"No runs yet in {fmt.rel(where)}.\nPress 1, then r or a, to start one.")
             return
         ids = [r.run.id for r in self.rows]
         table.move_cursor(row=ids.index(keep) if keep in ids else 0)
@@ -160,7 +160,7 @@ class RunsScreen(RunScreen):
         head = Text()
         head.append(f"{row.status}", style=fmt.STATUS_RICH.get(row.status, ""))
         head.append(f" · {fmt.duration(row.duration_s)} · {row.events} events\n", style="dim")
-        head.append(str(row.run.path) + "\n", style="dim")
+        head.append(fmt.rel(row.run.path) + "\n", style="dim")
         from rich.console import Group
 
         box.update(Group(head, preview(row)))

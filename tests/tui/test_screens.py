@@ -1,0 +1,148 @@
+"""Config, help, the command palette, the runs screen, and keys that move between screens."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tui_helpers import recorded, screen_text, settle, wait_for
+
+from core.paths import DEMO_CONFIG
+from tui.app import Phase25App
+from tui.screens.config import ConfigScreen
+from tui.screens.help import HelpScreen, help_table
+from tui.screens.pipeline import PipelineScreen
+from tui.screens.results import ResultsScreen
+from tui.screens.runs import RunsScreen
+
+BAD = """\
+[experiment]
+name = "broken"
+
+[candidate]
+name = "c"
+path = "models/c"
+family = "qwen2.5"
+
+[baseline]
+name = "b"
+path = "models/b"
+family = "qwen4"
+
+[train]
+iters = -5
+lerning_rate = 1e-4
+"""
+
+
+async def test_a_bad_config_opens_the_config_screen_with_each_problem(tmp_path: Path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(BAD)
+    app = Phase25App(cfg, attach=False, remember=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConfigScreen)
+        text = screen_text(app)
+        assert "✗ invalid: 3 problems" in text
+        assert f"{cfg}:12: baseline.family" in text  # file, line and field
+        assert f"{cfg}:15: train.iters" in text
+        assert "train.lerning_rate: unknown key" in text
+        # Nothing can run: the pipeline screen says so and sends the user back here.
+        await pilot.press("1")
+        assert isinstance(app.screen, PipelineScreen)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfigScreen)
+        assert any("Fix the config" in n.message for n in app._notifications)
+        # Fixing the file and reloading makes it valid.
+        cfg.write_text(DEMO_CONFIG.read_text().replace('path = "models/', f'path = "{DEMO_CONFIG.parent}/models/')
+                       .replace('= "compact"', f'= "{DEMO_CONFIG.parent}/compact"'))
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.cfg is not None and "✓ valid" in screen_text(app)
+        assert "DEMO" in screen_text(app)
+
+
+async def test_the_config_screen_shows_the_resolved_config_and_the_demo_warning(make_app):
+    app = make_app("train.iters=7")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("4")
+        assert isinstance(app.screen, ConfigScreen)
+        text = screen_text(app)
+        assert "data/demo/phase25.demo.toml" in text and "✓ valid" in text
+        assert "their scores say nothing about" in text
+        assert "iters = 7" in text  # the override is part of the resolved config
+        assert "train.iters=7" in text  # and is named as an override
+
+
+async def test_number_keys_and_clicks_switch_screens_and_help_lists_the_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        for key, screen in (("2", ResultsScreen), ("3", RunsScreen), ("4", ConfigScreen), ("1", PipelineScreen)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen)
+            assert "DEMO" in screen_text(app).splitlines()[0]  # on every screen
+        await pilot.click("TopBar", offset=(25, 0))  # "2 Results" in the top bar
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "Pipeline" in screen_text(app) and "Run all" in screen_text(app)
+        from rich.console import Console
+
+        console = Console(width=70, record=True, file=open(os.devnull, "w"))
+        console.print(help_table())
+        text = console.export_text()
+        for words in ("Run all", "Cancel", "Overlay loss", "Regressed", "Next", "command palette", "Reload"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_the_command_palette_goes_to_a_screen_and_opens_a_run(make_app):
+    app = make_app(initial=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to runs")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+        run_id = recorded("failed-prepare")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*f"open run {run_id}")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.view.run_id == run_id)
+        await settle(pilot, app)
+        assert isinstance(app.screen, PipelineScreen)
+        assert app.view.origin == "replay"
+
+
+async def test_the_runs_screen_lists_runs_and_opens_one(make_app):
+    app = make_app(initial=None)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.view.run_id is None
+        await pilot.press("3")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        run_id = recorded("failed-prepare")
+        text = screen_text(app)
+        assert run_id in text and "✗ failed" in text and "phase25.demo.toml (demo)" in text
+        table = screen.query_one("#runs-table")
+        table.move_cursor(row=[r.run.id for r in screen.rows].index(run_id))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.view.run_id == run_id)
+        await settle(pilot, app)
+        assert isinstance(app.screen, PipelineScreen)
+        assert "preflight found problems" in screen_text(app)
