@@ -123,12 +123,13 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
     world = len(t.hosts) if t.hosts else t.n_ranks
     if t.batch_size % world:
         raise PlanError(f"train.batch_size ({t.batch_size}) must be divisible by the number of ranks ({world})")
-    lr_schedule_config(t)  # raises early on incomplete schedules
     train = t.model_dump(mode="json")
     inputs = {
         "model": fingerprint(Path(model)) if is_local else f"hub:{model}",
         "data": _digest({s: fingerprint(data_dir / f"{s}.jsonl") for s in ("train", "valid")}),
-        "settings": _digest({k: train[k] for k in TRAJECTORY_FIELDS} | {"world_size": world}),
+        # The schedule as it will run (defaults filled in from iters), not as written.
+        "settings": _digest({k: train[k] for k in TRAJECTORY_FIELDS if k != "lr_schedule"}
+                            | {"lr_schedule": lr_schedule_config(t), "world_size": world}),
     }
     adapter_dir = cfg.resolve(cfg.outputs.adapter)
     output_fields = {k: v for k, v in train.items() if k not in COSMETIC_FIELDS}
