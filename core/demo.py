@@ -76,12 +76,13 @@ class DemoRecipe:
     num_experts: int = 8            # qwen3_moe: many experts, few active, like 30B-A3B
     experts_per_tok: int = 2
     moe_intermediate_size: int = 64
-    batch_size: int = 4
-    max_seq_length: int = 512
+    batch_size: int = 2             # rows are ~600 tokens (the compact prompt alone is ~370)
+    max_seq_length: int = 1024
     pretrain_iters: int = 150       # full-weight "instruct" pretraining on rows without tool calls
     pretrain_lr: float = 3e-3
     finetune_iters: int = 150       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
     finetune_lr: float = 2e-3
+    val_batches: int = 8            # validation loss before/after each phase, recorded in BUILD.json
     dtype: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -137,7 +138,7 @@ def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[d
     def val_loss() -> float | None:
         if valid_ds is None or len(valid_ds) == 0:
             return None
-        return float(evaluate(model, valid_ds, batch_size=min(bs, len(valid_ds)), num_batches=-1,
+        return float(evaluate(model, valid_ds, batch_size=min(bs, len(valid_ds)), num_batches=recipe.val_batches,
                               max_seq_length=recipe.max_seq_length))
 
     before = val_loss()
