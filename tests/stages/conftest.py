@@ -124,13 +124,17 @@ def run_stages(
     force: set[str] | None = None,
     cancel_when: Callable[[Any], bool] | None = None,
     grace: float = 20.0,
+    hook: Callable[[Pipeline, Any], None] | None = None,
 ) -> Outcome:
-    """Run stages through the real runner (each a subprocess); optionally cancel on an event."""
+    """Run stages through the real runner (each a subprocess); optionally cancel on an event
+    (``cancel_when``) or act on each event (``hook(pipe, event)``)."""
     pipe = Pipeline(cfg, stages, force=force, grace_s=grace, poll_interval=0.05)
     events: list[Any] = []
     fired = threading.Event()
     for e in pipe.events():
         events.append(e)
+        if hook is not None:
+            hook(pipe, e)
         if cancel_when is not None and not fired.is_set() and cancel_when(e):
             fired.set()
             pipe.cancel()

@@ -97,3 +97,28 @@ def test_a_corrupt_checkpoint_stops_with_a_clear_error_naming_the_previous_one(m
     third = run_stages(cfg, ["train"])
     assert third.pipe.status == "done"
     assert third.finished("train").summary["resumed_from"] == previous
+
+
+def test_a_killed_run_continues_from_its_last_periodic_checkpoint(make_cfg):
+    import os
+    import signal
+
+    cfg = make_cfg("train.iters=24", "train.save_every=4", folder="killed")
+    killed: list[int] = []
+
+    def kill_at_report(pipe, e) -> None:
+        if not killed and _report_at(10)(e):
+            killed.append(pipe.current.proc.pid)
+            os.killpg(pipe.current.proc.pid, signal.SIGKILL)  # no chance to save anything
+
+    first = run_stages(cfg, ["train"], hook=kill_at_report)
+    assert first.pipe.status == "failed" and "SIGKILL" in first.state.stages["train"].reason
+    # What is on disk counts (the kill may land between a checkpoint's rename and its event).
+    on_disk = sorted((cfg.resolve(cfg.outputs.adapter) / "checkpoints").glob("iter-*"))
+    saved = int(on_disk[-1].name.split("-")[1])
+    assert saved % 4 == 0 and saved >= 8
+    assert saved >= max(c.iteration for c in first.of(ev.CheckpointSaved, "train") if not c.best)
+
+    second = run_stages(cfg, ["train"])
+    assert second.pipe.status == "done", second.stderr("train")
+    assert second.finished("train").summary["resumed_from"] == saved

@@ -146,3 +146,24 @@ def test_rows_are_checked_with_file_and_line(tmp_path):
     f.write_text(json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n" + json.dumps({"text": "y"}) + "\n")
     with pytest.raises(DataError, match=r"train.jsonl:2: field 'messages'"):
         read_rows(f)
+
+
+def test_multi_rank_launch_and_equivalent_commands(make_cfg, tmp_path):
+    from core.training.commands import lora_command, lora_yaml
+    from core.training.launch import launch_argv, write_hostfile
+
+    cfg = make_cfg('train.hosts=["127.0.0.1", "localhost"]', "train.lora_parameters.rank=16", folder="hosts")
+    plan = make_plan(cfg, lambda p: "h")
+    assert plan.world_size == 2
+    hostfile = write_hostfile(tmp_path / "hosts.json", plan.settings.hosts, "ring")
+    hosts = json.loads(hostfile.read_text())
+    assert hosts["backend"] == "ring" and [h["ips"] for h in hosts["hosts"]] == [["127.0.0.1"], ["127.0.0.1"]]
+    argv = launch_argv(plan, tmp_path, tmp_path / "plan.json", hostfile, tmp_path / "cancel", tmp_path / "r.json")
+    assert argv[argv.index("--hostfile") + 1] == str(hostfile)
+    assert argv[argv.index("--") + 1:][:3] == [argv[0], "-m", "core.training.worker"]
+    yaml = lora_yaml(plan)
+    assert yaml is not None and "rank: 16" in yaml
+    cmd = lora_command(plan, tmp_path / "lora.yaml", hostfile)
+    assert cmd.startswith(f"mlx.launch --hostfile {hostfile} --backend ring -- mlx_lm lora --model ")
+    assert cmd.endswith(f"-c {tmp_path / 'lora.yaml'}")
+    assert lora_yaml(make_plan(make_cfg(folder="plain"), lambda p: "h")) is None
