@@ -35,7 +35,13 @@ def fuse_model(base: str, adapter: Path, out: Path, should_stop: Callable[[], bo
     from mlx.utils import tree_flatten, tree_map_with_path, tree_unflatten
     from mlx_lm.utils import dequantize_model, load, save
 
-    model, tokenizer, config = load(base, adapter_path=str(adapter), return_config=True)
+    loaded: Any = load(base, adapter_path=str(adapter), return_config=True)
+    model, tokenizer, config = loaded
+
+    def leaves(tree: Any) -> list[Any]:
+        flat: Any = tree_flatten(tree)
+        return [v for _, v in flat]
+
     quantized = "quantization" in config
     fused = [(n, m.fuse(dequantize=quantized)) for n, m in model.named_modules() if hasattr(m, "fuse")]
     if fused:
@@ -45,21 +51,21 @@ def fuse_model(base: str, adapter: Path, out: Path, should_stop: Callable[[], bo
         config.pop("quantization", None)
         config.pop("quantization_config", None)
     cast_ok = getattr(model, "cast_predicate", lambda _: True)
-    before = sorted({str(v.dtype) for _, v in tree_flatten(model.parameters())})
+    before = sorted({str(v.dtype) for v in leaves(model.parameters())})
 
     def to_f16(path: str, v: Any) -> Any:
         return v.astype(mx.float16) if cast_ok(path) and mx.issubdtype(v.dtype, mx.floating) else v
 
     model.update(tree_map_with_path(to_f16, model.parameters()))
     config["torch_dtype"] = "float16"
-    params = sum(v.size for _, v in tree_flatten(model.parameters()))
+    params = sum(v.size for v in leaves(model.parameters()))
     if should_stop():
         raise FuseCancelled()
     with staged_dir(out, create=False) as tmp:
         save(tmp, base, model, tokenizer, config, donate_model=False)
         if should_stop():
             raise FuseCancelled()
-    dtypes = sorted({str(v.dtype) for _, v in tree_flatten(model.parameters())})
+    dtypes = sorted({str(v.dtype) for v in leaves(model.parameters())})
     return {
         "path": str(out),
         "dtype": "float16",

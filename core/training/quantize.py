@@ -25,9 +25,10 @@ def weight_stats(model_dir: Path, group_size: int | None = None) -> dict[str, An
     weights: dict[str, Any] = {}
     files = sorted(Path(model_dir).glob("*.safetensors"))
     for f in files:
-        weights.update(mx.load(str(f)))
+        loaded: Any = mx.load(str(f))
+        weights.update(loaded)
     config = json.loads((Path(model_dir) / "config.json").read_text())
-    q = config.get("quantization") or {}
+    q: dict[str, Any] = config.get("quantization") or {}
     total_bits, params = 0, 0
     quantized: list[str] = []
     skipped: list[dict[str, Any]] = []
@@ -38,7 +39,7 @@ def weight_stats(model_dir: Path, group_size: int | None = None) -> dict[str, An
         if has_scales and name.endswith((".scales", ".biases")):
             continue  # quantization overhead, not parameters
         if name.endswith(".weight") and has_scales:
-            layer_q = q.get(prefix) if isinstance(q.get(prefix), dict) else {}
+            layer_q: dict[str, Any] = q[prefix] if isinstance(q.get(prefix), dict) else {}
             bits = int(layer_q.get("bits", q.get("bits", 32)))
             params += w.size * 32 // bits
             quantized.append(prefix)

@@ -142,7 +142,8 @@ class Trainer:
         from core.training.data import DataError, load_datasets
 
         try:
-            model, tokenizer = load(self.plan.model)
+            loaded: Any = load(self.plan.model)
+            model, tokenizer = loaded[0], loaded[1]
         except Exception as exc:  # mlx-lm raises many kinds; the user needs the path and the key
             where = f" in {self.plan.config_file}" if self.plan.config_file else ""
             raise StageError(f"cannot load the base model {self.plan.model} (candidate.path{where}): "
