@@ -56,7 +56,11 @@ def lora_command(plan: TrainPlan, yaml_path: Path | None = None, hostfile: Path 
         argv.append("--grad-checkpoint")
     if yaml_path is not None:
         argv += ["-c", str(yaml_path)]
-    return shlex.join(launch_prefix(plan, hostfile) + argv)
+    cmd = shlex.join(launch_prefix(plan, hostfile) + argv)
+    if t.mask_prompt:
+        cmd += ("  # phase25 first splits multi-turn rows into one row per assistant turn, so the"
+                " execute_code call is trained too (mlx-lm masks all but the last message)")
+    return cmd
 
 
 def fuse_command(model: str, adapter: Path, save_path: Path, dequantize: bool, cast_f16: bool) -> str:

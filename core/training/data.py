@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from core.data.turns import expand
+
 VAL_STREAM = 0x7A11D  # a second seed stream for the validation order
 
 
@@ -73,6 +75,10 @@ def load_datasets(data_dir: Path, tokenizer: Any, mask_prompt: bool, batch_size:
     for split in ("train", "valid"):
         path = Path(data_dir) / f"{split}.jsonl"
         rows = read_rows(path)
+        if mask_prompt:
+            # mlx-lm masks all but the LAST message: give every assistant turn (the execute_code
+            # call as well as the final answer) a row of its own so each one is trained.
+            rows = expand(rows)
         if split == "train" and len(rows) < batch_size:
             raise DataError(f"{path}: {len(rows)} rows, fewer than train.batch_size ({batch_size})")
         if split == "valid" and 0 < len(rows) < batch_size:

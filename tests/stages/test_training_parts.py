@@ -165,5 +165,39 @@ def test_multi_rank_launch_and_equivalent_commands(make_cfg, tmp_path):
     assert yaml is not None and "rank: 16" in yaml
     cmd = lora_command(plan, tmp_path / "lora.yaml", hostfile)
     assert cmd.startswith(f"mlx.launch --hostfile {hostfile} --backend ring -- mlx_lm lora --model ")
-    assert cmd.endswith(f"-c {tmp_path / 'lora.yaml'}")
+    runnable, _, note = cmd.partition("  # ")
+    assert runnable.endswith(f"-c {tmp_path / 'lora.yaml'}")
+    assert "--mask-prompt" not in runnable or "one row per assistant turn" in note
     assert lora_yaml(make_plan(make_cfg(folder="plain"), lambda p: "h")) is None
+
+
+def test_with_mask_prompt_the_execute_code_call_gets_a_row_of_its_own(tiny, tmp_path):
+    """mlx-lm takes loss on the last message only; a call -> tool -> answer row must still train the call."""
+    from mlx_lm.tokenizer_utils import load as load_tokenizer
+
+    from core.training.data import load_datasets
+
+    row = {
+        "messages": [
+            {"role": "user", "content": "how many type errors?"},
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"type": "function", "function": {"name": "execute_code",
+                                                  "arguments": {"code": "print(typecheck().error_count)"}}}]},
+            {"role": "tool", "content": '{"ok": true, "stdout": "5"}'},
+            {"role": "assistant", "content": "There are 5 type errors."},
+        ]
+    }
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_text((json.dumps(row) + "\n") * 2)
+    (data / "valid.jsonl").write_text("")
+    tok = load_tokenizer(tiny.model)
+    masked, _ = load_datasets(data, tok, mask_prompt=True, batch_size=2)
+    unmasked, _ = load_datasets(data, tok, mask_prompt=False, batch_size=2)
+    assert len(unmasked) == 2 and len(masked) == 4
+    # The first expanded row ends with the call: its trained part (after the offset) holds the call.
+    tokens, offset = masked[0]
+    trained = tok.decode(tokens[offset:])
+    assert "execute_code" in trained and "5 type errors" not in trained
+    tokens, offset = masked[1]
+    assert "5 type errors" in tok.decode(tokens[offset:])
