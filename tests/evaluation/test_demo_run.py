@@ -44,7 +44,6 @@ def run_demo(models: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return out
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not all((DEMO_MODELS_DIR / n / "config.json").is_file() for n in MODEL_NAMES.values()),
                     reason="the demo models are not built (phase25 demo build)")
 def test_the_demo_run_writes_the_deliverables_with_measurements(tmp_path, monkeypatch, capsys):

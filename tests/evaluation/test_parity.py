@@ -62,7 +62,6 @@ def test_decide_against_the_tolerance():
                             "falling back to 8-bit")
 
 
-@pytest.mark.slow
 def test_a_lossy_quantization_falls_back_and_test_candidate_reads_the_decision(
         tmp_path, tiny_models, suite_file, monkeypatch):
     cfg_file = tmp_path / "exp.toml"

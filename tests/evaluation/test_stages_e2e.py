@@ -85,7 +85,6 @@ def stderr_of(pipe: Pipeline, stage: str) -> str:
     return p.read_text() if p.exists() else ""
 
 
-@pytest.mark.slow
 def test_test_compare_report_write_every_deliverable(tmp_path, tiny_models, suite_file, capsys):
     cfg_path = write_config(tmp_path, tiny_models, suite_file)
     quantize_copy(tiny_models["candidate"], tmp_path / "out" / "q5", 5)
@@ -151,7 +150,6 @@ def json_ids(suite: Path) -> list[str]:
     return [q["id"] for q in json.loads(suite.read_text())["queries"]]
 
 
-@pytest.mark.slow
 def test_parity_records_a_decision_that_test_candidate_follows(tmp_path, tiny_models, suite_file):
     cfg_path = write_config(tmp_path, tiny_models, suite_file)
     out = tmp_path / "out"
@@ -175,7 +173,6 @@ def test_parity_records_a_decision_that_test_candidate_follows(tmp_path, tiny_mo
     assert any("reusing parity's run of the same model" in t for t in logs)
 
 
-@pytest.mark.slow
 def test_an_earlier_baseline_run_on_the_same_suite_is_reused(tmp_path, tiny_models, suite_file):
     cfg_path = write_config(tmp_path, tiny_models, suite_file)
     pipe, state, _ = run_stages(cfg_path, ["test_baseline"])
