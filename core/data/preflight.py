@@ -149,12 +149,6 @@ def check_rows(report: PreflightReport, splits: dict[str, list[Row]], mask_promp
     report.per_tool = {t: per_tool.get(t, 0) for t in TOOL_NAMES}
     report.calls_per_row = dict(calls)
     _duplicates(report, valid_rows)
-    if report.masked_calls:
-        problems.add("train.mask_prompt", None, None,
-                     f"mask_prompt is on and {report.masked_calls} rows make their tool call before the last "
-                     "turn: mlx-lm trains only on the last assistant message, so those calls get no loss "
-                     "(train on one row per assistant turn, core.data.turns, or set train.mask_prompt = false)",
-                     severity="warning")
     return valid_rows
 
 

@@ -43,6 +43,9 @@ def render(report: PreflightReport, limit: int = 40) -> list[str]:
         lines.append("  tool calls per row: " + " · ".join(f"{k}: {v}" for k, v in sorted(report.calls_per_row.items())))
         lines.append(f"  duplicates: {report.duplicates} exact · {report.near_duplicates} valid rows near-duplicate "
                      "a train row")
+    if report.masked_calls:
+        lines.append(f"  mask_prompt: {report.masked_calls} rows call a tool before their last turn; training "
+                     "splits each into one row per assistant turn, so the call and the answer are both trained")
     for t in report.tokens:
         lines.extend("  " + ln for ln in token_lines(t))
     if report.problems.warnings:

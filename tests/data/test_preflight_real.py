@@ -33,7 +33,7 @@ def test_data_check_on_the_committed_data_with_both_real_tokenizers(capsys: pyte
     qwen25, qwen3 = out.split("baseline (")
     assert "<tool_response> 4 tokens" in qwen25 and "<tool_call> 1 token" in qwen25
     assert "<tool_response> 1 token" in qwen3 and "</tool_response> 1 token" in qwen3
-    assert "mask_prompt is on and 419 rows make their tool call before the last turn" in out
+    assert "mask_prompt: 419 rows call a tool before their last turn; training splits each" in out
 
 
 SMALL = """
