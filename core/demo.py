@@ -80,7 +80,8 @@ class DemoRecipe:
     max_seq_length: int = 1024
     pretrain_iters: int = 150       # full-weight "instruct" pretraining on rows without tool calls
     pretrain_lr: float = 3e-3
-    finetune_iters: int = 150       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
+    baseline_pretrain_iters: int = 100
+    finetune_iters: int = 300       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
     finetune_lr: float = 2e-3
     val_batches: int = 8            # validation loss before/after each phase, recorded in BUILD.json
     dtype: str = "float32"
@@ -200,8 +201,9 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
     model = model_cls(args_cls.from_dict(config))
     dtype = getattr(mx, recipe.dtype)
     model.set_dtype(dtype)
+    iters = recipe.pretrain_iters if role == "candidate" else recipe.baseline_pretrain_iters
     stages = {"pretrain": _train(model, tokenizer, corpus.pretrain_rows(), corpus.pretrain_valid(),
-                                 recipe.pretrain_iters, recipe.pretrain_lr, recipe, recipe.seed, log,
+                                 iters, recipe.pretrain_lr, recipe, recipe.seed, log,
                                  f"{MODEL_NAMES[role]} pretrain")}
     if role == "baseline":
         stages["finetune"] = _train(model, tokenizer, corpus.train, corpus.valid, recipe.finetune_iters,
@@ -289,6 +291,7 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     tic = time.perf_counter()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp.chmod(0o755)
     try:
         models = {role: _build_one(role, tmp / MODEL_NAMES[role], corpus, recipe, log) for role in ROLES}
         for role, info in models.items():

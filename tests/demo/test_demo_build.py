@@ -12,7 +12,7 @@ import core.demo as demo
 from core.cli import main as cli_main
 from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, demo_status
 
-QUICK = DemoRecipe(pretrain_iters=3, finetune_iters=2, batch_size=2, max_seq_length=384, vocab_size=400)
+QUICK = DemoRecipe(pretrain_iters=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2, max_seq_length=384, vocab_size=400)
 
 
 def quiet(_: str) -> None:
@@ -144,7 +144,8 @@ def test_corpus_without_code_mode_rows_is_refused(corpus_dir, tmp_path):
 
 def test_cli_builds_then_reports_up_to_date(corpus_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(demo, "DemoRecipe", functools.partial(DemoRecipe, pretrain_iters=2, finetune_iters=2,
-                                                              batch_size=2, vocab_size=400))
+                                                              baseline_pretrain_iters=2, batch_size=2,
+                                                              vocab_size=400))
     args = ["demo", "build", "--out", str(tmp_path / "models"), "--corpus", str(corpus_dir)]
     assert cli_main(args) == 0
     first = capsys.readouterr().out
@@ -161,3 +162,48 @@ def test_cli_reports_a_missing_corpus_without_a_traceback(tmp_path, capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert rc == 2
     assert "train.jsonl: no such file" in out and "Traceback" not in out
+
+
+def _config(tmp_path: Path, corpus: Path, demo_flag: bool = True, baseline: str = "tiny-qwen3-moe-phase24"):
+    from core.config import load_config
+
+    text = f"""
+[experiment]
+demo = {str(demo_flag).lower()}
+[candidate]
+name = "c"
+path = "models/tiny-qwen2.5-coder"
+family = "qwen2.5"
+[baseline]
+name = "b"
+path = "models/{baseline}"
+family = "qwen3"
+[data]
+train = "{corpus.as_posix()}"
+"""
+    (tmp_path / "exp.toml").write_text(text)
+    return load_config(tmp_path / "exp.toml")
+
+
+def test_ensure_builds_missing_demo_models_once(corpus_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "DemoRecipe", functools.partial(DemoRecipe, pretrain_iters=2, finetune_iters=2,
+                                                              baseline_pretrain_iters=2, batch_size=2,
+                                                              vocab_size=400))
+    cfg = _config(tmp_path, corpus_dir)
+    paths = demo.ensure_demo_models(cfg, log=quiet)
+    assert paths == {"candidate": tmp_path / "models" / "tiny-qwen2.5-coder",
+                     "baseline": tmp_path / "models" / "tiny-qwen3-moe-phase24"}
+    stamp = (paths["baseline"] / "model.safetensors").stat().st_mtime_ns
+    assert demo.ensure_demo_models(cfg, log=quiet) == paths
+    assert (paths["baseline"] / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_ensure_never_builds_for_a_real_config(corpus_dir, tmp_path):
+    with pytest.raises(FileNotFoundError, match="tiny-qwen2.5-coder"):
+        demo.ensure_demo_models(_config(tmp_path, corpus_dir, demo_flag=False), log=quiet)
+    assert not (tmp_path / "models").exists()
+
+
+def test_ensure_refuses_unexpected_model_names(corpus_dir, tmp_path):
+    with pytest.raises(ValueError, match="baseline.path must be 'tiny-qwen3-moe-phase24'"):
+        demo.ensure_demo_models(_config(tmp_path, corpus_dir, baseline="other"), log=quiet)
