@@ -123,17 +123,32 @@ def model_config(role: str, recipe: DemoRecipe, vocab_size: int, eos_id: int, pa
 
 
 # -- training -------------------------------------------------------------------------------------
+def _truncating(rows: list[dict[str, Any]], tokenizer: Any, max_len: int) -> Any:
+    """mlx-lm's ChatDataset (no prompt mask), rows cut to ``max_len`` tokens up front.
+
+    mlx-lm's batching cuts them the same way; doing it here only spares its warning per batch.
+    """
+    from mlx_lm.tuner.datasets import ChatDataset
+
+    class Truncating(ChatDataset):
+        def process(self, d: dict[str, Any]) -> tuple[list[int], int]:
+            tokens, offset = super().process(d)
+            return tokens[:max_len], offset
+
+    return Truncating(rows, tokenizer, mask_prompt=False)
+
+
 def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[dict[str, Any]],
            iters: int, lr: float, recipe: DemoRecipe, seed: int, log: Log, label: str) -> dict[str, Any]:
     """Full-weight training with mlx-lm's loss and batching; returns losses and timing."""
     import mlx.core as mx
     import mlx.nn as nn
     import mlx.optimizers as optim
-    from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
+    from mlx_lm.tuner.datasets import CacheDataset
     from mlx_lm.tuner.trainer import default_loss, evaluate, iterate_batches
 
-    train_ds = CacheDataset(ChatDataset(rows, tokenizer, mask_prompt=False))
-    valid_ds = CacheDataset(ChatDataset(valid, tokenizer, mask_prompt=False)) if valid else None
+    train_ds = CacheDataset(_truncating(rows, tokenizer, recipe.max_seq_length))
+    valid_ds = CacheDataset(_truncating(valid, tokenizer, recipe.max_seq_length)) if valid else None
     bs = min(recipe.batch_size, len(train_ds))
 
     def val_loss() -> float | None:
