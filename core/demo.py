@@ -328,7 +328,7 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
                        "pretrain_dir": _rel(PRETRAIN_DIR)},
             "models": models,
             "build_seconds": round(time.perf_counter() - tic, 1),
-            "versions": {"mlx": mx.__version__, "mlx_lm": mlx_lm.__version__},
+            "versions": {"mlx": getattr(mx, "__version__", "?"), "mlx_lm": mlx_lm.__version__},
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (tmp / "BUILD.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
