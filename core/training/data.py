@@ -61,8 +61,37 @@ def read_rows(path: Path, key: str = "data.train") -> list[dict[str, Any]]:
     return rows
 
 
+class Trainable:
+    """A dataset without the rows that would have nothing to train once cut to max_seq_length.
+
+    With mask_prompt, a row whose trained part starts at or past max_seq_length has no loss tokens;
+    a batch made only of such rows divides by zero in mlx-lm's loss and turns the weights into NaN.
+    """
+
+    def __init__(self, dataset: Any, max_seq_length: int):
+        self.dataset = dataset
+        self.keep: list[int] = []
+        for i in range(len(dataset)):
+            item = dataset[i]
+            tokens, offset = item if isinstance(item, tuple) and len(item) == 2 else (item, 0)
+            if offset < min(len(tokens), max_seq_length) - 1:
+                self.keep.append(i)
+        self.dropped = len(dataset) - len(self.keep)
+
+    def __len__(self) -> int:
+        return len(self.keep)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.dataset[self.keep[i]]
+
+    def itemlen(self, i: int) -> int:
+        inner = self.dataset
+        return inner.itemlen(self.keep[i]) if hasattr(inner, "itemlen") else len(inner[self.keep[i]][0])
+
+
 def load_datasets(data_dir: Path, tokenizer: Any, mask_prompt: bool, batch_size: int,
-                  world_size: int = 1) -> tuple[Any, Any]:
+                  world_size: int = 1, max_seq_length: int | None = None,
+                  warn: Callable[[str], None] | None = None) -> tuple[Any, Any]:
     """mlx-lm ChatDatasets (wrapped in its CacheDataset) for train.jsonl and valid.jsonl.
 
     The valid split may be empty (training then runs without validation)."""
@@ -83,7 +112,17 @@ def load_datasets(data_dir: Path, tokenizer: Any, mask_prompt: bool, batch_size:
             raise DataError(f"{path}: {len(rows)} rows, fewer than train.batch_size ({batch_size})")
         if split == "valid" and 0 < len(rows) < batch_size:
             raise DataError(f"{path}: {len(rows)} rows, fewer than train.batch_size ({batch_size})")
-        out.append(CacheDataset(create_dataset(rows, tokenizer, args)) if rows else None)
+        dataset = CacheDataset(create_dataset(rows, tokenizer, args)) if rows else None
+        if dataset is not None and max_seq_length is not None:
+            dataset = Trainable(dataset, max_seq_length)
+            if dataset.dropped and warn is not None:
+                warn(f"{path}: {dataset.dropped} of {len(rows)} rows have nothing to train within "
+                     f"train.max_seq_length ({max_seq_length} tokens) and are left out; raise max_seq_length "
+                     "to keep them")
+            if split == "train" and len(dataset) < batch_size:
+                raise DataError(f"{path}: only {len(dataset)} rows have something to train within "
+                                f"train.max_seq_length ({max_seq_length}); fewer than train.batch_size ({batch_size})")
+        out.append(dataset)
     return out[0], out[1]
 
 

@@ -201,3 +201,29 @@ def test_with_mask_prompt_the_execute_code_call_gets_a_row_of_its_own(tiny, tmp_
     assert "execute_code" in trained and "5 type errors" not in trained
     tokens, offset = masked[1]
     assert "5 type errors" in tok.decode(tokens[offset:])
+
+
+def test_rows_with_nothing_to_train_within_max_seq_length_are_left_out(tiny, tmp_path):
+    """A batch of rows whose trained part is cut off entirely has no loss tokens: mlx-lm's loss would
+    divide by zero and the weights would turn NaN. Such rows are dropped, with a warning."""
+    from mlx_lm.tokenizer_utils import load as load_tokenizer
+
+    from core.training.data import load_datasets
+
+    long_prompt = "word " * 300
+    rows = [{"messages": [{"role": "user", "content": long_prompt}, {"role": "assistant", "content": "ok"}]}] * 3
+    rows += [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}] * 2
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (data / "valid.jsonl").write_text("")
+    tok = load_tokenizer(tiny.model)
+    warnings: list[str] = []
+    train, _ = load_datasets(data, tok, mask_prompt=True, batch_size=2, max_seq_length=64, warn=warnings.append)
+    assert len(train) == 2
+    assert warnings and "3 of 5 rows have nothing to train" in warnings[0]
+    for i in range(len(train)):
+        tokens, offset = train[i]
+        assert offset < len(tokens) - 1
+    with pytest.raises(DataError, match="only 2 rows have something to train"):
+        load_datasets(data, tok, mask_prompt=True, batch_size=4, max_seq_length=64)
