@@ -42,7 +42,7 @@ def stage_title(name: str | None) -> str:
 
 
 class Phase25App(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "phase25"
     MODES = {
         "pipeline": PipelineScreen,
@@ -149,7 +149,7 @@ class Phase25App(App[None]):
             self._attach(msg.view)
         elif msg.purpose == "overlay":
             loaded: RunView = msg.view
-            self.view.overlay, self.view.overlay_id = loaded.state, loaded.run_id
+            self.view.overlay, self.view.overlay_id = loaded, loaded.run_id
             self.notify(f"Loss curve of {loaded.run_id} drawn over this run (grey)")
             self.refresh_screen(None)
         else:

@@ -25,8 +25,10 @@ class RunView:
     earlier: dict[str, StageState] = field(default_factory=dict)
     earlier_run: str | None = None
     # A second run's loss curve drawn over this one.
-    overlay: RunState | None = None
+    overlay: RunView | None = None
     overlay_id: str | None = None
+    # Loss curves as plain lists, extended as reports arrive (a redraw never walks every event).
+    _curves: dict[str, tuple[int, list[float], list[float]]] = field(default_factory=dict)
 
     @property
     def live(self) -> bool:
@@ -61,6 +63,21 @@ class RunView:
 
     def train_events(self) -> tuple[list[ev.TrainReport], list[ev.ValReport]]:
         return self.state.train, self.state.val
+
+    def curves(self) -> tuple[tuple[list[float], list[float]], tuple[list[float], list[float]]]:
+        """(train x, train loss), (val x, val loss), kept up to date incrementally."""
+        return (self._curve("train", self.state.train, "train_loss"),
+                self._curve("val", self.state.val, "val_loss"))
+
+    def _curve(self, key: str, reports: list[Any], attr: str) -> tuple[list[float], list[float]]:
+        n, xs, ys = self._curves.get(key, (0, [], []))
+        if len(reports) < n:  # the train stage started again: its curve restarts
+            n, xs, ys = 0, [], []
+        for r in reports[n:]:
+            xs.append(r.iteration)
+            ys.append(getattr(r, attr))
+        self._curves[key] = (len(reports), xs, ys)
+        return xs, ys
 
     @classmethod
     def replay(cls, run: Run) -> RunView:

@@ -14,8 +14,17 @@ from tui.widgets.stage_list import StageList
 STAND_IN = {"train": StageDef("train", "tests.tui.stagekit", "train", uses_mlx=False)}
 
 
-async def test_opens_on_the_latest_run_and_shows_a_failed_stage_with_its_stderr(make_app):
+async def test_opens_on_the_latest_run(make_app, runs_dir):
     app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        latest = max(p.name for p in runs_dir.iterdir())
+        assert app.view.run_id == latest and app.view.origin == "replay"
+        assert latest in screen_text(app).splitlines()[0]
+
+
+async def test_a_failed_stage_shows_with_its_stderr(make_app):
+    app = make_app(initial=recorded("failed-prepare"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         assert app.view.run_id == recorded("failed-prepare")
@@ -32,7 +41,7 @@ async def test_running_a_failing_stage_notifies_and_the_dashboard_stays_up(make_
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("r")  # the cursor starts on prepare
-        await wait_for(pilot, lambda: app.view.state.stages["prepare"].status == "failed")
+        await wait_for(pilot, lambda: app.view.state.status == "failed")  # the run, not just the stage
         await settle(pilot, app)
         st = app.view.state.stages["prepare"]
         assert "no-such-suite.json" in st.reason
@@ -130,3 +139,22 @@ async def test_quit_can_leave_a_stage_running_and_the_next_dashboard_reattaches(
     finally:
         if pid and _pid_alive(pid):
             os.killpg(pid, signal.SIGKILL)
+
+
+async def test_quit_can_stop_the_running_stage_first(make_app, monkeypatch):
+    from tui.feed import _pid_alive
+
+    monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
+    app = make_app("train.iters=100000", defs=STAND_IN, initial=None, grace_s=5.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(StageList).select("train")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.view.state.train) >= 1)
+        pid = app.view.state.stages["train"].pid
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("s")  # stop it, then quit
+        await wait_for(pilot, lambda: not app.is_running or app._exit, timeout=15)
+    assert app.view.state.stages["train"].status == "cancelled"
+    assert not _pid_alive(pid)

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from tui import fmt
 from tui.results_data import CHECK_ORDER, MODELS, SHORT, ModelResult, Row, pick
+from tui.widgets.topbar import TopBar
 
 OLD = "on #4a1d1d"
 NEW = "on #1d3f24"
@@ -181,6 +182,7 @@ class DiffScreen(Screen[None]):
         self.rows, self.index = rows, index
 
     def compose(self) -> ComposeResult:
+        yield TopBar("results")
         yield Static(id="diff-header")
         with VerticalScroll(id="diff-body"):
             with Horizontal(id="diff-columns"):
@@ -189,6 +191,7 @@ class DiffScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(TopBar).show(getattr(self.app, "view", None))
         self.show()
 
     @property

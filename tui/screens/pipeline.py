@@ -23,7 +23,11 @@ from tui.widgets.train_panel import TrainPanel
 
 PANELS = (("train", "t", "Training"), ("memory", "m", "Memory"), ("log", "l", "Log"))
 TRAIN_EVENTS = (ev.TrainReport, ev.ValReport, ev.StageStarted)
-PLOT_INTERVAL_S = 0.25
+# Events that change a stage's state: shown at once. Headlines that only tick along (a training
+# report, a progress step) reach the stage list with the once-a-second refresh instead.
+LIFECYCLE = (ev.RunStarted, ev.RunFinished, ev.StageStarted, ev.StageFinished, ev.StageFailed, ev.StageCancelled)
+TICK_S = 0.25  # log tail and sparklines
+PLOT_INTERVAL_S = 1.0  # the loss plot is the costly redraw: at most once a second while streaming
 
 
 class PipelineScreen(RunScreen):
@@ -66,14 +70,16 @@ class PipelineScreen(RunScreen):
         self.query_one("#train-panel").border_title = "training"
         self.query_one("#memory-panel").border_title = "memory"
         self.set_panel(self.panel)
-        self.set_interval(PLOT_INTERVAL_S, self._tick)
+        self.set_interval(TICK_S, self._tick)
         self.query_one(StageList).focus()
 
     # -- drawing -----------------------------------------------------------------------------
     def show_run(self, view: RunView, batch: list[Any] | None) -> None:
         super().show_run(view, batch)
         stages = self.query_one(StageList)
-        stages.show(view)
+        if batch is None or any(isinstance(e, LIFECYCLE) for e in batch):
+            stages.show(view)
+            self._last_tick = time.monotonic()
         train = batch is None or any(isinstance(e, TRAIN_EVENTS) for e in batch)
         if batch is None and view.run_id != self._shown_run:
             self._shown_run = view.run_id
@@ -109,12 +115,12 @@ class PipelineScreen(RunScreen):
         self.query_one(LogTail).show_stage(view, self.query_one(StageList).selected, force=force)
 
     def _tick(self) -> None:
-        """Throttled redraws: the plot and sparklines at most every 0.25 s, the log tail and the
-        running stage's elapsed time while live."""
+        """Throttled redraws: the plot at most once a second, the sparklines and the log tail every
+        0.25 s, the running stage's elapsed time every second while live."""
         if not self.is_current:
             return
         view = self.p25.view
-        if self._plot_dirty:
+        if self._plot_dirty and time.monotonic() - self._last_plot >= PLOT_INTERVAL_S:
             self._draw_train(view)
         if self._memory_dirty:
             self.query_one(MemoryPanel).show(view)

@@ -31,6 +31,8 @@ from tui.view import RunView
 from tui.widgets.topbar import TopBar
 
 FILTER_KEYS = {"all": "a", "regressions": "g", "fixed": "x", "failures": "f", "tool": "t", "direct": "d"}
+WIDE = 140  # columns for latency, speed and the query text
+SHORT_FILTER = {"regressions": "regr", "failures": "fail", "direct": "dir"}
 KLASS_STYLE = {"fixed": "bold green", "regressed": "bold red", "both pass": "green", "both fail": "red"}
 RESULT_EVENTS = (ev.QueryResult, ev.StageFinished, ev.RunStarted)
 
@@ -52,7 +54,7 @@ def pct(v: float | None) -> str:
     return fmt.UNKNOWN if v is None else f"{v * 100:.0f}%"
 
 
-def summary_text(s: Summary, source: str) -> Text:
+def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t = Text()
     for m in MODELS:
         p, n = s.passes[m]
@@ -67,16 +69,16 @@ def summary_text(s: Summary, source: str) -> Text:
     else:
         t.append("verdict unknown", style="dim")
     t.append("\n")
-    t.append("speed 7B/30B ", style="dim")
+    t.append("7B/30B speed " if not narrow else "speed ", style="dim")
     t.append(fmt.num(s.speed_measured, ".2f", "×"))
-    t.append(" measured, ", style="dim")
+    t.append(" measured, " if not narrow else " (predicted ", style="dim")
     t.append(fmt.num(s.speed_predicted, ".2f", "×"))
-    t.append(" predicted   memory ", style="dim")
+    t.append(" predicted   memory " if not narrow else ")  memory ", style="dim")
     t.append(fmt.num(s.memory_measured, ".2f", "×"))
-    t.append(" measured, ", style="dim")
+    t.append(" measured, " if not narrow else " (predicted ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
-    t.append(" predicted", style="dim")
-    if source:
+    t.append(" predicted" if not narrow else ")", style="dim")
+    if source and not narrow:
         t.append(f"   ({'compare · ' if s.from_compare else ''}{source})", style="dim italic")
     return t
 
@@ -102,6 +104,7 @@ class ResultsScreen(RunScreen):
         self.shown: list[Row] = []
         self.source = ""
         self._wide: bool | None = None
+        self._summary: tuple[Summary, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("results")
@@ -120,36 +123,46 @@ class ResultsScreen(RunScreen):
         self.rows, self.source = build_rows(view.state, self.p25.cfg)
         s = summarize(view.state, self.rows, self.p25.cfg)
         src = self.source or "no results yet: run the test stages (test 7B, test 30B)"
-        self.query_one("#summary", Static).update(summary_text(s, src))
+        self._summary = (s, src)
         self.refill()
 
     def on_resize(self) -> None:
-        wide = self.size.width >= 120
-        if wide != self._wide:
-            self.refill()
+        self.refill()
 
-    def _columns(self, table: DataTable[Any], wide: bool) -> None:
+    def _columns(self, table: DataTable[Any], wide: bool) -> tuple[int, int]:
+        """Columns for the width; returns (id width, query width): the query takes what is left."""
         table.clear(columns=True)
-        table.add_column("id", key="id")
-        table.add_column("cat", key="cat")
-        table.add_column("query", key="query", width=44 if wide else 22)
+        longest = max((len(r.query_id) for r in self.rows), default=8)
+        if wide:  # id, cat, query, then 4 columns a model, then the class: the query takes the rest
+            id_w = min(longest, 34)
+            query_w = max(12, self.size.width - (id_w + 6 + 2 * 26 + 9) - 2 * 12 - 2)
+        else:  # id, then 2 columns a model, then the class: the id takes the rest, no query
+            id_w = max(10, min(longest, self.size.width - (2 * 12 + 9) - 2 * 6 - 2))
+            query_w = 0
+        table.add_column("id", key="id", width=id_w)
+        if wide:
+            table.add_column("cat", key="cat", width=6)
+            table.add_column("query", key="query", width=query_w)
         for m in MODELS:
             table.add_column(f"{SHORT[m]} {''.join(CHECK_SHORT[c] for c in CHECK_ORDER)}", key=f"{m}-checks")
-            table.add_column(SHORT[m] if not wide else f"{SHORT[m]} pass", key=f"{m}-pass")
+            table.add_column(f"{SHORT[m]} pass" if wide else SHORT[m], key=f"{m}-pass")
             if wide:
                 table.add_column("lat s", key=f"{m}-lat")
                 table.add_column("tok/s", key=f"{m}-tps")
-        table.add_column("class", key="class")
+        table.add_column("class", key="class", width=9)
+        return id_w, query_w
 
     def refill(self) -> None:
         table = self.query_one("#results-table", DataTable)
-        wide = self.size.width >= 120
+        wide = self.size.width >= WIDE
         keep = self.selected_id()
         self._wide = wide
-        self._columns(table, wide)
+        id_w, query_w = self._columns(table, wide)
         self.shown = [r for r in self.rows if r.matches(self.filter)]
         for r in self.shown:
-            cells: list[Any] = [r.query_id, r.category or fmt.UNKNOWN, fmt.truncate(r.prompt, 44 if wide else 22)]
+            cells: list[Any] = [fmt.truncate(r.query_id, id_w)]
+            if wide:
+                cells += [r.category or fmt.UNKNOWN, fmt.truncate(r.prompt, query_w)]
             for m in MODELS:
                 res = r.results.get(m)
                 cells += [checks_cell(res), pass_cell(res)]
@@ -160,15 +173,19 @@ class ResultsScreen(RunScreen):
             table.add_row(*cells, key=r.query_id)
         if keep and any(r.query_id == keep for r in self.shown):
             table.move_cursor(row=[r.query_id for r in self.shown].index(keep))
+        if self._summary is not None:
+            self.query_one("#summary", Static).update(summary_text(*self._summary, narrow=not wide))
         self._filters()
 
     def _filters(self) -> None:
-        t = Text("filter ", style="dim")
+        wide = self.size.width >= WIDE
+        t = Text("filter " if wide else "", style="dim")
         for name in FILTERS:
             n = sum(r.matches(name) for r in self.rows)
             style = "bold reverse" if name == self.filter else ""
-            t.append(f" {FILTER_KEYS[name]} {name} {n} ", style=style)
-            t.append(" ")
+            label = name if wide else SHORT_FILTER.get(name, name)
+            t.append(f" {FILTER_KEYS[name]} {label} {n} ", style=style)
+            t.append(" " if wide else "")
         self.query_one("#filters", Static).update(t)
 
     def selected_id(self) -> str | None:

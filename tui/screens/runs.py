@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from core import events as ev
 from core.runs import Run, list_runs
-from core.stages import BY_NAME
+from core.stages import BY_NAME, STAGE_NAMES
 from core.state import RunState
 from tui import fmt
 from tui.feed import lock_holder
@@ -96,7 +96,7 @@ class RunsScreen(RunScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs-table", DataTable)
-        for col in ("run", "created", "config", "stages", "status", "time", "events"):
+        for col in ("run", "created", "status", "time", "stages", "config", "events"):
             table.add_column(col, key=col)
         table.focus()
         self.query_one("#run-preview").border_title = "run"
@@ -132,10 +132,11 @@ class RunsScreen(RunScreen):
         for r in self.rows:
             name = Text(r.run.id, style="bold" if r.run.id == shown else "")
             cfg = r.config + (" (demo)" if r.demo else "")
-            stages = ",".join(BY_NAME[s].title if s in BY_NAME else s for s in r.stages)
+            stages = "all" if tuple(r.stages) == STAGE_NAMES else \
+                ",".join(BY_NAME[s].title if s in BY_NAME else s for s in r.stages)
             events = str(r.events) + (f" ({r.bad} bad)" if r.bad else "")
-            table.add_row(name, fmt.clock(r.created), cfg, fmt.truncate(stages, 28),
-                          fmt.status_text(r.status), fmt.duration(r.duration_s), events, key=r.run.id)
+            table.add_row(name, fmt.clock(r.created), fmt.status_text(r.status), fmt.duration(r.duration_s),
+                          fmt.truncate(stages, 24), cfg, events, key=r.run.id)
         if not self.rows:
             cfg = self.p25.cfg
             where = cfg.runs_dir if cfg else "?"

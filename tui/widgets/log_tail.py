@@ -73,9 +73,8 @@ class LogTail(RichLog):
         lines, self._offset = read_tail(self._path) if self._path else ([], 0)
         self._partial = ""
         if lines:
-            style = "red" if stream == "stderr" else ""
             for ln in lines:
-                self.write(Text(ln, style=style))
+                self.write(self.file_line(ln, stream))
             return
         fallback = self._fallback(view, stage, stream, st.stderr_tail)
         if not fallback:
@@ -90,6 +89,14 @@ class LogTail(RichLog):
         for e in logs[-TAIL_LINES:]:
             self.write(self.log_line(e))
         return bool(logs)
+
+    @staticmethod
+    def file_line(line: str, stream: str) -> Text:
+        """A line of a stage's log; its colour codes (mlx-lm and rich print some) are kept as colour."""
+        text = Text.from_ansi(line) if "\x1b" in line else Text(line)
+        if stream == "stderr" and not text.spans:
+            text.stylize("red")
+        return text
 
     @staticmethod
     def log_line(e: ev.LogLine) -> Text:
@@ -110,7 +117,6 @@ class LogTail(RichLog):
         self._offset += len(chunk)
         text = self._partial + chunk.decode("utf-8", "replace").replace("\r", "\n")
         *lines, self._partial = text.split("\n")
-        style = "red" if self.shown_stream == "stderr" else ""
         for ln in lines:
-            self.write(Text(ln, style=style))
+            self.write(self.file_line(ln, self.shown_stream))
         return len(lines)

@@ -37,6 +37,9 @@ def best_val(val: Sequence[ev.ValReport]) -> ev.ValReport | None:
     return min(val, key=lambda v: v.val_loss) if val else None
 
 
+XY = tuple[Sequence[float], Sequence[float]]
+
+
 class LossPlot(PlotextPlot):
     DEFAULT_CSS = """
     LossPlot { height: 1fr; min-height: 6; }
@@ -44,17 +47,13 @@ class LossPlot(PlotextPlot):
 
     def __init__(self, **kw: object) -> None:
         super().__init__(**kw)  # type: ignore[arg-type]
-        self._train: Sequence[ev.TrainReport] = ()
-        self._val: Sequence[ev.ValReport] = ()
-        self._overlay: tuple[str, Sequence[ev.TrainReport], Sequence[ev.ValReport]] | None = None
+        self._train: XY = ((), ())
+        self._val: XY = ((), ())
+        self._overlay: tuple[str, XY, XY] | None = None
         self.points_drawn = 0
 
-    def set_data(
-        self,
-        train: Sequence[ev.TrainReport],
-        val: Sequence[ev.ValReport],
-        overlay: tuple[str, Sequence[ev.TrainReport], Sequence[ev.ValReport]] | None = None,
-    ) -> None:
+    def set_data(self, train: XY, val: XY, overlay: tuple[str, XY, XY] | None = None) -> None:
+        """Curves as (iterations, losses); ``overlay`` is (label, train, val) of another run."""
         self._train, self._val, self._overlay = train, val, overlay
         self.replot()
 
@@ -64,32 +63,28 @@ class LossPlot(PlotextPlot):
         plt.clear_figure()
         width = max(20, self.size.width or 60)
         buckets = max(10, width - 10)
-        plt.title("")
         plt.xlabel("iteration")
         drawn = 0
         if self._overlay is not None:
-            label, otrain, oval = self._overlay
-            if otrain:
-                x, y = downsample([t.iteration for t in otrain], [t.train_loss for t in otrain], buckets)
+            label, (otx, oty), (ovx, ovy) = self._overlay
+            if otx:
+                x, y = downsample(otx, oty, buckets)
                 plt.plot(x, y, label=f"train {label}", color="gray", marker="braille")
                 drawn += len(x)
-            if oval:
-                plt.plot([v.iteration for v in oval], [v.val_loss for v in oval], label=f"val {label}",
-                         color="gray", marker="dot")
-        if self._train:
-            x, y = downsample([t.iteration for t in self._train], [t.train_loss for t in self._train], buckets)
+            if ovx:
+                plt.plot(list(ovx), list(ovy), label=f"val {label}", color="gray", marker="dot")
+                drawn += len(ovx)
+        tx, ty = self._train
+        if tx:
+            x, y = downsample(tx, ty, buckets)
             plt.plot(x, y, label="train", color="cyan", marker="braille")
             drawn += len(x)
-        if self._val:
-            xs = [v.iteration for v in self._val]
-            ys = [v.val_loss for v in self._val]
-            plt.plot(xs, ys, label="val", color="orange", marker="braille")
-            best = best_val(self._val)
-            if best is not None:
-                plt.scatter([best.iteration], [best.val_loss], color="green", marker="◆",
-                            label=f"best val {best.val_loss:.3f} @ {best.iteration}")
-            drawn += len(xs)
-        if not self._train and not self._val and self._overlay is None:
-            plt.title("no training data in this run")
+        vx, vy = self._val
+        if vx:
+            plt.plot(list(vx), list(vy), label="val", color="orange", marker="braille")
+            i = min(range(len(vy)), key=vy.__getitem__)
+            plt.scatter([vx[i]], [vy[i]], color="green", marker="◆",
+                        label=f"best val {vy[i]:.3f} @ {vx[i]:g}")
+            drawn += len(vx)
         self.points_drawn = drawn
         self.refresh()

@@ -38,28 +38,37 @@ def series(samples: Sequence[ev.MemorySample], source: str, attr: str, last: int
     return out
 
 
-def peak_table(view: RunView) -> Table:
-    t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold dim", expand=False)
-    t.add_column("stage")
-    t.add_column("peak RSS", justify="right")
-    t.add_column("peak MLX", justify="right")
+def peak_rows(view: RunView) -> list[tuple[str, str, str]]:
+    rows = []
     for name in STAGE_NAMES:
         st = view.state.stages.get(name)
         if st is None or (not st.peak_rss and not st.peak_mlx):
             continue
-        t.add_row(BY_NAME[name].title, fmt.nbytes(st.peak_rss), fmt.nbytes(st.peak_mlx))
+        rows.append((BY_NAME[name].title, fmt.nbytes(st.peak_rss), fmt.nbytes(st.peak_mlx)))
+    return rows
+
+
+def peak_table(rows: list[tuple[str, str, str]]) -> Table:
+    t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold dim", expand=False)
+    t.add_column("stage")
+    t.add_column("peak RSS", justify="right")
+    t.add_column("peak MLX", justify="right")
+    for row in rows:
+        t.add_row(*row)
     if not t.row_count:
         t.add_row(Text("no memory samples yet", style="dim"), "", "")
     return t
 
 
 class MemoryPanel(Vertical):
+    _peaks: list[tuple[str, str, str]] | None = None
+
     DEFAULT_CSS = """
     MemoryPanel { height: 1fr; }
     MemoryPanel .mem-row { height: 1; }
     MemoryPanel .mem-label { width: 12; color: $text-muted; }
     MemoryPanel Sparkline { width: 1fr; height: 1; }
-    MemoryPanel .mem-value { width: 22; text-align: right; }
+    MemoryPanel .mem-value { width: 24; text-align: right; }
     MemoryPanel #mem-peaks { height: auto; padding: 1 0 0 0; }
     """
 
@@ -73,7 +82,7 @@ class MemoryPanel(Vertical):
 
     def show(self, view: RunView) -> None:
         samples = view.state.memory
-        width = max(10, self.size.width - 34)
+        width = max(10, self.size.width - 36)
         for key, _label, source, attr in SERIES:
             data = series(samples, source, attr, width)
             self.query_one(f"#spark-{key}", Sparkline).data = data
@@ -81,5 +90,8 @@ class MemoryPanel(Vertical):
                 text = f"{fmt.nbytes(data[-1])}  max {fmt.nbytes(max(data))}"
             else:
                 text = fmt.UNKNOWN
-            self.query_one(f"#val-{key}", Static).update(text)
-        self.query_one("#mem-peaks", Static).update(peak_table(view))
+            self.query_one(f"#val-{key}", Static).update(text, layout=False)
+        peaks = peak_rows(view)
+        if peaks != self._peaks:  # its height may change: a relayout, but only when it does
+            self._peaks = peaks
+            self.query_one("#mem-peaks", Static).update(peak_table(peaks))

@@ -31,6 +31,7 @@ class StageList(DataTable[Text]):
     def __init__(self, **kw: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, show_cursor=True, **kw)  # type: ignore[arg-type]
         self.figure_width = 48
+        self._cells: dict[tuple[str, str], tuple[object, ...]] = {}
 
     def on_mount(self) -> None:
         self.add_column("stage", key="stage", width=9)
@@ -67,8 +68,17 @@ class StageList(DataTable[Text]):
             elif earlier:
                 figure = "(earlier run)"
             style = ("red" if st.status == "failed" else "") + dim
-            self.update_cell(name, "status", status_cell)
-            self.update_cell(name, "time", Text(fmt.duration(st.elapsed(now)) if st.started or st.duration_s
-                                                else "", style="dim" if earlier else ""))
-            self.update_cell(name, "result", Text(figure, style=style.strip()), update_width=True)
-            self.update_cell(name, "stage", Text(BY_NAME[name].title, style="bold" if status == "running" else dim.strip()))
+            time_cell = Text(fmt.duration(st.elapsed(now)) if st.started or st.duration_s else "",
+                             style="dim" if earlier else "")
+            self._set(name, "status", status_cell)
+            self._set(name, "time", time_cell)
+            self._set(name, "result", Text(figure, style=style.strip()))
+            self._set(name, "stage", Text(BY_NAME[name].title, style="bold" if status == "running" else dim.strip()))
+
+    def _set(self, row: str, col: str, value: Text) -> None:
+        """Update a cell only when what it shows changed (each update costs a relayout)."""
+        key = (value.plain, str(value.style), tuple(value.spans))
+        if self._cells.get((row, col)) == key:
+            return
+        self._cells[(row, col)] = key
+        self.update_cell(row, col, value, update_width=col == "result")

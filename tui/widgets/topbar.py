@@ -22,6 +22,7 @@ class TopBar(Static):
         super().__init__("", **kw)  # type: ignore[arg-type]
         self.active = active
         self._view: RunView | None = None
+        self._shown: tuple[object, ...] = ()
 
     def on_mount(self) -> None:
         self.redraw()
@@ -64,4 +65,7 @@ class TopBar(Static):
         pad = max(1, width - left.cell_len - right.cell_len)
         line = left + Text(" " * pad) + right
         line.truncate(width)
-        self.update(line)
+        key = (line.plain, tuple(line.spans))
+        if key != self._shown:  # a redraw of the bar only when it changed; its size never does
+            self._shown = key
+            self.update(line, layout=False)

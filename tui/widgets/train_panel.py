@@ -57,11 +57,11 @@ class TrainPanel(Vertical):
     TrainPanel.-has-data #train-empty { display: none; }
     TrainPanel LossPlot { display: none; }
     TrainPanel.-has-data LossPlot { display: block; }
-    TrainPanel #train-stats { height: auto; max-height: 2; padding: 0 1; }
+    TrainPanel #train-stats { height: 2; padding: 0 1; }
     TrainPanel #train-progress-row { height: 1; padding: 0 1; }
     TrainPanel ProgressBar { width: 1fr; }
     TrainPanel ProgressBar Bar { width: 1fr; }
-    TrainPanel #train-eta { width: auto; min-width: 20; text-align: right; }
+    TrainPanel #train-eta { width: 30; text-align: right; }
     """
 
     def compose(self) -> ComposeResult:
@@ -76,7 +76,7 @@ class TrainPanel(Vertical):
         train, val = view.train_events()
         last = train[-1] if train else None
         self.set_class(bool(train or val or view.overlay), "-has-data")
-        self.query_one("#train-stats", Static).update(stats_text(last, val))
+        self.query_one("#train-stats", Static).update(stats_text(last, val), layout=False)
         bar = self.query_one("#train-progress", ProgressBar)
         eta = self.query_one("#train-eta", Static)
         st = view.state.stages.get("train")
@@ -84,18 +84,19 @@ class TrainPanel(Vertical):
             bar.update(total=last.total_iters, progress=last.iteration)
             running = st is not None and st.status == "running"
             if running:
-                eta.update(f"{last.iteration}/{last.total_iters} · ETA {fmt.duration(eta_s(last))}")
+                eta.update(f"{last.iteration}/{last.total_iters} · ETA {fmt.duration(eta_s(last))}", layout=False)
             else:
-                eta.update(f"{last.iteration}/{last.total_iters} · {st.status if st else ''}")
+                eta.update(f"{last.iteration}/{last.total_iters} · {st.status if st else ''}", layout=False)
         else:
             bar.update(total=1, progress=0)
-            eta.update("")
+            eta.update("", layout=False)
         if plot:
             self.replot(view)
 
     def replot(self, view: RunView) -> None:
-        train, val = view.train_events()
+        train, val = view.curves()
         overlay = None
         if view.overlay is not None:
-            overlay = (view.overlay_id or "other", view.overlay.train, view.overlay.val)
+            otrain, oval = view.overlay.curves()
+            overlay = (view.overlay_id or "other", otrain, oval)
         self.query_one(LossPlot).set_data(train, val, overlay)

@@ -1,0 +1,67 @@
+"""Snapshots of the main screens at 80x24 and 160x50, on recorded runs (fixtures/README.md).
+
+Everything shown comes from the recorded events (durations, timestamps in UTC), so the pictures do
+not change between runs. After an intended change of the UI: ``pytest tests/tui --snapshot-update``
+and look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tui_helpers import has_recording, recorded, settle, snapshot_app
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
+
+
+def settled(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot, pilot.app)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, pilot.app)
+
+    return run_before
+
+
+def pick(*kinds: str) -> str:
+    """The richest recording available among ``kinds``."""
+    for kind in kinds:
+        if has_recording(kind):
+            return recorded(kind)
+    raise AssertionError(f"no recording for {kinds}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pipeline_with_a_failed_stage(snap_compare, size):
+    app = snapshot_app(recorded("failed-prepare"))
+    assert snap_compare(app, terminal_size=size, run_before=settled())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pipeline_after_training(snap_compare, size):
+    app = snapshot_app(pick("full", "train"))
+    assert snap_compare(app, terminal_size=size, run_before=settled())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_results(snap_compare, size):
+    app = snapshot_app(pick("full", "failed-prepare"))
+    assert snap_compare(app, terminal_size=size, run_before=settled("2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_query_diff(snap_compare, size):
+    app = snapshot_app(pick("full", "failed-prepare"))
+    assert snap_compare(app, terminal_size=size, run_before=settled("2", "g", "a", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_runs(snap_compare, size):
+    app = snapshot_app(recorded("failed-prepare"))
+    assert snap_compare(app, terminal_size=size, run_before=settled("3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_config(snap_compare, size):
+    app = snapshot_app(recorded("failed-prepare"))
+    assert snap_compare(app, terminal_size=size, run_before=settled("4"))
