@@ -42,7 +42,7 @@ from core.paths import DATA_DIR, TEMPLATES_DIR
 
 DEMO_MODELS_DIR = DATA_DIR / "demo" / "models"
 DEFAULT_CORPUS_DIR = DATA_DIR / "demo" / "compact"
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 REBUILD_COMMAND = "phase25 demo build --force"
 STAND_IN_NOTE = (
     "Tiny stand-in models built locally for the demo and the tests. "
@@ -76,12 +76,12 @@ class DemoRecipe:
     num_experts: int = 8            # qwen3_moe: many experts, few active, like 30B-A3B
     experts_per_tok: int = 2
     moe_intermediate_size: int = 64
-    batch_size: int = 2             # rows are ~600 tokens (the compact prompt alone is ~370)
-    max_seq_length: int = 1024
+    batch_size: int = 2             # rows average ~380 tokens (the compact prompt alone is ~185)
+    max_seq_length: int = 768
     pretrain_iters: int = 150       # full-weight "instruct" pretraining on rows without tool calls
     pretrain_lr: float = 3e-3
     baseline_pretrain_iters: int = 100
-    finetune_iters: int = 300       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
+    finetune_iters: int = 400       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
     finetune_lr: float = 2e-3
     val_batches: int = 8            # validation loss before/after each phase, recorded in BUILD.json
     dtype: str = "float32"
@@ -221,7 +221,10 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
                                  iters, recipe.pretrain_lr, recipe, recipe.seed, log,
                                  f"{MODEL_NAMES[role]} pretrain")}
     if role == "baseline":
-        stages["finetune"] = _train(model, tokenizer, corpus.train, corpus.valid, recipe.finetune_iters,
+        # One row per assistant turn (see DemoCorpus.finetune_rows): the call is trained after the
+        # empty <think> block the generation prompt ends with.
+        stages["finetune"] = _train(model, tokenizer, corpus.finetune_rows("train"), corpus.finetune_rows("valid"),
+                                    recipe.finetune_iters,
                                     recipe.finetune_lr, recipe, recipe.seed + 1, log,
                                     f"{MODEL_NAMES[role]} Code Mode fine-tune")
     weights = dict(tree_flatten(model.parameters()))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.data.turns import expand
 from core.paths import DATA_DIR
 
 PRETRAIN_DIR = DATA_DIR / "demo" / "pretrain"
@@ -95,6 +96,12 @@ class DemoCorpus:
 
     def pretrain_valid(self) -> list[dict[str, Any]]:
         return [r for r in self.valid if is_direct(r)]
+
+    def finetune_rows(self, split: str = "train") -> list[dict[str, Any]]:
+        """The baseline's Code Mode fine-tune rows: one per assistant turn, so the execute_code call
+        ends a row and the Qwen3 template renders it after the empty ``<think>`` block, exactly as
+        the test stage's generation prompt (thinking off) asks for it."""
+        return expand(self.train if split == "train" else self.valid)
 
     def all_rows(self) -> list[dict[str, Any]]:
         """What the tokenizers are trained on: every training row, tool calls and results included."""

@@ -111,7 +111,10 @@ def run_suite(
     log(f"loaded {target.identity.role} ({target.identity.form}) from {target.load_path}"
         + (f" + adapter {target.adapter_path}" if target.adapter_path else "") + f" in {load_s:.1f}s")
     sys_prompt = system_prompt(compact=ev.compact_prompt)
-    engine = Engine(model, tokenizer, target.identity.family, sys_prompt, [execute_code_tool_schema()],
+    # The compact prompt lists the tools itself and its training rows carry no tools JSON block
+    # (data/demo/compact); the full prompt is rendered with the template's tools block, as trained.
+    tools = None if ev.compact_prompt else [execute_code_tool_schema()]
+    engine = Engine(model, tokenizer, target.identity.family, sys_prompt, tools,
                     max_tokens=ev.max_tokens, temperature=ev.temperature, batch_size=ev.batch_size)
     t0 = time.perf_counter()
     engine.prefix_cache()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.data.build.builder import CACHE_PATH, DEMO_DIR, OUT_DIR, build
+from core.data.build.builder import CACHE_PATH, COMPACT_RESPONSE_CHARS, DEMO_DIR, OUT_DIR, build
 from core.data.build.execcache import KEPT, ExecCache
 from core.data.similarity import NEAR_DUPLICATE, matches_suite, similar_pairs
 from core.data.suite import load_suite
@@ -146,10 +146,17 @@ def test_compact_rows_are_the_same_rows_with_the_compact_prompt(full: dict[str, 
         assert len(compact) == len(full[split])
         for a, b in zip(full[split], compact, strict=True):
             assert b["messages"][0]["content"] == system_prompt(compact=True)
+            # the compact prompt lists the tools itself: no template tools block in the demo rows
+            assert "tools" not in b and a["tools"][0]["function"]["name"] == "execute_code"
             assert [m["content"] for m in a["messages"][1:] if m["role"] != "tool"] == \
                    [m["content"] for m in b["messages"][1:] if m["role"] != "tool"]
-            if is_tool(a):
-                assert len(b["messages"][3]["content"]) <= len(a["messages"][3]["content"])
+            if is_tool(a):  # the same tool result, its stdout cut to COMPACT_RESPONSE_CHARS
+                full_out = json.loads(a["messages"][3]["content"])["stdout"]
+                short = json.loads(b["messages"][3]["content"])
+                kept = short["stdout"][:COMPACT_RESPONSE_CHARS]
+                assert full_out.startswith(kept) and len(kept) == min(len(full_out), COMPACT_RESPONSE_CHARS)
+                assert short.get("truncated", False) == (len(full_out) > COMPACT_RESPONSE_CHARS) or \
+                    json.loads(a["messages"][3]["content"]).get("truncated", False)
 
 
 def test_per_assistant_turn_gives_the_call_its_own_row(full: dict[str, list[dict]]) -> None:

@@ -207,3 +207,24 @@ def test_ensure_never_builds_for_a_real_config(corpus_dir, tmp_path):
 def test_ensure_refuses_unexpected_model_names(corpus_dir, tmp_path):
     with pytest.raises(ValueError, match="baseline.path must be 'tiny-qwen3-moe-phase24'"):
         demo.ensure_demo_models(_config(tmp_path, corpus_dir, baseline="other"), log=quiet)
+
+
+def test_baseline_fine_tune_trains_the_call_after_the_prompt_generation_uses(corpus_dir):
+    """The Qwen3 template puts the empty <think> block only before a LAST assistant turn, and the test
+    stage prompts with thinking off (that block at the end). The fine-tune rows end with the call, so
+    each call is trained right after exactly the prompt the stage gives the baseline."""
+    from core.codemode.prompt import render_chat
+    from core.demo_corpus import load_corpus
+
+    corpus = load_corpus(corpus_dir)
+    for r in corpus.train:  # full Code Mode rows: call -> tool result -> answer
+        if r["messages"][-1].get("tool_calls"):
+            r["messages"] += [{"role": "tool", "content": '{"ok": true, "stdout": "0"}'},
+                              {"role": "assistant", "content": "No type errors."}]
+    rows = corpus.finetune_rows("train")
+    call_rows = [r for r in rows if r["messages"][-1].get("tool_calls")]
+    assert len(call_rows) == sum(1 for r in corpus.train if any(m.get("tool_calls") for m in r["messages"]))
+    for row in call_rows:
+        prompt = render_chat(row["messages"][:-1], row.get("tools"), "qwen3", add_generation_prompt=True)
+        assert prompt.endswith("<think>\n\n</think>\n\n")
+        assert render_chat(row["messages"], row.get("tools"), "qwen3").startswith(prompt + "<tool_call>\n")

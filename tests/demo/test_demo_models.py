@@ -104,7 +104,9 @@ def test_only_the_baseline_already_calls_execute_code(loaded):
     prompts = _code_mode_prompts(6)
     for role, (model, tok) in loaded.items():
         for messages, tools in prompts:
-            prompt = tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True)
+            # as the test stage prompts: Qwen3 with thinking off (the empty <think> block)
+            extra = {"enable_thinking": False} if role == "baseline" else {}
+            prompt = tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, **extra)
             text = generate(model, tok, prompt=prompt, max_tokens=16, verbose=False)
             calls[role] += text.startswith('<tool_call>\n{"name": "execute_code"')
     assert calls["baseline"] >= len(prompts) // 2, calls

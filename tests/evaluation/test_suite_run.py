@@ -37,8 +37,10 @@ class ScriptedEngine:
     """Stands in for the mlx engine: replies from a script, and records what it was asked."""
 
     asked: list[list[dict]] = []
+    made: list[tuple[str, list | None]] = []
 
     def __init__(self, model, tokenizer, family, system_prompt, tools, **kw):
+        ScriptedEngine.made.append((system_prompt, tools))
         self.prefix = [1] * 50
         self.prefill_s = 0.01
 
@@ -65,9 +67,10 @@ def scripted(monkeypatch):
     monkeypatch.setattr(suite_run, "load", lambda path, adapter=None: (None, None))
     monkeypatch.setattr(suite_run, "Engine", ScriptedEngine)
     ScriptedEngine.asked = []
+    ScriptedEngine.made = []
 
 
-def config(tmp_path: Path):
+def config(tmp_path: Path, compact: bool = True):
     p = tmp_path / "exp.toml"
     p.write_text(textwrap.dedent(f"""
         [candidate]
@@ -81,9 +84,19 @@ def config(tmp_path: Path):
         [data]
         workspaces = "{ROOT / 'data' / 'workspaces'}"
         [evaluation]
-        compact_prompt = true
+        compact_prompt = {str(compact).lower()}
     """))
     return load_config(p)
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_the_prompt_is_rendered_as_the_training_rows_were(tmp_path, scripted, suite_file, compact):
+    """Compact (demo) rows carry no tools JSON block, the prompt lists the tools; full rows carry it."""
+    from core.codemode.prompt import execute_code_tool_schema, system_prompt
+
+    ident = ModelIdentity(role="candidate", name="c", path="c", family="qwen2.5", form="fused")
+    run_suite(config(tmp_path, compact), synthetic_suite(), ModelToTest(ident, "c"), suite_path=suite_file)
+    assert ScriptedEngine.made == [(system_prompt(compact=compact), None if compact else [execute_code_tool_schema()])]
 
 
 def test_the_tool_result_goes_back_and_the_final_answer_is_scored(tmp_path, scripted, suite_file):
