@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.textfile import UserFileError, read_text
+
 Family = Literal["qwen2.5", "qwen3"]
 
 
@@ -312,17 +314,9 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Experim
     """Load and validate a TOML config. Raises ConfigError listing every problem found."""
     path = Path(path).expanduser()
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, [f"{path}: no such config file"]) from None
-    except IsADirectoryError:
-        raise ConfigError(path, [f"{path}: is a folder, not a TOML file"]) from None
-    except OSError as exc:
-        raise ConfigError(path, [f"{path}: cannot read: {exc.strerror}"]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+        text = read_text(path, "config file")
+    except UserFileError as exc:
+        raise ConfigError(path, [str(exc)]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

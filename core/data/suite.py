@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.data.jsonpos import line_of, value_lines
 from core.data.schema import field_path
+from core.textfile import UserFileError, parse_json, read_text
 
 ToolName = Literal["typecheck", "ruff_check", "pytest_run", "read_file", "run_command"]
 TOOL_NAMES: tuple[str, ...] = ("typecheck", "ruff_check", "pytest_run", "read_file", "run_command")
@@ -177,21 +178,10 @@ def load_suite(path: str | Path, workspaces: str | Path | None = None) -> Suite:
     """Load and validate a suite file; with ``workspaces``, each tool query's workspace must exist."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SuiteError(path, [f"{path}: no such suite file"]) from None
-    except IsADirectoryError:
-        raise SuiteError(path, [f"{path}: is a folder, expected a suite .json file"]) from None
-    except OSError as exc:
-        raise SuiteError(path, [f"{path}: cannot read: {exc.strerror}"]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SuiteError(path, [f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SuiteError(path, [f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})"]) from None
+        text = read_text(path, "suite file")
+        data = parse_json(text, path)
+    except UserFileError as exc:
+        raise SuiteError(path, [str(exc)]) from None
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:

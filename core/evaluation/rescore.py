@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.suite import Suite, load_suite
-from core.evaluation.schema import ResultsError, ResultsFile, ToolExecution, load_results
+from core.evaluation.schema import ResultsError, ResultsFile, ToolExecution, load_results, read_results_json
 from core.evaluation.scoring import aggregate, rescore_record
 from core.evaluation.suite_run import run_code
 
@@ -60,12 +60,7 @@ def rescore_file(path: Path, suite_path: Path | None = None, workspaces: Path | 
     Returns (the new document as JSON data, the re-scored results, the changes, notes).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such results file") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    data = read_results_json(path)
     combined = isinstance(data, dict) and data.get("kind") == "phase25.report"
     parts: dict[str, ResultsFile] = {}
     if combined:

@@ -180,16 +180,20 @@ class ResultsError(ValueError):
     """A results file could not be read; the message names the file and the field."""
 
 
+def read_results_json(path: Path) -> Any:
+    from core.textfile import UserFileError, read_json
+
+    try:
+        return read_json(path, "results file")
+    except UserFileError as exc:
+        raise ResultsError(str(exc)) from None
+
+
 def load_results(path: Path) -> ResultsFile:
     from pydantic import ValidationError
 
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: no such results file") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    data = read_results_json(path)
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: expected a JSON object")
     version = data.get("schema_version")

@@ -29,7 +29,7 @@ def test_unreadable_results_files_name_the_file_and_the_field(tmp_path):
         load_results(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text('{\n "schema_version": 1,\n oops\n}')
-    with pytest.raises(ResultsError, match=r"bad.json:3: not valid JSON"):
+    with pytest.raises(ResultsError, match=r"bad.json:3: invalid JSON"):
         load_results(bad)
     old = tmp_path / "old.json"
     old.write_text('{"schema_version": 99}')

@@ -168,4 +168,4 @@ def test_rescore_names_a_broken_file(tmp_path, capsys):
     bad = tmp_path / "r.json"
     bad.write_text("{\n  \"schema_version\": 1,\n  nope\n}")
     assert cli_main(["rescore", str(bad)]) == 2
-    assert "r.json:3: not valid JSON" in capsys.readouterr().out
+    assert "r.json:3: invalid JSON" in capsys.readouterr().out
