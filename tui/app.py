@@ -89,6 +89,7 @@ class Phase25App(App[None]):
         self._feed_seq = 0
         self._stop = threading.Event()
         self._quit_when_stopped = False
+        self.loaded = False  # the first run to show (or none) has been found and shown
         self.load_config()
 
     # -- config ------------------------------------------------------------------------------
@@ -126,6 +127,7 @@ class Phase25App(App[None]):
         if self.cfg is None:
             self.switch_mode("config")
             self.notify("The config has problems: see the Config screen.", severity="error", timeout=8)
+            self.loaded = True
             return
         self._startup(self.cfg.runs_dir)
 
@@ -143,8 +145,14 @@ class Phase25App(App[None]):
                 chosen = next((r for r in runs if r.id == self.initial), None)
             if chosen is not None:
                 self.post_message(RunLoaded(RunView.replay(chosen), "initial"))
+                return
+        self.post_message(RunLoaded(None, "initial"))
 
     def on_run_loaded(self, msg: RunLoaded) -> None:
+        if msg.purpose in ("initial", "attach"):
+            self.loaded = True
+        if msg.view is None:
+            return
         if msg.purpose == "attach":
             self._attach(msg.view)
         elif msg.purpose == "overlay":

@@ -39,7 +39,9 @@ def snapshot_app(initial: str | None, **kw: Any) -> Phase25App:
 
 
 async def settle(pilot: Any, app: Phase25App, rounds: int = 3) -> None:
-    """Let the app's short workers finish (not the one following a run) and the screen catch up."""
+    """Let the app show its first run, its short workers finish (not the one following a run),
+    and the screen catch up."""
+    await wait_for(pilot, lambda: app.loaded, timeout=20)
     for _ in range(rounds):
         short = [w for w in app.workers if w.group != "pipeline"]
         if short:  # (an empty list would mean "all of them")

@@ -153,7 +153,8 @@ class PipelineScreen(RunScreen):
         self._show_log(self.p25.view)
 
     def on_resize(self) -> None:
-        self._plot_dirty = True
+        # Sizes decide how many samples the sparklines show and how much of a headline fits.
+        self.call_after_refresh(lambda: self.show_run(self.p25.view, None))  # the view shown *then*
 
     # -- actions -----------------------------------------------------------------------------
     def action_run_selected(self) -> None:
