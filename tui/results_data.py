@@ -181,10 +181,10 @@ def build_rows(state: RunState, cfg: ExperimentConfig | None) -> tuple[list[Row]
                 row.results[model] = ModelResult.from_record(rec)
             if recs:
                 source = f"latest results in {path.parent}, not from this run" if latest else str(path.parent)
-    for row in rows.values():  # fill what the suite did not give from the records
+    for row in rows.values():  # what the models were asked (the record) wins over today's suite file
         for r in row.results.values():
-            row.category = row.category or str(r.record.get("category", ""))
-            row.prompt = row.prompt or str(r.record.get("prompt", ""))
+            row.category = str(r.record.get("category") or row.category)
+            row.prompt = str(r.record.get("prompt") or row.prompt)
     return list(rows.values()), source
 
 

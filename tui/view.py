@@ -36,7 +36,8 @@ class RunView:
 
     @property
     def run_id(self) -> str | None:
-        return self.state.run_id or (self.run.id if self.run else None)
+        """The run folder's name (what the Runs screen lists), else the id its events give."""
+        return self.run.id if self.run is not None else self.state.run_id
 
     def apply(self, events: list[Any]) -> None:
         for e in events:

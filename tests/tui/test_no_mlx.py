@@ -7,18 +7,17 @@ import subprocess
 import sys
 import textwrap
 
-from tui_helpers import RECORDED_REL
+from tui_helpers import SNAPSHOT_CONFIG
 
 from core.paths import PROJECT_ROOT
 
 SCRIPT = textwrap.dedent(
     f"""
     import asyncio, sys
-    from core.paths import DEMO_CONFIG
     from tui.app import Phase25App
 
     async def main():
-        app = Phase25App(DEMO_CONFIG, ['outputs.runs_dir="{RECORDED_REL}"'], attach=False, remember=False)
+        app = Phase25App({str(SNAPSHOT_CONFIG)!r}, attach=False, remember=False)
         async with app.run_test(size=(160, 50)) as pilot:
             for key in ["1", "2", "enter", "escape", "3", "4", "question_mark", "escape", "1"]:
                 await pilot.press(key)

@@ -146,3 +146,61 @@ async def test_the_runs_screen_lists_runs_and_opens_one(make_app):
         await settle(pilot, app)
         assert isinstance(app.screen, PipelineScreen)
         assert "preflight found problems" in screen_text(app)
+
+
+async def test_a_second_run_s_loss_curve_can_be_drawn_over_the_one_shown(make_app, runs_dir):
+    import shutil
+
+    from tui.widgets.loss_plot import LossPlot
+
+    full = recorded("full")
+    other = "20991231-000000-copy"  # the same recording under a second id: two runs with curves
+    shutil.copytree(runs_dir / full, runs_dir / other)
+    app = make_app(initial=full)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app)
+        drawn = app.screen.query_one(LossPlot).points_drawn
+        await pilot.press("3")
+        await settle(pilot, app)
+        screen = app.screen
+        screen.query_one("#runs-table").move_cursor(row=[r.run.id for r in screen.rows].index(other))
+        await pilot.press("v")
+        await wait_for(pilot, lambda: app.view.overlay_id == other)
+        await pilot.press("1")
+        await settle(pilot, app)
+        await pilot.pause(1.1)  # the plot redraws at most once a second
+        assert app.view.run_id == full  # still showing the same run, with the other drawn over it
+        plot = app.screen.query_one(LossPlot)
+        assert plot.points_drawn > drawn
+        assert f"train {other}" in screen_text(app)  # the overlay's legend
+        await pilot.press("3")
+        await pilot.press("x")
+        assert app.view.overlay is None
+
+
+async def test_export_from_the_palette_writes_the_results_into_the_run_folder(make_app, runs_dir):
+    full = recorded("full")
+    app = make_app(initial=full)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"export report")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+    out = runs_dir / full / "results_dashboard.md"
+    assert out.is_file()
+    assert out.read_text().count("\n| ") == 21
+
+
+def test_the_config_used_is_remembered_for_next_time(tmp_path, monkeypatch):
+    import core.paths
+
+    monkeypatch.setattr(core.paths, "LAST_CONFIG_FILE", tmp_path / ".last_config")
+    copy = tmp_path / "mine.toml"
+    copy.write_text(DEMO_CONFIG.read_text().replace('"models/', f'"{DEMO_CONFIG.parent}/models/'))
+    assert core.paths.default_config() == DEMO_CONFIG  # first use: the demo
+    Phase25App(copy)
+    assert core.paths.default_config() == copy.resolve()
+    assert Phase25App().config_path == copy.resolve()

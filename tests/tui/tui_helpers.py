@@ -28,14 +28,15 @@ def has_recording(kind: str) -> bool:
     return kind in index and (RECORDED / index[kind]).is_dir()
 
 
+SNAPSHOT_CONFIG = FIXTURES / "phase25.snapshot.toml"
+
+
 def snapshot_app(initial: str | None, **kw: Any) -> Phase25App:
-    """An app reading the recorded runs folder itself (read-only), with machine-independent paths."""
+    """An app on the frozen copy of the demo config (fixtures/phase25.snapshot.toml), reading the
+    recorded runs folder itself (read-only): the same pictures on every machine and every day."""
     kw.setdefault("attach", False)
     kw.setdefault("remember", False)
-    overrides = [f'outputs.runs_dir="{RECORDED_REL}"',
-                 # no "latest results" from the working tree: only what the recorded run holds
-                 f'outputs.results="{RECORDED_REL}/none/phase25_results.json"']
-    return Phase25App(DEMO_CONFIG, overrides, initial=initial, **kw)
+    return Phase25App(SNAPSHOT_CONFIG, initial=initial, **kw)
 
 
 async def settle(pilot: Any, app: Phase25App, rounds: int = 3) -> None:
