@@ -53,13 +53,13 @@ class Phase25App(App[None]):
     DEFAULT_MODE = "pipeline"
     COMMANDS = App.COMMANDS | {Phase25Commands}
     BINDINGS = [
-        Binding("1", "show('pipeline')", "Pipeline", show=False),
-        Binding("2", "show('results')", "Results", show=False),
-        Binding("3", "show('runs')", "Runs", show=False),
-        Binding("4", "show('config')", "Config", show=False),
-        Binding("L", "back_to_live", "Live run", show=False),
+        Binding("1", "show('pipeline')", "Pipeline", show=False, tooltip="Pipeline screen"),
+        Binding("2", "show('results')", "Results", show=False, tooltip="Results screen"),
+        Binding("3", "show('runs')", "Runs", show=False, tooltip="Runs screen: history and replays"),
+        Binding("4", "show('config')", "Config", show=False, tooltip="Config screen"),
+        Binding("L", "back_to_live", "Live run", show=False, tooltip="back to the run in progress (after opening another)"),
         Binding("question_mark,f1", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", tooltip="quit (asks what to do with a running stage)"),
     ]
 
     def __init__(

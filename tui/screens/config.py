@@ -28,7 +28,7 @@ DEMO_NOTE = (
 
 class ConfigScreen(RunScreen):
     MODE = "config"
-    BINDINGS = [Binding("r", "reload", "Reload config")]
+    BINDINGS = [Binding("r", "reload", "Reload config", tooltip="read and check the config file again")]
 
     def compose(self) -> ComposeResult:
         yield TopBar("config")

@@ -165,9 +165,9 @@ def header(row: Row, pos: int, total: int) -> Text:
 
 class DiffScreen(Screen[None]):
     BINDINGS = [
-        Binding("n,j", "step(1)", "Next"),
-        Binding("p,k", "step(-1)", "Prev"),
-        Binding("escape,backspace", "app.pop_screen", "Back"),
+        Binding("n,j", "step(1)", "Next", tooltip="the next query of the filtered list"),
+        Binding("p,k", "step(-1)", "Prev", tooltip="the previous query"),
+        Binding("escape,backspace", "app.pop_screen", "Back", tooltip="back to the results"),
     ]
     DEFAULT_CSS = """
     DiffScreen #diff-header { padding: 0 1; background: $boost; height: auto; }

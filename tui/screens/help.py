@@ -13,9 +13,9 @@ from textual.widgets import Static
 EXTRA = {
     "Everywhere": [("ctrl+p", "command palette: run a stage, open a run, go to a screen, export"),
                    ("ctrl+q", "quit")],
-    "Pipeline": [("↑ ↓", "select a stage"), ("enter", "show the stage's log")],
-    "Results": [("↑ ↓", "select a query"), ("enter", "open the query diff")],
-    "Runs": [("↑ ↓", "select a run")],
+    "Pipeline": [("↑ ↓ j k", "select a stage"), ("enter", "show the stage's log")],
+    "Results": [("↑ ↓ j k", "select a query"), ("enter", "open the query diff")],
+    "Runs": [("↑ ↓ j k", "select a run"), ("enter", "replay the selected run")],
 }
 
 
@@ -24,11 +24,14 @@ def key_label(key: str) -> str:
     return " ".join(names.get(k, k) for k in key.split(","))
 
 
-def binding_rows(bindings: list[object]) -> list[tuple[str, str]]:
-    rows = []
+def binding_rows(bindings: list[object]) -> list[tuple[str, Text | str]]:
+    rows: list[tuple[str, Text | str]] = []
     for b in bindings:
         if isinstance(b, Binding):
-            rows.append((key_label(b.key), b.description or b.action))
+            what = Text(b.description or b.action, style="bold")
+            if b.tooltip:
+                what.append(f"  {b.tooltip}", style="")
+            rows.append((key_label(b.key), what))
         elif isinstance(b, tuple) and len(b) >= 3:
             rows.append((key_label(str(b[0])), str(b[2])))
     return rows
@@ -55,7 +58,8 @@ def help_table() -> Table:
     t.add_column("what")
     for title, bindings in sections:
         t.add_row(Text(title, style="bold underline"), "")
-        for key, what in EXTRA.get(title, []) + binding_rows(list(bindings)):
+        rows = [r for r in binding_rows(list(bindings)) if r[0] not in ("j", "k", "enter")]
+        for key, what in EXTRA.get(title, []) + rows:
             t.add_row(key, what)
         t.add_row("", "")
     return t

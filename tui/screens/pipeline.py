@@ -33,14 +33,14 @@ PLOT_INTERVAL_S = 1.0  # the loss plot is the costly redraw: at most once a seco
 class PipelineScreen(RunScreen):
     MODE = "pipeline"
     BINDINGS = [
-        Binding("r", "run_selected", "Run"),
-        Binding("a", "run_all", "Run all"),
-        Binding("f", "force_selected", "Force"),
-        Binding("c", "cancel", "Cancel"),
-        Binding("t", "panel('train')", "Train", show=False),
-        Binding("m", "panel('memory')", "Memory", show=False),
-        Binding("l", "panel('log')", "Log", show=False),
-        Binding("s", "toggle_stream", "out/err"),
+        Binding("r", "run_selected", "Run", tooltip="run the selected stage, after its prerequisites (cached ones finish at once)"),
+        Binding("a", "run_all", "Run all", tooltip="run the whole pipeline, prepare to report"),
+        Binding("f", "force_selected", "Force", tooltip="re-run the selected stage even if its cache is valid"),
+        Binding("c", "cancel", "Cancel", tooltip="stop the running stage gracefully (asks first; it saves a checkpoint)"),
+        Binding("t", "panel('train')", "Train", show=False, tooltip="training panel (narrow screens)"),
+        Binding("m", "panel('memory')", "Memory", show=False, tooltip="memory panel (narrow screens)"),
+        Binding("l", "panel('log')", "Log", show=False, tooltip="log panel (narrow screens)"),
+        Binding("s", "toggle_stream", "out/err", tooltip="switch the log between the stage's stdout and stderr"),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
     ]

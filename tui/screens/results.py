@@ -78,20 +78,21 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append(" measured, " if not narrow else " (predicted ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
     t.append(" predicted" if not narrow else ")", style="dim")
-    if source and not narrow:
-        t.append(f"   ({'compare · ' if s.from_compare else ''}{source})", style="dim italic")
+    if source:
+        t.append("\n" if narrow else "   ")
+        t.append(f"({'compare · ' if s.from_compare else ''}{source})", style="dim italic")
     return t
 
 
 class ResultsScreen(RunScreen):
     MODE = "results"
     BINDINGS = [
-        Binding("a", "filter('all')", "All"),
-        Binding("g", "filter('regressions')", "Regressed"),
-        Binding("x", "filter('fixed')", "Fixed"),
-        Binding("f", "filter('failures')", "Failures"),
-        Binding("t", "filter('tool')", "Tool"),
-        Binding("d", "filter('direct')", "Direct"),
+        Binding("a", "filter('all')", "All", tooltip="show all 20 queries"),
+        Binding("g", "filter('regressions')", "Regressed", tooltip="queries the 30B passes and the 7B fails"),
+        Binding("x", "filter('fixed')", "Fixed", tooltip="queries the 7B passes and the 30B fails"),
+        Binding("f", "filter('failures')", "Failures", tooltip="queries either model fails"),
+        Binding("t", "filter('tool')", "Tool", tooltip="the 13 tool queries"),
+        Binding("d", "filter('direct')", "Direct", tooltip="the 7 direct questions"),
         Binding("enter", "open_diff", "Diff", show=False),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),

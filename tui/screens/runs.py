@@ -3,6 +3,7 @@ curves, memory and results; pick a second run to draw its loss curve over the on
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,14 @@ def read_row(run: Run) -> RunRow | None:
     events, bad = ev.read_events(run.events_path)
     state = RunState.from_events(events)
     alive = lock_holder(run) is not None
+    status = state.derived_status(alive=alive)
+    duration = state.duration_s
+    if status == "running" and state.started is not None:
+        duration = time.time() - state.started
+    elif status == "interrupted" and events:  # it stopped being written: its last event ends it
+        duration = max(e.ts or 0 for e in events) - (state.started or 0)
     return RunRow(run, info.created, Path(info.config_path).name, info.demo, list(info.stages),
-                  state.derived_status(alive=alive), state.duration_s, len(events), len(bad), state)
+                  status, duration, len(events), len(bad), state)
 
 
 def preview(row: RunRow) -> Table:
@@ -66,8 +73,9 @@ def preview(row: RunRow) -> Table:
         if st is None:
             continue
         figure = st.headline or (st.reason.splitlines() or [""])[0]
+        now = time.time() if row.status == "running" else (row.state.ended or st.ended or time.time())
         t.add_row(BY_NAME[name].title if name in BY_NAME else name, fmt.status_text(st.status),
-                  fmt.duration(st.duration_s), figure)
+                  fmt.duration(st.elapsed(now)), figure)
     return t
 
 
@@ -75,10 +83,10 @@ class RunsScreen(RunScreen):
     MODE = "runs"
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
-        Binding("o", "open", "Open"),
-        Binding("v", "overlay", "Overlay loss"),
-        Binding("x", "clear_overlay", "No overlay"),
-        Binding("r", "reload", "Reload"),
+        Binding("o", "open", "Open", tooltip="replay the selected run: its curves, memory and results"),
+        Binding("v", "overlay", "Overlay loss", tooltip="draw the selected run's loss curve over the run shown"),
+        Binding("x", "clear_overlay", "No overlay", tooltip="remove the overlaid loss curve"),
+        Binding("r", "reload", "Reload", tooltip="read the runs folder again"),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
     ]

@@ -63,28 +63,33 @@ class LossPlot(PlotextPlot):
         plt.clear_figure()
         width = max(20, self.size.width or 60)
         buckets = max(10, width - 10)
-        plt.xlabel("iteration")
+        legend = (self.size.height or 20) >= 12  # in a short plot the legend would hide the curves
+        plt.xlabel("iteration" if legend else "")
         drawn = 0
+
+        def lab(text: str) -> str | None:
+            return text if legend else None
+
         if self._overlay is not None:
             label, (otx, oty), (ovx, ovy) = self._overlay
             if otx:
                 x, y = downsample(otx, oty, buckets)
-                plt.plot(x, y, label=f"train {label}", color="gray", marker="braille")
+                plt.plot(x, y, label=lab(f"train {label}"), color="gray", marker="braille")
                 drawn += len(x)
             if ovx:
-                plt.plot(list(ovx), list(ovy), label=f"val {label}", color="gray", marker="dot")
+                plt.plot(list(ovx), list(ovy), label=lab(f"val {label}"), color="gray", marker="dot")
                 drawn += len(ovx)
         tx, ty = self._train
         if tx:
             x, y = downsample(tx, ty, buckets)
-            plt.plot(x, y, label="train", color="cyan", marker="braille")
+            plt.plot(x, y, label=lab("train"), color="cyan", marker="braille")
             drawn += len(x)
         vx, vy = self._val
         if vx:
-            plt.plot(list(vx), list(vy), label="val", color="orange", marker="braille")
+            plt.plot(list(vx), list(vy), label=lab("val"), color="orange", marker="braille")
             i = min(range(len(vy)), key=vy.__getitem__)
             plt.scatter([vx[i]], [vy[i]], color="green", marker="◆",
-                        label=f"best val {vy[i]:.3f} @ {vx[i]:g}")
+                        label=lab(f"best val {vy[i]:.3f} @ {vx[i]:g}"))
             drawn += len(vx)
         self.points_drawn = drawn
         self.refresh()
