@@ -133,22 +133,22 @@ class RunsScreen(RunScreen):
 
     def on_runs_listed(self, msg: RunsListed) -> None:
         table = self.query_one("#runs-table", DataTable)
-        keep = self.selected().run.id if self.selected() else None
+        chosen = self.selected()
+        keep = chosen.run.id if chosen is not None else None
         self.rows = msg.rows
         table.clear()
         shown = self.p25.view.run_id
         for r in self.rows:
             name = Text(r.run.id, style="bold" if r.run.id == shown else "")
-            cfg = r.config + (" (demo)" if r.demo else "")
+            config = r.config + (" (demo)" if r.demo else "")
             stages = "all" if tuple(r.stages) == STAGE_NAMES else \
                 ",".join(BY_NAME[s].title if s in BY_NAME else s for s in r.stages)
             events = str(r.events) + (f" ({r.bad} bad)" if r.bad else "")
             table.add_row(name, fmt.clock(r.created), fmt.status_text(r.status), fmt.duration(r.duration_s),
-                          fmt.truncate(stages, 24), cfg, events, key=r.run.id)
+                          fmt.truncate(stages, 24), config, events, key=r.run.id)
         if not self.rows:
-            cfg = self.p25.cfg
-            where = cfg.runs_dir if cfg else "?"
-            self.query_one("#run-preview", Static).update(f"No runs yet in {fmt.rel(where)}.\nPress 1, then r or a, to start one.")
+            where = fmt.rel(self.p25.cfg.runs_dir) if self.p25.cfg else "?"
+            self.query_one("#run-preview", Static).update(f"No runs yet in {where}.\nPress 1, then r or a, to start one.")
             return
         ids = [r.run.id for r in self.rows]
         table.move_cursor(row=ids.index(keep) if keep in ids else 0)

@@ -55,7 +55,7 @@ class StageList(DataTable[Text]):
         width = max(16, self.size.width - 32) if self.size.width else self.figure_width
         for name in STAGE_NAMES:
             st, earlier = view.stage_state(name)
-            status = st.status
+            status: str = st.status
             if earlier and status == "running":
                 status = "interrupted"
             dim = " dim" if earlier else ""
