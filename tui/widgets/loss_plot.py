@@ -52,6 +52,9 @@ class LossPlot(PlotextPlot):
         self._overlay: tuple[str, XY, XY] | None = None
         self.points_drawn = 0
 
+    def on_resize(self) -> None:
+        self.replot()  # the legend and the downsampling depend on the size
+
     def set_data(self, train: XY, val: XY, overlay: tuple[str, XY, XY] | None = None) -> None:
         """Curves as (iterations, losses); ``overlay`` is (label, train, val) of another run."""
         self._train, self._val, self._overlay = train, val, overlay
