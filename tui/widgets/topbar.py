@@ -51,6 +51,8 @@ class TopBar(Static):
         if view is not None and view.run_id:
             status = view.state.derived_status(alive=view.live)
             tag = {"replay": "replay", "attached": "attached", "live": "live"}.get(view.origin, "")
+            if view.origin == "live" and not view.live:
+                tag = "this session"  # started here, now finished
             right.append(f"{tag} " if tag and width >= 100 else "", style="dim")
             right.append(view.run_id if width >= 100 else "…" + view.run_id[-11:], style="bold")
             right.append(" ")
