@@ -111,6 +111,8 @@ class Phase25App(RunControl):
                         severity="error")
         else:
             self.notify(f"{self.config_label()} loaded")
+            if self.view.run is None and self.follow_view is None:  # it was invalid at start: find runs now
+                self._startup(self.cfg.runs_dir)
         self.refresh_screen(None)
 
     # -- startup -----------------------------------------------------------------------------
