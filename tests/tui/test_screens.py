@@ -204,3 +204,25 @@ def test_the_config_used_is_remembered_for_next_time(tmp_path, monkeypatch):
     Phase25App(copy)
     assert core.paths.default_config() == copy.resolve()
     assert Phase25App().config_path == copy.resolve()
+
+
+async def test_panels_and_filters_respond_to_clicks(make_app):
+    from tui_helpers import recorded
+
+    from tui.screens.results import ResultsScreen as Results
+
+    app = make_app(initial=recorded("full"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, PipelineScreen) and screen.panel == "train"
+        await pilot.click("#panel-tabs", offset=(15, 0))  # " m Memory "
+        assert screen.panel == "memory"
+        await pilot.click("#panel-tabs", offset=(25, 0))  # " l Log "
+        assert screen.panel == "log"
+        await pilot.press("2")
+        await settle(pilot, app)
+        results = app.screen
+        assert isinstance(results, Results)
+        await pilot.click("#filters", offset=(44, 0))  # " t tool 13 "
+        assert results.filter == "tool" and len(results.shown) == 13

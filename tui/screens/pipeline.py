@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -139,8 +140,8 @@ class PipelineScreen(RunScreen):
             body.set_class(name == panel, f"show-{name}")
         tabs = Text()
         for name, key, label in PANELS:
-            style = "bold reverse" if name == panel else "dim"
-            tabs.append(f" {key} {label} ", style=style)
+            style = Style.parse("bold reverse" if name == panel else "dim")
+            tabs.append(f" {key} {label} ", style=style + Style(meta={"@click": f"screen.panel('{name}')"}))
             tabs.append(" ")
         self.query_one("#panel-tabs", Static).update(tabs)
 

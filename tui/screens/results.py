@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -185,7 +186,8 @@ class ResultsScreen(RunScreen):
             n = sum(r.matches(name) for r in self.rows)
             style = "bold reverse" if name == self.filter else ""
             label = name if wide else SHORT_FILTER.get(name, name)
-            t.append(f" {FILTER_KEYS[name]} {label} {n} ", style=style)
+            t.append(f" {FILTER_KEYS[name]} {label} {n} ",
+                     style=Style.parse(style or "none") + Style(meta={"@click": f"screen.filter('{name}')"}))
             t.append(" " if wide else "")
         self.query_one("#filters", Static).update(t)
 
