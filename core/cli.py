@@ -22,6 +22,7 @@ from rich.text import Text
 
 from core import events as ev
 from core.config import ConfigError, ExperimentConfig, load_config
+from core.fmt import duration, nbytes
 from core.paths import default_config, remember_config
 from core.runs import LockedError, list_runs, open_run
 from core.stages import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
@@ -40,26 +41,11 @@ DEMO_NOTE = "demo config: tiny stand-in models built locally; their scores say n
 
 
 def fmt_duration(s: float | None) -> str:
-    if s is None:
-        return "-"
-    s = max(0.0, s)
-    if s < 60:
-        return f"{s:.1f}s"
-    m, sec = divmod(int(s), 60)
-    if m < 60:
-        return f"{m}m{sec:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
+    return duration(s, "-")
 
 
 def fmt_bytes(n: float | None) -> str:
-    if not n:
-        return "-"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
-        n /= 1024
-    return "-"
+    return nbytes(n, "-")
 
 
 def load_or_exit(console: Console, path: str | None, overrides: list[str]) -> ExperimentConfig:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-UNKNOWN = "–"
+from core.fmt import UNKNOWN, count, duration, nbytes  # noqa: F401 - re-exported for the screens
 
 STATUS_STYLE = {
     "pending": "dim",
@@ -41,41 +41,6 @@ STATUS_ICON = {
 }
 
 
-def duration(s: float | None) -> str:
-    if s is None:
-        return UNKNOWN
-    s = max(0.0, s)
-    if s < 10:
-        return f"{s:.1f}s"
-    if s < 60:
-        return f"{s:.0f}s"
-    m, sec = divmod(int(s), 60)
-    if m < 60:
-        return f"{m}m{sec:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
-
-
-def nbytes(n: float | None) -> str:
-    if n is None or n <= 0:
-        return UNKNOWN
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
-        n /= 1024
-    return UNKNOWN
-
-
-def count(n: float | None) -> str:
-    if n is None:
-        return UNKNOWN
-    if n >= 1e6:
-        return f"{n / 1e6:.1f}M"
-    if n >= 1e4:
-        return f"{n / 1e3:.0f}k"
-    if n >= 1e3:
-        return f"{n / 1e3:.1f}k"
-    return f"{n:.0f}"
 
 
 def num(v: Any, spec: str = ".2f", suffix: str = "") -> str:

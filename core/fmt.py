@@ -1,0 +1,42 @@
+"""Formatting figures for people: durations, byte sizes, counts. Shared by the CLI and the dashboard."""
+
+from __future__ import annotations
+
+UNKNOWN = "–"
+
+
+def duration(s: float | None, unknown: str = UNKNOWN) -> str:
+    if s is None:
+        return unknown
+    s = max(0.0, s)
+    if s < 10:
+        return f"{s:.1f}s"
+    if s < 60:
+        return f"{s:.0f}s"
+    m, sec = divmod(int(s), 60)
+    if m < 60:
+        return f"{m}m{sec:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"
+
+
+def nbytes(n: float | None, unknown: str = UNKNOWN) -> str:
+    if n is None or n <= 0:
+        return unknown
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
+        n /= 1024
+    return unknown
+
+
+def count(n: float | None, unknown: str = UNKNOWN) -> str:
+    if n is None:
+        return unknown
+    if n >= 1e6:
+        return f"{n / 1e6:.1f}M"
+    if n >= 1e4:
+        return f"{n / 1e3:.0f}k"
+    if n >= 1e3:
+        return f"{n / 1e3:.1f}k"
+    return f"{n:.0f}"
