@@ -42,7 +42,7 @@ from core.paths import DATA_DIR, TEMPLATES_DIR
 
 DEMO_MODELS_DIR = DATA_DIR / "demo" / "models"
 DEFAULT_CORPUS_DIR = DATA_DIR / "demo" / "compact"
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 REBUILD_COMMAND = "phase25 demo build --force"
 STAND_IN_NOTE = (
     "Tiny stand-in models built locally for the demo and the tests. "
@@ -78,7 +78,9 @@ class DemoRecipe:
     moe_intermediate_size: int = 64
     batch_size: int = 2             # rows average ~380 tokens (the compact prompt alone is ~185)
     max_seq_length: int = 768
-    pretrain_iters: int = 150       # full-weight "instruct" pretraining on rows without tool calls
+    pretrain_iters: int = 300       # candidate: full-weight "instruct" pretraining on rows without tool calls
+    pretrain_batch_size: int = 4    # candidate pretraining only: 150 iterations at batch 2 left the
+                                    # answers barely learnt, and the pipeline's LoRA then stalled (~5.6)
     pretrain_lr: float = 3e-3
     baseline_pretrain_iters: int = 100
     finetune_iters: int = 400       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
@@ -139,7 +141,8 @@ def _truncating(rows: list[dict[str, Any]], tokenizer: Any, max_len: int) -> Any
 
 
 def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[dict[str, Any]],
-           iters: int, lr: float, recipe: DemoRecipe, seed: int, log: Log, label: str) -> dict[str, Any]:
+           iters: int, lr: float, recipe: DemoRecipe, seed: int, log: Log, label: str,
+           batch_size: int | None = None) -> dict[str, Any]:
     """Full-weight training with mlx-lm's loss and batching; returns losses and timing."""
     import mlx.core as mx
     import mlx.nn as nn
@@ -149,7 +152,7 @@ def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[d
 
     train_ds = CacheDataset(_truncating(rows, tokenizer, recipe.max_seq_length))
     valid_ds = CacheDataset(_truncating(valid, tokenizer, recipe.max_seq_length)) if valid else None
-    bs = min(recipe.batch_size, len(train_ds))
+    bs = min(batch_size or recipe.batch_size, len(train_ds))
 
     def val_loss() -> float | None:
         if valid_ds is None or len(valid_ds) == 0:
@@ -179,7 +182,7 @@ def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[d
     seconds = time.perf_counter() - tic
     model.eval()
     after = val_loss()
-    return {"iters": iters, "learning_rate": lr, "rows": len(rows), "tokens": tokens,
+    return {"iters": iters, "learning_rate": lr, "batch_size": bs, "rows": len(rows), "tokens": tokens,
             "seconds": round(seconds, 1), "final_train_loss": round(losses[-1], 4) if losses else None,
             "val_loss_before": _r(before), "val_loss_after": _r(after)}
 
@@ -217,9 +220,10 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
     dtype = getattr(mx, recipe.dtype)
     model.set_dtype(dtype)
     iters = recipe.pretrain_iters if role == "candidate" else recipe.baseline_pretrain_iters
+    batch = recipe.pretrain_batch_size if role == "candidate" else recipe.batch_size
     stages = {"pretrain": _train(model, tokenizer, corpus.pretrain_rows(), corpus.pretrain_valid(),
                                  iters, recipe.pretrain_lr, recipe, recipe.seed, log,
-                                 f"{MODEL_NAMES[role]} pretrain")}
+                                 f"{MODEL_NAMES[role]} pretrain", batch_size=batch)}
     if role == "baseline":
         # One row per assistant turn (see DemoCorpus.finetune_rows): the call is trained after the
         # empty <think> block the generation prompt ends with.

@@ -12,7 +12,8 @@ import core.demo as demo
 from core.cli import main as cli_main
 from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, demo_status
 
-QUICK = DemoRecipe(pretrain_iters=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2, max_seq_length=384, vocab_size=400)
+QUICK = DemoRecipe(pretrain_iters=3, pretrain_batch_size=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2,
+                   max_seq_length=384, vocab_size=400)
 
 
 def quiet(_: str) -> None:
@@ -51,6 +52,10 @@ def test_build_writes_two_mlx_lm_model_folders_and_a_record(built):
     assert on_disk["models"]["baseline"]["model_type"] == "qwen3_moe"
     assert "finetune" in on_disk["models"]["baseline"]["training"]
     assert "finetune" not in on_disk["models"]["candidate"]["training"]
+    # the candidate's pretraining has its own batch size; the baseline keeps the shared one
+    assert on_disk["models"]["candidate"]["training"]["pretrain"]["batch_size"] == 3
+    assert on_disk["models"]["baseline"]["training"]["pretrain"]["batch_size"] == 2
+    assert on_disk["models"]["baseline"]["training"]["finetune"]["batch_size"] == 2
 
 
 def test_built_models_load_with_mlx_lm_and_count_their_parameters(built):
