@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -10,7 +11,8 @@ LOGS_DIR = PROJECT_ROOT / "logs"
 TEMPLATES_DIR = DATA_DIR / "templates"
 REAL_CONFIG = PROJECT_ROOT / "phase25.toml"
 DEMO_CONFIG = DATA_DIR / "demo" / "phase25.demo.toml"
-LAST_CONFIG_FILE = LOGS_DIR / ".last_config"
+# Where the last-used config is remembered; PHASE25_LAST_CONFIG moves it (the tests keep it apart).
+LAST_CONFIG_FILE = Path(os.environ.get("PHASE25_LAST_CONFIG") or LOGS_DIR / ".last_config")
 
 
 def default_config() -> Path:

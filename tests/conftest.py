@@ -27,6 +27,16 @@ runs_dir = "runs"
 """
 
 
+@pytest.fixture(autouse=True)
+def own_last_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs made by the tests must not change which config the user's dashboard opens next."""
+    import core.paths
+
+    path = tmp_path_factory.getbasetemp() / "last_config"
+    monkeypatch.setenv("PHASE25_LAST_CONFIG", str(path))
+    monkeypatch.setattr(core.paths, "LAST_CONFIG_FILE", path)
+
+
 @pytest.fixture
 def tmp_config(tmp_path: Path) -> ExperimentConfig:
     """A minimal valid config whose paths and runs live in tmp_path."""

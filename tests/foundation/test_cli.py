@@ -45,3 +45,17 @@ def test_runs_and_show_describe_a_finished_run(tmp_config, monkeypatch):
     assert pipe.run.id in runs.stdout and "done" in runs.stdout
     show = phase25("show", pipe.run.id, "--config", str(tmp_config.source))
     assert "quick ok" in show.stdout
+
+
+def test_a_run_remembers_its_config_where_phase25_last_config_points(tmp_config, tmp_path):
+    import core.paths
+
+    target = tmp_path / "remembered"
+    env_before = os.environ.get("PHASE25_LAST_CONFIG")
+    os.environ["PHASE25_LAST_CONFIG"] = str(target)
+    try:
+        phase25("run", "--config", str(tmp_config.source), "--stages", "prepare", "--plain")
+    finally:
+        os.environ["PHASE25_LAST_CONFIG"] = env_before or ""
+    assert target.read_text().strip() == str(tmp_config.source)
+    assert core.paths.LAST_CONFIG_FILE != core.paths.LOGS_DIR / ".last_config"  # the tests never touch it
