@@ -60,6 +60,7 @@ class RunState:
     logs: list[ev.LogLine] = field(default_factory=list)
     unknown: int = 0
     count: int = 0
+    last_ts: float | None = None
 
     def stage(self, name: str | None) -> StageState | None:
         if name is None:
@@ -70,12 +71,17 @@ class RunState:
 
     @property
     def duration_s(self) -> float | None:
+        """Start to run_finished; without one (a run still going, or left to finish on its own),
+        start to the latest event."""
         if self.started is None:
             return None
-        return (self.ended or self.started) - self.started
+        return (self.ended or self.last_ts or self.started) - self.started
 
     def apply(self, e: Any) -> None:  # noqa: C901 - one branch per event type, flat on purpose
         self.count += 1
+        ts = getattr(e, "ts", None)
+        if isinstance(ts, (int, float)):
+            self.last_ts = max(self.last_ts or ts, ts)
         st = self.stage(getattr(e, "stage", None))
         if isinstance(e, ev.RunStarted):
             self.run_id, self.requested, self.demo = e.run_id, list(e.stages), e.demo
@@ -141,7 +147,18 @@ class RunState:
         return state
 
     def derived_status(self, alive: bool = False) -> str:
-        """A status for listings: a run with no run_finished event was interrupted unless alive."""
-        if self.status == "running" and not alive:
+        """A status for listings. A run without a run_finished event is still running when its
+        writer is alive. Otherwise its stages tell: the dashboard may have left the last stage to
+        finish on its own (done, failed or cancelled as that stage ended), or the run stopped
+        before all its stages ended (interrupted)."""
+        if self.status != "running" or alive:
+            return self.status
+        wanted = [self.stages[n] for n in self.requested if n in self.stages]
+        if not wanted or any(s.status == "running" for s in wanted):
             return "interrupted"
-        return self.status
+        for status in ("failed", "cancelled"):
+            if any(s.status == status for s in wanted):
+                return status
+        if all(s.status in ("done", "cached") for s in wanted):
+            return "done"
+        return "interrupted"

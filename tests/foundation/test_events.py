@@ -69,3 +69,44 @@ def test_tail_returns_only_complete_lines(tmp_path):
         fh.write(line[10:])
     got = tail.poll()
     assert len(got) == 1 and got[0].text == "hello"
+
+
+def _stage_events(stage: str, end: type, **extra):
+    started = ev.StageStarted(stage=stage, pid=1)
+    if end is ev.StageFinished:
+        return [started, ev.StageFinished(stage=stage, duration_s=1.0, **extra)]
+    if end is ev.StageCancelled:
+        return [started, ev.StageCancelled(stage=stage, duration_s=1.0)]
+    return [started, ev.StageFailed(stage=stage, exit_code=1, reason="boom")]
+
+
+def test_a_run_left_to_finish_on_its_own_is_listed_by_how_its_stages_ended():
+    """The dashboard can quit and leave the stage in flight running: no run_finished is written,
+    so the listing must read the stages rather than call every such run interrupted."""
+    start = ev.RunStarted(run_id="r", config_path="c.toml", stages=["prepare", "train"], demo=True)
+    both_done = [start, *_stage_events("prepare", ev.StageFinished), *_stage_events("train", ev.StageFinished)]
+    assert RunState.from_events(both_done).derived_status() == "done"
+    assert RunState.from_events(both_done).derived_status(alive=True) == "running"
+
+    train_failed = [start, *_stage_events("prepare", ev.StageFinished), *_stage_events("train", ev.StageFailed)]
+    assert RunState.from_events(train_failed).derived_status() == "failed"
+
+    cancelled = [start, *_stage_events("prepare", ev.StageFinished), *_stage_events("train", ev.StageCancelled)]
+    assert RunState.from_events(cancelled).derived_status() == "cancelled"
+
+    # the writer died mid-stage, or before the second stage started: interrupted
+    mid_stage = [start, *_stage_events("prepare", ev.StageFinished), ev.StageStarted(stage="train", pid=2)]
+    assert RunState.from_events(mid_stage).derived_status() == "interrupted"
+    between = [start, *_stage_events("prepare", ev.StageFinished)]
+    assert RunState.from_events(between).derived_status() == "interrupted"
+
+
+def test_a_run_without_run_finished_lasts_until_its_latest_event():
+    events = [
+        ev.RunStarted(run_id="r", config_path="c.toml", stages=["prepare"], demo=True, ts=100.0),
+        ev.StageStarted(stage="prepare", pid=1, ts=101.0),
+        ev.StageFinished(stage="prepare", duration_s=30.0, ts=131.0),
+    ]
+    assert RunState.from_events(events).duration_s == 31.0
+    finished = [*events, ev.RunFinished(status="done", duration_s=40.0, ts=140.0)]
+    assert RunState.from_events(finished).duration_s == 40.0

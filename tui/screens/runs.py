@@ -56,8 +56,6 @@ def read_row(run: Run) -> RunRow | None:
     duration = state.duration_s
     if status == "running" and state.started is not None:
         duration = time.time() - state.started
-    elif status == "interrupted" and events:  # it stopped being written: its last event ends it
-        duration = max(e.ts or 0 for e in events) - (state.started or 0)
     return RunRow(run, info.created, Path(info.config_path).name, info.demo, list(info.stages),
                   status, duration, len(events), len(bad), state)
 
