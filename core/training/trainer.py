@@ -318,7 +318,9 @@ class Trainer:
         try:
             if start < t.iters:
                 self.log(f"training {t.fine_tune_type} on {self.plan.model}: iters {start + 1}..{t.iters}"
-                         + (f" on {self.size} ranks" if self.size > 1 else ""))
+                         + (f" on {self.size} ranks" if self.size > 1 else "")
+                         + (f"; mlx-lm's table below counts from 1 again: its iter 1 is iter {start + 1}"
+                            if start else ""))
                 mlx_train(model=model, optimizer=opt, train_dataset=train_set, val_dataset=valid_set, args=args,
                           iterate_batches=stream, training_callback=callback)
                 done = t.iters

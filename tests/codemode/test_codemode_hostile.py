@@ -22,8 +22,8 @@ from pathlib import Path
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
-from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, execute_code, sandbox_info
 from core.codemode import sandbox
+from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, execute_code, sandbox_info
 from core.codemode.workspaces import workspace_path
 
 WS = workspace_path("clean_service")

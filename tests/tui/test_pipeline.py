@@ -84,6 +84,28 @@ async def test_cancel_asks_first_then_the_stage_saves_and_stops(make_app, monkey
         assert "■ cancelled" in screen_text(app)
 
 
+async def test_the_log_tail_follows_a_stage_that_starts_quiet(make_app, monkeypatch):
+    monkeypatch.setenv("PHASE25_TEST_QUIET_S", "1.0")
+    monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
+    app = make_app("train.iters=100000", defs=STAND_IN, initial=None, grace_s=5.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(StageList).select("train")
+        await pilot.press("r")
+        log = app.screen.query_one(LogTail)
+
+        def log_text() -> str:
+            return "\n".join(str(line.text) for line in log.lines)
+
+        await wait_for(pilot, lambda: app.view.state.stages["train"].status == "running")
+        await pilot.pause(0.2)
+        assert "(nothing on stdout yet)" in log_text()  # quiet so far
+        await wait_for(pilot, lambda: "training 100000 iterations" in log_text())
+        assert "(nothing on stdout yet)" not in log_text()  # the placeholder went with the first line
+        app.cancel_now()
+        await wait_for(pilot, lambda: app.view.state.stages["train"].status == "cancelled")
+
+
 async def test_the_training_panel_follows_a_live_run(make_app):
     app = make_app("train.iters=200", "train.steps_per_report=10", "train.steps_per_eval=50",
                    defs=STAND_IN, initial=None)

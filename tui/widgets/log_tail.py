@@ -45,6 +45,7 @@ class LogTail(RichLog):
         self._offset = 0
         self._partial = ""
         self._key: tuple[object, ...] | None = None
+        self._placeholder = False  # "(nothing on stdout yet)" is shown, to go with the first line
 
     def show_stage(self, view: RunView, stage: str, stream: str | None = None, force: bool = False) -> None:
         """Show one stage's log; nothing is redrawn if it is already shown."""
@@ -59,6 +60,7 @@ class LogTail(RichLog):
         self._key = key
         self.stage, self.shown_stream = stage, stream
         self.clear()
+        self._placeholder = False
         title = BY_NAME[stage].title if stage in BY_NAME else stage
         self.border_title = f"log · {title} · {stream}"
         if st.status == "failed":
@@ -79,6 +81,7 @@ class LogTail(RichLog):
         fallback = self._fallback(view, stage, stream, st.stderr_tail)
         if not fallback:
             self.write(Text(f"(nothing on {stream} yet)", style="dim"))
+            self._placeholder = True
 
     def _fallback(self, view: RunView, stage: str, stream: str, stderr_tail: list[str]) -> bool:
         if stream == "stderr" and stderr_tail:
@@ -117,6 +120,9 @@ class LogTail(RichLog):
         self._offset += len(chunk)
         text = self._partial + chunk.decode("utf-8", "replace").replace("\r", "\n")
         *lines, self._partial = text.split("\n")
+        if lines and self._placeholder:
+            self.clear()
+            self._placeholder = False
         for ln in lines:
             self.write(self.file_line(ln, self.shown_stream))
         return len(lines)
