@@ -28,11 +28,11 @@ def results_markdown(state: RunState, cfg: ExperimentConfig | None) -> str:
         acc = UNKNOWN if s.accuracy[m] is None else f"{s.accuracy[m] * 100:.0f}%"  # type: ignore[operator]
         lines.append(f"- {SHORT[m]} ({m}): {acc} ({p}/{n} strict passes)")
     lines.append(f"- ratio: {_num(s.ratio, '.2f')} · verdict: {BAND_WORDS.get(s.band or '', UNKNOWN)}"
-                 + (f" ({s.verdict})" if s.verdict else ""))
+                 + (f" ({s.reason})" if s.reason else ""))
     lines.append(f"- speed 7B/30B: {_num(s.speed_measured, '.2f')} measured, {_num(s.speed_predicted, '.2f')} predicted")
     lines.append(f"- memory 7B/30B: {_num(s.memory_measured, '.2f')} measured, "
                  f"{_num(s.memory_predicted, '.2f')} predicted")
-    lines.append(f"- source: {source or UNKNOWN}")
+    lines.append(f"- source: {source or UNKNOWN}" + (f"; verdict: {s.origin}" if s.origin else ""))
     lines.append("")
     head = ["id", "category", "query"]
     for m in MODELS:

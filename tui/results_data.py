@@ -195,20 +195,14 @@ class Summary:
     passes: dict[str, tuple[int, int]]
     ratio: float | None
     verdict: str | None
-    band: str | None  # primary / split / stay
+    band: str | None  # primary / split / stay / inconclusive
     speed_measured: float | None
     speed_predicted: float | None
     memory_measured: float | None
     memory_predicted: float | None
     from_compare: bool
-
-
-def band_of(ratio: float | None, cfg: ExperimentConfig | None) -> str | None:
-    if ratio is None:
-        return None
-    primary = cfg.verdict.primary if cfg else 0.90
-    split = cfg.verdict.split if cfg else 0.70
-    return "primary" if ratio >= primary else "split" if ratio >= split else "stay"
+    reason: str | None = None  # why the verdict is what it is (core's rule)
+    origin: str = ""  # where the verdict and ratios come from, in words
 
 
 BAND_WORDS = {"primary": "7B primary", "split": "split by use case", "stay": "stay on 30B",
@@ -217,24 +211,69 @@ BAND_STYLE = {"primary": "bold black on green", "split": "bold black on yellow",
               "inconclusive": "bold black on grey70"}
 
 
+def outputs_comparison(cfg: ExperimentConfig) -> tuple[dict[str, Any], str] | None:
+    """The comparison in the combined results file (outputs.results, written by the report stage),
+    as the compare stage's summary keys, and where it came from; None if there is none."""
+    from core.evaluation.compare import Comparison, headline_figures
+    from tui.fmt import rel
+
+    path = cfg.resolve(cfg.outputs.results)
+    try:
+        data = json.loads(path.read_text())
+        comp = Comparison.model_validate(data["comparison"])
+        figures = headline_figures(comp)
+    except (OSError, ValueError, TypeError, KeyError, LookupError):
+        return None
+    run = data.get("run_id") if isinstance(data, dict) else None
+    return figures, f"comparison from {rel(path)}" + (f" (run {run})" if isinstance(run, str) else "")
+
+
+def core_verdict(acc: dict[str, float | None], cfg: ExperimentConfig | None) -> Any:
+    """core's verdict rule (the compare stage's) on the accuracies shown, or None if one is unknown."""
+    from core.evaluation.compare import verdict
+
+    c, b = acc.get("candidate"), acc.get("baseline")
+    if c is None or b is None:
+        return None
+    primary = cfg.verdict.primary if cfg else 0.90
+    split = cfg.verdict.split if cfg else 0.70
+    return verdict(c, b, primary, split)
+
+
 def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None) -> Summary:
+    """The summary bar's figures. The run's compare stage gives them; without one, a run whose own
+    results cover the suite for both models gets core's verdict rule on them, and otherwise the
+    comparison in the combined results file (outputs.results) is shown, saying so."""
+    from core.evaluation.compare import BANDS
+
     comp = state.stages.get("compare")
     s: dict[str, Any] = dict(comp.summary) if comp is not None and comp.summary else {}
+    origin = f"compare · run {state.run_id}" if s else ""
     passes: dict[str, tuple[int, int]] = {}
     acc: dict[str, float | None] = {}
     for m in MODELS:
         scored = [r.results[m].passed for r in rows if m in r.results and r.results[m].passed is not None]
         passes[m] = (sum(bool(p) for p in scored), len(scored))
+    from_run = any(m in MODELS for m, _ in state.queries) or bool(results_files(state))
+    complete = bool(rows) and all(passes[m][1] == len(rows) for m in MODELS)
+    if not s and cfg is not None and not (from_run and complete):
+        found = outputs_comparison(cfg)
+        if found is not None:
+            s, origin = found
+    for m in MODELS:
         from_summary = _num(pick(s, f"{m}.accuracy", f"accuracy.{m}", f"{m}_accuracy"))
         acc[m] = from_summary if from_summary is not None else (
             passes[m][0] / passes[m][1] if passes[m][1] and passes[m][1] == len(rows) else None)
     ratio = _num(pick(s, "ratio", "accuracy_ratio", "verdict.ratio"))
-    if ratio is None and acc.get("candidate") is not None and acc.get("baseline"):
-        ratio = acc["candidate"] / acc["baseline"]  # type: ignore[operator]
-    verdict = pick(s, "verdict.text", "verdict_text", "verdict")
+    verdict = pick(s, "verdict.text", "verdict_text", "verdict.label")
     band = pick(s, "verdict.band", "band")
+    reason = pick(s, "verdict.reason")
     if not isinstance(band, str) or band not in BAND_WORDS:
-        band = band_of(ratio, cfg)
+        v = core_verdict(acc, cfg)
+        band, ratio = (BANDS[v.label], v.ratio) if v is not None else (None, ratio)
+        if v is not None:
+            verdict, reason = v.label, v.reason
+            origin = origin or "verdict from the table (no compare stage in this run)"
     return Summary(
         accuracy=acc,
         passes=passes,
@@ -246,4 +285,6 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None) ->
         memory_measured=_num(pick(s, "memory.measured", "memory_ratio", "memory.ratio")),
         memory_predicted=_num(pick(s, "memory.predicted", "predicted_memory_ratio")),
         from_compare=bool(s),
+        reason=reason if isinstance(reason, str) else None,
+        origin=origin,
     )

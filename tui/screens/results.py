@@ -55,6 +55,13 @@ def pct(v: float | None) -> str:
     return fmt.UNKNOWN if v is None else f"{v * 100:.0f}%"
 
 
+def source_words(s: Summary, source: str) -> str:
+    """Where the table and the verdict come from: one phrase when it is the same run."""
+    if s.origin.startswith("compare") and source.startswith("run "):
+        return f"compare · {source}"
+    return "; ".join(part for part in (source, s.origin) if part)
+
+
 def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t = Text()
     for m in MODELS:
@@ -67,6 +74,8 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append("  ")
     if s.band:
         t.append(f" {BAND_WORDS[s.band]} ", style=BAND_STYLE[s.band])
+        if s.band == "inconclusive" and s.reason and not narrow:
+            t.append(f" {s.reason}", style="dim")
     else:
         t.append("verdict unknown", style="dim")
     t.append("\n")
@@ -79,9 +88,10 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append(" measured, " if not narrow else " (predicted ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
     t.append(" predicted" if not narrow else ")", style="dim")
-    if source:
+    where = source_words(s, source)
+    if where:
         t.append("\n" if narrow else "   ")
-        t.append(f"({'compare · ' if s.from_compare else ''}{source})", style="dim italic")
+        t.append(f"({where})", style="dim italic")
     return t
 
 
