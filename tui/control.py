@@ -224,4 +224,14 @@ class RunControl(App[None]):
                 self._stop.set()
                 self.exit()
 
-        self.push_screen(confirm_quit(stage_title(stage)), chosen)
+        self.push_screen(confirm_quit(stage_title(stage), [stage_title(s) for s in self.not_started(stage)]),
+                         chosen)
+
+    def not_started(self, running: str) -> list[str]:
+        """The stages the pipeline started here would still run after ``running``: if the dashboard
+        quits and leaves the stage running, nobody starts them (Pipeline.detach)."""
+        if self.pipeline is None or self.follow_view is None or running not in self.pipeline.stages:
+            return []
+        later = self.pipeline.stages[self.pipeline.stages.index(running) + 1:]
+        stages = self.follow_view.state.stages
+        return [s for s in later if s not in stages or stages[s].status == "pending"]

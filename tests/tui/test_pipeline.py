@@ -143,6 +143,7 @@ async def test_quit_can_leave_a_stage_running_and_the_next_dashboard_reattaches(
             await pilot.press("q")
             await pilot.pause()
             assert "train is still running" in screen_text(app)
+            assert "will not start" not in screen_text(app)  # train is all this run does
             await pilot.press("l")  # leave it running
         assert _pid_alive(pid), "the stage should keep running after the dashboard quits"
 
@@ -180,3 +181,43 @@ async def test_quit_can_stop_the_running_stage_first(make_app, monkeypatch):
         await wait_for(pilot, lambda: not app.is_running or app._exit, timeout=15)
     assert app.view.state.stages["train"].status == "cancelled"
     assert not _pid_alive(pid)
+
+
+async def test_leaving_a_run_all_says_which_stages_will_not_start_and_none_does(make_app, monkeypatch):
+    import os
+    import re
+    import signal
+    import time
+
+    from core import events as ev
+    from tui.feed import _pid_alive
+
+    monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
+    defs = {n: StageDef(n, "tests.tui.stagekit", n, uses_mlx=False) for n in ("train", "fuse", "quantize")}
+    app = make_app("train.iters=40", "train.steps_per_report=5", defs=defs, initial=None, grace_s=5.0)
+    pid = None
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, app)
+            await pilot.press("a")  # run all: train, fuse, quantize
+            await wait_for(pilot, lambda: len(app.view.state.train) >= 1)
+            run = app.view.run
+            pid = app.view.state.stages["train"].pid
+            await pilot.press("q")
+            await pilot.pause()
+            text = " ".join(re.sub("[█▀▄▁]", " ", screen_text(app)).split())  # the dialog's words, unwrapped
+            assert "train is still running" in text
+            assert "If you leave it, fuse, quantize will not start: run them later with a" in text
+            await pilot.press("l")  # leave it running
+        # train ends on its own (40 iterations); nothing starts fuse or quantize after it.
+        end = time.monotonic() + 30
+        while time.monotonic() < end and _pid_alive(pid):
+            time.sleep(0.1)
+        assert not _pid_alive(pid)
+        time.sleep(1.0)
+        events, _ = ev.read_events(run.events_path)
+        assert any(isinstance(e, ev.StageFinished) and e.stage == "train" for e in events)
+        assert [e.stage for e in events if isinstance(e, ev.StageStarted)] == ["train"]
+    finally:
+        if pid and _pid_alive(pid):
+            os.killpg(pid, signal.SIGKILL)

@@ -72,11 +72,18 @@ def confirm_cancel(stage: str) -> ChoiceScreen:
     )
 
 
-def confirm_quit(stage: str) -> ChoiceScreen:
+def confirm_quit(stage: str, not_started: list[str] | None = None) -> ChoiceScreen:
+    """``not_started``: the stages of this pipeline after the running one, which nobody starts
+    once the dashboard has quit and left the stage running."""
+    detail = ("Stop it gracefully before quitting, or leave it running: it keeps writing its run directory, "
+              "and the next phase25-tui re-attaches to it.")
+    if not_started:
+        detail += (f"\nIf you leave it, {', '.join(not_started)} will not start: run "
+                   f"{'them' if len(not_started) > 1 else 'it'} later with a (stages already done "
+                   "finish at once from their cache).")
     return ChoiceScreen(
         f"{stage} is still running.",
-        "Stop it gracefully before quitting, or leave it running: it keeps writing its run directory, "
-        "and the next phase25-tui re-attaches to it.",
+        detail,
         [
             ("stop", "s", "Stop it", "error"),
             ("leave", "l", "Leave it running", "warning"),
