@@ -1,7 +1,7 @@
 """``phase25 data``: build the training set, check a data folder, write or check the suite.
 
     phase25 data build [--check] [--offline] [--jobs N]
-    phase25 data check PATH [--config C] [--no-tokenizers]
+    phase25 data check PATH [--config C] [--no-tokenizers] [--limit N]
     phase25 data suite [--check]
 """
 
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     c.add_argument("--config", "-c", help="experiment TOML whose models' tokenizers to use "
                    "(default: the config whose data.train is PATH, else the last used)")
     c.add_argument("--no-tokenizers", action="store_true", help="skip the per-model tokenizer checks")
-    c.add_argument("--limit", type=int, default=40, help="problems listed per kind (default 40)")
+    c.add_argument("--limit", type=int, default=40, help="problems listed per kind (default 40; 0 lists every one)")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("suite", help="write data/suite/suite.json from real tool runs, or check it")
@@ -45,8 +45,10 @@ def register(subparsers: Any) -> None:
 
 # ------------------------------------------------------------------------------------ build
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    from rich.markup import escape
+
     from core.data.build.builder import CACHE_PATH, DEMO_DIR, OUT_DIR, BuildError, build
-    from core.data.build.execcache import CacheMiss
+    from core.data.build.execcache import CacheError, CacheMiss, ExecCache
     from core.data.suite import SuiteError
 
     def log(msg: str) -> None:
@@ -66,6 +68,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 # The committed cache is read, never rewritten, by a check.
                 cache_copy = Path(tmp) / "executions.jsonl"
                 if CACHE_PATH.is_file():
+                    ExecCache(CACHE_PATH)  # a damaged line is reported against the committed file
                     cache_copy.write_bytes(CACHE_PATH.read_bytes())
                 report = build(out, demo, cache_path=cache_copy, offline=args.offline, workers=args.jobs,
                                log=log, progress=progress)
@@ -81,8 +84,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 f"{report.seconds:.1f} s)")
             return 0
         report = build(offline=args.offline, workers=args.jobs, log=log, progress=progress)
-    except (BuildError, CacheMiss) as exc:
-        console.print(f"[red]data build failed:[/red] {exc}", highlight=False)
+    except (BuildError, CacheMiss, CacheError) as exc:
+        console.print(f"[red]data build failed:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 1
     except SuiteError as exc:
         console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)

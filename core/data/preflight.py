@@ -66,13 +66,17 @@ class PreflightReport:
         }
 
 
-def _execute_code_calls(data: dict[str, Any]) -> list[str]:
+def _execute_code_calls(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(field, program)`` of every execute_code call whose program is a string (the schema
+    reports the others)."""
     codes = []
-    for m in data.get("messages", []):
-        for c in m.get("tool_calls") or []:
+    for i, m in enumerate(data.get("messages", [])):
+        for j, c in enumerate(m.get("tool_calls") or []):
             fn = c.get("function", {})
             if fn.get("name") == "execute_code" and isinstance(fn.get("arguments"), dict):
-                codes.append(str(fn["arguments"].get("code", "")))
+                code = fn["arguments"].get("code")
+                if isinstance(code, str):
+                    codes.append((f"messages[{i}].tool_calls[{j}].function.arguments.code", code))
     return codes
 
 
@@ -138,11 +142,10 @@ def check_rows(report: PreflightReport, splits: dict[str, list[Row]], mask_promp
                     report.masked_calls += 1
             else:
                 report.direct_rows += 1
-            for code in codes:
+            for where, code in codes:
                 used = _tools_called(code)
                 if used is None:
-                    problems.add(row.file, row.line, "tool_calls.function.arguments.code",
-                                 "the execute_code program is not valid Python")
+                    problems.add(row.file, row.line, where, "the execute_code program is not valid Python")
                 else:
                     per_tool.update(used)
         report.rows[split] = kept

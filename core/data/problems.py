@@ -63,7 +63,10 @@ class Problems:
 
 
 def render_list(problems: list[Problem], limit: int = DEFAULT_LISTED, indent: str = "  - ") -> list[str]:
-    """One line per problem, at most ``limit``, then a line with how many more and of which kind."""
+    """One line per problem, at most ``limit`` (0 or less: all), then a line with how many more and of
+    which kind."""
+    if limit <= 0:
+        limit = len(problems)
     lines = [indent + str(p) for p in problems[:limit]]
     rest = problems[limit:]
     if rest:

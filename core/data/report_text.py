@@ -35,7 +35,8 @@ def token_lines(t: TokenStats) -> list[str]:
 def render(report: PreflightReport, limit: int = 40) -> list[str]:
     lines = [f"{report.path}: {report.headline}"]
     if report.total:
-        lines.append("  rows: " + " · ".join(f"{s}.jsonl {n}" for s, n in report.rows.items()))
+        lines.append("  rows: " + " · ".join(f"{report.path.name if s == 'file' else s + '.jsonl'} {n}"
+                                            for s, n in report.rows.items()))
         lines.append(f"  balance: {report.tool_rows} tool ({_pct(report.tool_rows, report.total)}) / "
                      f"{report.direct_rows} direct ({_pct(report.direct_rows, report.total)})")
         lines.append("  tools called in execute_code programs (rows): "
@@ -50,14 +51,14 @@ def render(report: PreflightReport, limit: int = 40) -> list[str]:
         lines.extend("  " + ln for ln in token_lines(t))
     if report.problems.warnings:
         lines.append(f"warnings ({len(report.problems.warnings)}):")
-        lines.extend(render_list(_ordered(report.problems.warnings), limit))
+        lines.extend(render_list(ordered(report.problems.warnings), limit))
     if report.problems.errors:
         lines.append(f"errors ({len(report.problems.errors)}): nothing was changed; fix these and run again")
-        lines.extend(render_list(_ordered(report.problems.errors), limit))
+        lines.extend(render_list(ordered(report.problems.errors), limit))
     return lines
 
 
-def _ordered(problems: list[Problem]) -> list[Problem]:
+def ordered(problems: list[Problem]) -> list[Problem]:
     """By file, then line (file-level problems first); the order found is kept otherwise."""
     return sorted(problems, key=lambda p: (p.file, p.line or 0))
 

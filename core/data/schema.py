@@ -4,7 +4,9 @@ A row: ``{"messages": [...], "tools": [...]}``. Every message's ``content`` is a
 templates concatenate it, so ``null`` or a list of parts breaks rendering); tool-call
 ``arguments`` are an object, never a JSON string (the Qwen2.5 template applies ``tojson`` to
 them, so a string trains a double-encoded call). Beyond the shape, the conversation must make
-sense: the system turn first, a tool turn only after a call, the last turn the assistant's.
+sense: the system turn first, a tool turn only after a call, every call answered by a tool turn
+before the conversation goes on, the last turn the assistant's. An ``execute_code`` call's
+arguments are exactly ``{"code": "<program>"}``, which is what the strict call parser accepts.
 """
 
 from __future__ import annotations
@@ -146,10 +148,34 @@ def _kind(v: Any) -> str:
 
 
 # -------------------------------------------------------------------------------- validation
+CODE_TOOL = "execute_code"
+
+
+def _code_arguments(arguments: dict[str, Any], where: str, file: Any, line: int, problems: Problems) -> None:
+    """An ``execute_code`` call's arguments must be exactly ``{"code": "<program>"}``, as the strict
+    parser (core.codemode.parse) requires; anything else trains a call the evaluation scores as broken."""
+    code = arguments.get("code")
+    if "code" not in arguments:
+        problems.add(file, line, f"{where}.code", f'missing: {CODE_TOOL} takes exactly {{"code": "<program>"}}')
+    elif not isinstance(code, str):
+        problems.add(file, line, f"{where}.code", f"the program must be a string; got {_kind(code)}")
+    elif not code.strip():
+        problems.add(file, line, f"{where}.code", "an empty program")
+    for key in sorted(k for k in arguments if k != "code"):
+        problems.add(file, line, f"{where}.{key}", f"unknown argument: {CODE_TOOL} takes only code")
+
+
 def _conversation(row: ChatRow, file: Any, line: int, problems: Problems) -> None:
     msgs = row.messages
     offered = {t.function.name for t in row.tools or []}
-    pending = 0  # calls made but not yet answered by a tool turn
+    pending: list[str] = []  # calls made but not yet answered by a tool turn
+
+    def unanswered(i: int) -> None:
+        for call in pending:
+            problems.add(file, line, call, f"a tool call with no tool reply before messages[{i}] "
+                                           f"(the {msgs[i].role} turn)")
+        pending.clear()
+
     for i, m in enumerate(msgs):
         where = f"messages[{i}]"
         if m.role == "system" and i != 0:
@@ -161,18 +187,23 @@ def _conversation(row: ChatRow, file: Any, line: int, problems: Problems) -> Non
                 problems.add(file, line, f"{where}.tool_calls", "empty list; leave tool_calls out instead")
             if not m.content.strip() and not m.tool_calls:
                 problems.add(file, line, f"{where}.content", "an empty assistant turn (no text and no tool call)")
+            unanswered(i)
             for j, call in enumerate(m.tool_calls or []):
                 if row.tools is not None and call.function.name not in offered:
                     problems.add(file, line, f"{where}.tool_calls[{j}].function.name",
                                  f"calls {call.function.name!r}, which the row's tools don't offer "
                                  f"({', '.join(sorted(offered)) or 'none'})")
-            pending = len(m.tool_calls or [])
+                if call.function.name == CODE_TOOL:
+                    _code_arguments(call.function.arguments, f"{where}.tool_calls[{j}].function.arguments",
+                                    file, line, problems)
+                pending.append(f"{where}.tool_calls[{j}]")
         elif m.role == "tool":
-            if pending <= 0:
+            if not pending:
                 problems.add(file, line, f"{where}.role", "a tool turn without a preceding tool call")
-            pending -= 1
+            else:
+                pending.pop(0)
         else:
-            pending = 0
+            unanswered(i)
         if m.role == "user" and not m.content.strip():
             problems.add(file, line, f"{where}.content", "an empty user turn")
     if not any(m.role == "user" for m in msgs):

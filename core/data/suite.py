@@ -188,7 +188,7 @@ def load_suite(path: str | Path, workspaces: str | Path | None = None) -> Suite:
         lines = value_lines(text)
         problems = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = tuple(err["loc"]) or ("queries",)  # the suite-wide checks are about its queries
             line = line_of(lines, loc)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data.preflight import SPLITS, preflight
-from core.data.problems import render_list
-from core.data.report_text import render
+from core.data.preflight import SPLITS, PreflightReport, preflight
+from core.data.problems import DEFAULT_LISTED, render_list
+from core.data.report_text import ordered, render
 from core.data.suite import SuiteError, load_suite
+from core.runs import atomic_write_text
 from core.stages.base import StageContext, StageError, StageOutcome
+
+PROBLEMS_FILE = "prepare.problems.txt"
 
 
 def _count_rows(path: Path) -> int:
@@ -48,6 +51,19 @@ def _setup_problems(ctx: StageContext) -> tuple[list[str], dict[str, object]]:
     return problems, info
 
 
+def _write_problems(ctx: StageContext, setup: list[str], report: PreflightReport) -> Path:
+    """Every problem, unabridged, in the run's stages folder (the log and the message list at most 40)."""
+    path = ctx.run.path / "stages" / PROBLEMS_FILE
+    errors, warnings = ordered(report.problems.errors), ordered(report.problems.warnings)
+    lines = [f"preflight of {report.path}: {len(setup) + len(errors)} errors, {len(warnings)} warnings"]
+    if setup or errors:
+        lines += ["", "errors:"] + [f"  - {p}" for p in setup] + [f"  - {p}" for p in errors]
+    if warnings:
+        lines += ["", "warnings:"] + [f"  - {p}" for p in warnings]
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    return path
+
+
 def run(ctx: StageContext) -> StageOutcome:
     cfg = ctx.cfg
     data_dir = cfg.resolve(cfg.data.train)
@@ -70,10 +86,18 @@ def run(ctx: StageContext) -> StageOutcome:
         ctx.log(line, level="error" if line.startswith("errors") else "info")
     for w in report.problems.warnings:
         ctx.log(str(w), level="warning")
+    listed = None
+    if setup or report.problems:
+        listed = _write_problems(ctx, setup, report)
+        ctx.log(f"every problem: {listed}")
     if setup or report.problems.errors:
-        listing = [f"  - {p}" for p in setup] + render_list(report.problems.errors)
-        total = len(setup) + len(report.problems.errors)
-        raise StageError(f"preflight found problems ({total}); nothing was changed:\n" + "\n".join(listing))
+        errors = ordered(report.problems.errors)
+        listing = [f"  - {p}" for p in setup] + render_list(errors)
+        total = len(setup) + len(errors)
+        where = (f"all {total} are listed in {listed}" if len(errors) > DEFAULT_LISTED
+                 else f"the full report: {listed}")
+        raise StageError(f"preflight found problems ({total}); nothing was changed:\n" + "\n".join(listing)
+                         + f"\n{where} (or run `{equivalent} --limit 0`)")
     summary = report.summary()
     summary.update(data_dir=str(data_dir), suite=suite_info, equivalent=equivalent,
                    rows_per_file={s: _count_rows(data_dir / f"{s}.jsonl") for s in report.rows})

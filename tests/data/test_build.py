@@ -3,6 +3,8 @@ split without leaks, and disjoint from the suite."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import shutil
@@ -11,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from core.cli import main
+from core.data.build import builder
 from core.data.build.builder import CACHE_PATH, COMPACT_RESPONSE_CHARS, DEMO_DIR, OUT_DIR, build
-from core.data.build.execcache import KEPT, ExecCache
+from core.data.build.execcache import KEPT, CacheError, ExecCache
 from core.data.similarity import NEAR_DUPLICATE, matches_suite, similar_pairs
 from core.data.suite import load_suite
 from core.paths import DATA_DIR
@@ -43,6 +47,42 @@ def test_rebuild_from_the_cache_is_byte_for_byte_identical(tmp_path: Path) -> No
     for new, committed in zip(built, FILES, strict=True):
         assert new.read_bytes() == committed.read_bytes(), f"{committed} differs from a rebuild"
     assert cache.read_bytes() == CACHE_PATH.read_bytes()  # the cache holds exactly the runs used
+
+
+def _conflicted_cache(tmp_path: Path) -> Path:
+    lines = CACHE_PATH.read_text(encoding="utf-8").splitlines(keepends=True)
+    cache = tmp_path / "cache" / "executions.jsonl"
+    cache.parent.mkdir()
+    cache.write_text("".join(lines[:4] + ["<<<<<<< HEAD\n"] + lines[4:6] + ["=======\n", '{"v": 1, "key": 3}\n']
+                             + lines[6:]), encoding="utf-8")
+    return cache
+
+
+def test_a_damaged_cache_line_is_named_by_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    cache = _conflicted_cache(tmp_path)
+    with pytest.raises(CacheError) as exc:
+        ExecCache(cache)
+    message = str(exc.value)
+    assert f"{cache}:5: a merge-conflict marker (<<<<<<<)" in message
+    assert f"{cache}:8: a merge-conflict marker (=======)" in message
+    assert f"{cache}:9: key: missing or not a string" in message
+    before = hashlib.sha256(cache.read_bytes()).hexdigest()
+
+    # `phase25 data build`: a clear message, no traceback, nothing written
+    out, demo = tmp_path / "full", tmp_path / "compact"
+    monkeypatch.setattr(builder, "build", functools.partial(build, out, demo, cache_path=cache))
+    assert main(["data", "build", "--offline"]) == 1
+    printed = capsys.readouterr()
+    text = printed.out + printed.err
+    assert "data build failed" in text and f"{cache}:5: a merge-conflict marker" in text
+    assert "Traceback" not in text and not out.exists() and not demo.exists()
+    # `--check` names the committed file, not its temporary copy
+    monkeypatch.setattr(builder, "CACHE_PATH", cache)
+    assert main(["data", "build", "--check", "--offline"]) == 1
+    printed = capsys.readouterr()
+    assert f"{cache}:9: key" in printed.out + printed.err and "Traceback" not in printed.out + printed.err
+    assert hashlib.sha256(cache.read_bytes()).hexdigest() == before
 
 
 def test_cached_runs_match_fresh_runs_of_the_same_programs() -> None:

@@ -75,8 +75,36 @@ CASES: dict[str, tuple[bytes | None, list[str]]] = {
                         ["train.jsonl:1: messages[2].tool_calls[0].function.name: calls 'shell'"]),
     "program not python": (lines(chat(SYSTEM, USER, call({"code": "def (:"}), {"role": "tool", "content": "1"},
                                       ANSWER)),
-                           ["train.jsonl:1: tool_calls.function.arguments.code: the execute_code program is not "
-                            "valid Python"]),
+                           ["train.jsonl:1: messages[2].tool_calls[0].function.arguments.code: the execute_code "
+                            "program is not valid Python"]),
+    "execute_code without code": (lines(chat(SYSTEM, USER, call({}), {"role": "tool", "content": "1"}, ANSWER)),
+                                  ["train.jsonl:1: messages[2].tool_calls[0].function.arguments.code: missing: "
+                                   'execute_code takes exactly {"code": "<program>"}']),
+    "code not a string": (lines(good(0), chat(SYSTEM, USER, call({"code": 5}), {"role": "tool", "content": "5"},
+                                              ANSWER)),
+                          ["train.jsonl:2: messages[2].tool_calls[0].function.arguments.code: the program must be "
+                           "a string; got number 5"]),
+    "empty program": (lines(chat(SYSTEM, USER, call({"code": "  "}), {"role": "tool", "content": "{}"}, ANSWER)),
+                      ["train.jsonl:1: messages[2].tool_calls[0].function.arguments.code: an empty program"]),
+    "other argument than code": (lines(chat(SYSTEM, USER, call({"cmd": "ls"}), {"role": "tool", "content": "1"},
+                                            ANSWER)),
+                                 ["train.jsonl:1: messages[2].tool_calls[0].function.arguments.code: missing",
+                                  "train.jsonl:1: messages[2].tool_calls[0].function.arguments.cmd: unknown argument: "
+                                  "execute_code takes only code"]),
+    "extra argument beside code": (lines(chat(SYSTEM, USER, call({"code": "print(1)", "timeout": 5}),
+                                              {"role": "tool", "content": "1"}, ANSWER)),
+                                   ["train.jsonl:1: messages[2].tool_calls[0].function.arguments.timeout: unknown "
+                                    "argument"]),
+    "call without a tool reply": (lines(chat(SYSTEM, USER, call({"code": "print(1)"}),
+                                             {"role": "user", "content": "And then?"}, ANSWER)),
+                                  ["train.jsonl:1: messages[2].tool_calls[0]: a tool call with no tool reply before "
+                                   "messages[3] (the user turn)"]),
+    "two calls, one reply": (lines(chat(SYSTEM, USER, {**call({"code": "print(1)"}), "tool_calls": [
+                                        call({"code": "print(1)"})["tool_calls"][0],
+                                        call({"code": "print(2)"})["tool_calls"][0]]},
+                                        {"role": "tool", "content": "1"}, ANSWER)),
+                             ["train.jsonl:1: messages[2].tool_calls[1]: a tool call with no tool reply before "
+                              "messages[4] (the assistant turn)"]),
     "no train.jsonl": (None, ["train.jsonl: missing: the folder needs train.jsonl"]),
 }
 
@@ -121,6 +149,10 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path: Path, capsys: pyte
     assert "errors (61)" in out
     assert f"{f}:2: messages[1].role: unknown role 'bot'" in out
     assert "... and 21 more" in out  # the listing is capped at 40, with a count of the rest
+    rc = main(["data", "check", str(f), "--no-tokenizers", "--limit", "0"])
+    out = capsys.readouterr().out
+    assert rc == 1 and "more" not in out
+    assert f"{f}:61: messages[1].role: unknown role 'bot'" in out and f"{f}:62: invalid JSON" in out
 
 
 def test_missing_path_and_missing_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,3 +175,11 @@ def test_good_data_passes_with_statistics(tmp_path: Path, capsys: pytest.Capture
     assert "5 rows · 1 tool / 4 direct" in out
     assert "typecheck 1" in out and "ruff_check 0" in out
     assert "duplicates: 1 exact" in out and "train.jsonl:4: duplicate of train.jsonl:2" in out
+
+
+def test_one_file_is_reported_by_its_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "mine.jsonl"
+    f.write_bytes(lines(good(0), good(1), good(2)))
+    rc, out = run_check(f, capsys)
+    assert rc == 0, out
+    assert "  rows: mine.jsonl 3\n" in out and "file.jsonl" not in out

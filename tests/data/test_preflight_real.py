@@ -102,15 +102,25 @@ def test_prepare_stage_stops_on_bad_data_and_changes_nothing(tmp_path: Path) -> 
     bad_row = json.loads(good[0])
     call = next(m for m in bad_row["messages"] if m.get("tool_calls"))
     call["tool_calls"][0]["function"]["arguments"] = json.dumps(call["tool_calls"][0]["function"]["arguments"])
-    rows = good + [json.dumps(bad_row).encode() + b"\n", b'{"text": "plain"}\n']
+    unknown_role = json.loads(good[1])
+    unknown_role["messages"][1]["role"] = "bot"
+    rows = (good + [json.dumps(bad_row).encode() + b"\n", b'{"text": "plain"}\n']
+            + [json.dumps(unknown_role).encode() + b"\n"] * 45)
     cfg = load_config(_small_config(tmp_path, rows))
     before = hashlib.sha256((tmp_path / "data" / "train.jsonl").read_bytes()).hexdigest()
     pipe = Pipeline(cfg, ["prepare"])
     assert pipe.run_to_end() == "failed"
     failed = [e for e in _events(pipe) if isinstance(e, ev.StageFailed)][0]
-    assert "preflight found problems (2)" in failed.reason
+    assert "preflight found problems (47)" in failed.reason
     assert "train.jsonl:4: messages[2].tool_calls[0].function.arguments: a JSON string where an object" in failed.reason
     assert "train.jsonl:5: mixed formats" in failed.reason
+    assert "... and 7 more" in failed.reason and "train.jsonl:50:" not in failed.reason
+    # the message is capped; every problem is in the run folder, and the message says where
+    listed = pipe.run.path / "stages" / "prepare.problems.txt"
+    assert f"all 47 are listed in {listed}" in failed.reason and "--limit 0`" in failed.reason
+    text = listed.read_text()
+    assert "47 errors" in text and all(f"train.jsonl:{n}: messages[1].role: unknown role 'bot'" in text
+                                       for n in range(6, 51))
     assert "Traceback" not in failed.reason + "\n".join(failed.stderr_tail)
     assert hashlib.sha256((tmp_path / "data" / "train.jsonl").read_bytes()).hexdigest() == before
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["train.jsonl", "valid.jsonl"]

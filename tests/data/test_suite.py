@@ -96,7 +96,9 @@ def test_bad_suite_files_name_the_file_line_and_field(tmp_path: Path) -> None:
     assert f"{p}:{line}: queries[3].category: Input should be 'tool' or 'direct'" in out
 
     out = _bad(tmp_path, lambda d: d["queries"].pop(0))
-    assert "12 tool and 7 direct queries; it must have exactly 13 and 7" in out
+    line = next(i for i, ln in enumerate(p.read_text().splitlines(), 1) if '"queries"' in ln)
+    assert f"{p}:{line}: queries: the suite has 12 tool and 7 direct queries; it must have exactly 13 and 7" in out
+    assert "(row)" not in out
 
     out = _bad(tmp_path, lambda d: d["queries"][15].update(promt="typo"))
     assert "queries[15].promt: unknown key" in out and f"{p}:" in out

@@ -63,6 +63,57 @@ class CacheMiss(RuntimeError):
     """Offline mode: a program has no cached run (the templates or the workspaces changed)."""
 
 
+class CacheError(ValueError):
+    """The cache file is damaged (a merge conflict, a hand edit); the message names file:line."""
+
+
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+_FIELDS = {"key": str, "workspace": str, "code": str, "result": dict}
+
+
+def _parse_line(line: str) -> dict[str, Any]:
+    """One cache line as a dict with the fields a Run needs; ValueError says what is wrong."""
+    if line.startswith(_CONFLICT_MARKERS):
+        raise ValueError(f"a merge-conflict marker ({line[:7]})")
+    try:
+        raw = json.loads(line)
+    except ValueError as exc:
+        raise ValueError(f"invalid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected a JSON object, got {type(raw).__name__}")
+    if raw.get("v") != CACHE_VERSION:
+        return raw  # another cache version: skipped, the program reruns
+    for name, typ in _FIELDS.items():
+        if not isinstance(raw.get(name), typ):
+            raise ValueError(f"{name}: missing or not a {'string' if typ is str else 'JSON object'}")
+    return raw
+
+
+def _load(path: Path) -> dict[str, Run]:
+    entries: dict[str, Run] = {}
+    bad: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CacheError(f"{path}: cannot read the execution cache ({exc})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = _parse_line(line)
+        except ValueError as exc:
+            bad.append(f"{path}:{n}: {exc}")
+            continue
+        if raw.get("v") == CACHE_VERSION:
+            entries[raw["key"]] = Run(raw["key"], raw["workspace"], raw["code"], raw["result"])
+    if bad:
+        more = f"\n  ... and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise CacheError(f"the execution cache has {len(bad)} damaged line(s):\n  " + "\n  ".join(bad[:5]) + more
+                         + f"\nresolve the merge or fix those lines (each is one JSON object per run); deleting "
+                         f"{path.name} reruns every program instead")
+    return entries
+
+
 class ExecCache:
     def __init__(self, path: Path | None):
         self.path = path
@@ -71,13 +122,7 @@ class ExecCache:
         self.hits = self.misses = 0
         self._lock = threading.Lock()
         if path is not None and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip():
-                    continue
-                raw = json.loads(line)
-                if raw.get("v") != CACHE_VERSION:
-                    continue
-                self.entries[raw["key"]] = Run(raw["key"], raw["workspace"], raw["code"], raw["result"])
+            self.entries = _load(path)
 
     def run_all(
         self,
