@@ -108,6 +108,21 @@ class Trainer:
             return x
         return mx.distributed.all_sum(x if self.rank == 0 else mx.zeros_like(x), stream=mx.cpu)
 
+    def _check_same_layout(self, layout: list[tuple[str, Any]]) -> None:
+        """Raise StageError unless every rank's trainable tree has rank 0's names and shapes."""
+        import hashlib
+
+        import mlx.core as mx
+
+        if self.size == 1:
+            return
+        digest = hashlib.sha256(repr([(k, tuple(s)) for k, s in layout]).encode()).digest()
+        mine = mx.array(list(digest[:16]), dtype=mx.int32)
+        differs = int(not mx.array_equal(self._bcast(mine), mine).item())
+        if self._sum(mx.array(differs)).item():  # every rank stops, so none waits on the others
+            raise StageError("the ranks' trainable parameters differ from rank 0's in names or shapes "
+                             "(a different model or mlx-lm version on a host?); cannot resume")
+
     # -- resume decision -------------------------------------------------------------------
     def decide_resume(self) -> tuple[ck.Checkpoint | None, str]:
         if not self.writer:
@@ -202,9 +217,12 @@ class Trainer:
                                      f"its {name} do not fit the model ({bad[0]})", None).user_message())
         else:
             weights, opt_flat = trainable, opt_leaves
-        weights = {k: self._bcast(v) for k, v in weights.items()}
-        model.load_weights(list(weights.items()), strict=False)
-        for k in opt_leaves:
+        # all_sum pairs arrays by position, not by name: every rank walks the same (sorted) names,
+        # after checking that all ranks hold the same names and shapes.
+        w_names, o_names = sorted(trainable), sorted(opt_leaves)
+        self._check_same_layout([(k, trainable[k].shape) for k in w_names] + [(k, opt_leaves[k].shape) for k in o_names])
+        model.load_weights([(k, self._bcast(weights[k])) for k in w_names], strict=False)
+        for k in o_names:
             _set_path(opt.state, k, self._bcast(opt_flat[k]))
         mx.eval(model.parameters(), opt.state)
         progress = dict(ckpt.state.get("progress") or {}) if ckpt else {}
