@@ -297,6 +297,12 @@ def cmd_config(args: argparse.Namespace, console: Console) -> int:
     console.print(f"# {cfg.source}: valid")
     if cfg.experiment.demo:
         console.print(f"# {DEMO_NOTE}")
+    from core.evaluation.reuse import check_baseline_results
+
+    reuse = check_baseline_results(cfg)
+    if reuse:
+        style = {"ok": "", "warning": "yellow", "error": "red"}[reuse[0]]
+        console.print(f"# {reuse[1]}", style=style, markup=False, highlight=False, soft_wrap=True)
     console.print(dump_config(cfg), markup=False, highlight=False)
     return 0
 

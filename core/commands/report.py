@@ -22,26 +22,23 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from pydantic import ValidationError
-
     from core.cli import load_or_exit
-    from core.evaluation.report import Phase25Results
-    from core.evaluation.schema import CHECKS
+    from core.evaluation.report import load_combined, stale_parity
+    from core.evaluation.schema import CHECKS, ResultsError
 
     if args.file:
         path, report_path = Path(args.file), None
     else:
         cfg = load_or_exit(console, args.config, [])
         path, report_path = cfg.resolve(cfg.outputs.results), cfg.resolve(cfg.outputs.report)
-    try:
-        doc = Phase25Results.model_validate_json(path.read_text())
-    except FileNotFoundError:
+    if not path.is_file():
         console.print(Text(f"{path}: no results yet; run the pipeline (phase25 run) first", style="red"),
                       soft_wrap=True)
         return 2
-    except (ValidationError, ValueError) as exc:
-        console.print(Text(f"{path}: not a readable phase25_results.json: {str(exc).splitlines()[0]}",
-                           style="red"), soft_wrap=True)
+    try:
+        doc = load_combined(path)
+    except ResultsError as exc:
+        console.print(Text(str(exc), style="red"), soft_wrap=True)
         return 2
     v = doc.comparison.verdict
     if doc.demo:
@@ -66,5 +63,8 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
             cells += [MARK[checks.get(c)] for c in CHECKS] + [MARK[rec.score.strict_pass] if rec else "–"]
         t.add_row(*cells, doc.comparison.classes.get(q.query_id, "–"))
     console.print(t)
+    stale = stale_parity(doc)
+    if stale:
+        console.print(Text(f"warning: {stale}", style="yellow"), soft_wrap=True)
     console.print(f"results: {path}" + (f"\nreport: {report_path}" if report_path else ""))
     return 0

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from core.evaluation.compare import Comparison, predicted_ratios
 from core.evaluation.predict import format_params
-from core.evaluation.schema import CHECKS, SCHEMA_VERSION, QueryRecord, ResultsFile
+from core.evaluation.schema import (
+    CHECKS,
+    SCHEMA_VERSION,
+    QueryRecord,
+    ResultsError,
+    ResultsFile,
+    field_error,
+    read_results_json,
+)
 
 DEMO_WARNING = ("**Demo run.** Both models are tiny stand-ins built locally (a few hundred thousand "
                 "parameters); their scores and speeds say nothing about Qwen2.5-Coder-7B or Qwen3-30B-A3B. "
@@ -33,6 +43,51 @@ class Phase25Results(BaseModel):
     baseline: ResultsFile
     comparison: Comparison
     parity: dict[str, Any] | None = None
+
+
+COMBINED_KIND = "phase25.report"
+
+
+def load_combined(path: Path) -> Phase25Results:
+    """Read a combined results file; a bad one raises ResultsError naming the file and the field."""
+    path = Path(path)
+    return parse_combined(read_results_json(path), path)
+
+
+def parse_combined(data: Any, path: Path) -> Phase25Results:
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: expected a JSON object")
+    kind = data.get("kind")
+    if kind != COMBINED_KIND:
+        what = "one model's results file" if kind == "phase25.results" else "not a combined results file"
+        raise ResultsError(f"{path}: field kind: {kind!r} is {what}; a combined file "
+                           f"(kind {COMBINED_KIND!r}) is written by the report stage")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ResultsError(f"{path}: schema_version {version!r}; this version reads {SCHEMA_VERSION}")
+    try:
+        return Phase25Results.model_validate(data)
+    except ValidationError as exc:
+        raise ResultsError(field_error(path, exc)) from None
+
+
+def stale_parity(doc: Phase25Results) -> str | None:
+    """Why the parity decision beside the outputs does not describe the candidate tested, or None."""
+    parity = doc.parity
+    if not parity:
+        return None
+    chosen, tested = parity.get("chosen_path"), doc.candidate.model.path
+    if chosen and os.path.normpath(str(chosen)) != os.path.normpath(tested):
+        return (f"the parity decision (run {parity.get('run_id', 'unknown')}) chose {chosen}, but the candidate "
+                f"tested is {tested}; the decision is from another training or quantization and does not "
+                f"describe this candidate")
+    suite = parity.get("suite_hash")
+    if suite and suite != doc.suite_hash:
+        return (f"the parity decision (run {parity.get('run_id', 'unknown')}) was made on suite {suite[:12]}, "
+                f"this report's suite is {doc.suite_hash[:12]}")
+    return None
 
 
 def _mark(v: bool | None) -> str:
@@ -178,11 +233,18 @@ def _predicted_rows(doc: Phase25Results) -> list[str]:
     return rows
 
 
-def _parity_lines(parity: dict[str, Any] | None) -> list[str]:
+def _parity_lines(doc: Phase25Results) -> list[str]:
+    parity = doc.parity
     if not parity:
         return ["Parity was not run in this run (no decision file); the candidate is the configured "
                 "quantized model."]
-    rows = ["| variant | strict passes | lost against f16 |", "|---|---|---|"]
+    suite = parity.get("suite_hash")
+    rows = [f"Decision made by run `{parity.get('run_id', 'unknown')}`"
+            + (f" on suite `{suite[:12]}`" if suite else "") + ".", ""]
+    stale = stale_parity(doc)
+    if stale:
+        rows += [f"> **Warning:** {stale}.", ""]
+    rows += ["| variant | strict passes | lost against f16 |", "|---|---|---|"]
     for name, v in (parity.get("variants") or {}).items():
         lost = ", ".join(v.get("lost") or []) or "none"
         rows.append(f"| {name} | {v.get('strict_passes')}/{v.get('n')} | {lost if name.startswith('q') else '–'} |")
@@ -262,7 +324,7 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         lines += ["On the demo the measurements come from MLX's CPU backend, not the configured bandwidth, so "
                   "the ceilings are not comparable with them; the real-model rows are what to expect on the Mac.",
                   ""]
-    lines += ["## Quantization parity", "", *_parity_lines(doc.parity), ""]
+    lines += ["## Quantization parity", "", *_parity_lines(doc), ""]
     for note in doc.comparison.notes + c.notes[:1]:
         lines.append(f"- {note}")
     lines += [
@@ -297,7 +359,8 @@ def diary_entry(doc: Phase25Results, report_path: str) -> str:
         f"{_pct(b.partial_credit)}, {_num(b.generation_tps_mean, 'tok/s')}, peak {_bytes(b.peak_memory_bytes)}",
         f"- ratio {ratio}: {v.reason}",
         f"- classes: {', '.join(f'{k} {n}' for k, n in doc.comparison.class_counts.items())}",
-        f"- parity: {(doc.parity or {}).get('reason', 'not run')}",
+        f"- parity: {(doc.parity or {}).get('reason', 'not run')}"
+        + (" (stale decision: it chose another model than the one tested)" if stale_parity(doc) else ""),
         f"- report: {report_path}; config {doc.config_hash[:12]}, data {doc.data_hash[:12]}",
         "",
     ])
@@ -307,7 +370,8 @@ def memory_entry(doc: Phase25Results) -> str:
     v = doc.comparison.verdict
     ratio = f"{v.ratio:.2f}" if v.ratio is not None else "undefined"
     demo = " [demo: tiny stand-ins, says nothing about the real models]" if doc.demo else ""
-    bits = (doc.parity or {}).get("chosen_bits") or doc.candidate.model.bits
+    parity = None if stale_parity(doc) else doc.parity
+    bits = (parity or {}).get("chosen_bits") or doc.candidate.model.bits
     return (f"- {doc.created[:10]} Phase 25 decision: **{v.label}** (7B {doc.candidate.aggregates.strict_passes}/"
             f"{doc.candidate.aggregates.n} vs 30B {doc.baseline.aggregates.strict_passes}/"
             f"{doc.baseline.aggregates.n}, ratio {ratio}; 7B at {bits or 16}-bit; run {doc.run_id}){demo}")

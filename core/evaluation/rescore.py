@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.suite import Suite, load_suite
-from core.evaluation.schema import ResultsError, ResultsFile, ToolExecution, load_results, read_results_json
+from core.evaluation.schema import ResultsFile, ToolExecution, load_results, read_results_json
 from core.evaluation.scoring import aggregate, rescore_record
 from core.evaluation.suite_run import run_code
 
@@ -64,12 +64,9 @@ def rescore_file(path: Path, suite_path: Path | None = None, workspaces: Path | 
     combined = isinstance(data, dict) and data.get("kind") == "phase25.report"
     parts: dict[str, ResultsFile] = {}
     if combined:
-        from core.evaluation.report import Phase25Results
+        from core.evaluation.report import parse_combined
 
-        try:
-            doc = Phase25Results.model_validate(data)
-        except Exception as exc:  # pydantic ValidationError: name the first bad field
-            raise ResultsError(f"{path}: not a valid combined results file: {str(exc).splitlines()[0]}") from None
+        doc = parse_combined(data, path)
         parts = {"candidate": doc.candidate, "baseline": doc.baseline}
     else:
         parts = {"results": load_results(path)}

@@ -202,10 +202,16 @@ def load_results(path: Path) -> ResultsFile:
     try:
         return ResultsFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ResultsError(f"{path}: field {where}: {err['msg']}{more}") from None
+        raise ResultsError(field_error(path, exc)) from None
+
+
+def field_error(path: Path, exc: Any) -> str:
+    """'FILE: field a.b.3.c: message (and N more)' for a pydantic ValidationError."""
+    errors = exc.errors()
+    err = errors[0]
+    where = ".".join(str(p) for p in err["loc"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path}: field {where}: {err['msg']}{more}"
 
 
 def json_schema_text() -> str:

@@ -1,13 +1,15 @@
 """report: the seed's deliverables. Writes the combined results (outputs.results), the markdown
 comparison report (outputs.report), a diary entry (outputs.diary) and a dated MEMORY.md line
-(outputs.memory). The diary and MEMORY.md keep one entry per run id."""
+(outputs.memory). The diary and MEMORY.md keep one entry per run id. The parity decision is the one
+beside the outputs: the report names the run that made it and warns when it chose another model
+than the candidate tested."""
 
 from __future__ import annotations
 
 from core.evaluation.compare import Comparison, compare
 from core.evaluation.hashes import config_hash, data_hash
 from core.evaluation.journal import upsert_entry
-from core.evaluation.report import Phase25Results, diary_entry, memory_entry, render_markdown
+from core.evaluation.report import Phase25Results, diary_entry, memory_entry, render_markdown, stale_parity
 from core.evaluation.targets import read_parity_decision
 from core.runs import atomic_write_text
 from core.stages.base import StageContext, StageOutcome
@@ -40,6 +42,12 @@ def run(ctx: StageContext) -> StageOutcome:
         comparison=comp,
         parity=read_parity_decision(cfg),
     )
+    stale = stale_parity(doc)
+    if stale:
+        ctx.log(f"parity: {stale}; the report says so", "warning")
+    for res in (cand, base):
+        if res.reused_from:
+            ctx.log(f"{res.model.role}: reused from {res.reused_from}")
     results_path = cfg.resolve(cfg.outputs.results)
     report_path = cfg.resolve(cfg.outputs.report)
     diary_path = cfg.resolve(cfg.outputs.diary)

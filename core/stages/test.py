@@ -5,7 +5,8 @@
 
 Each query is scored the moment it finishes and reported as a QueryResult event. The results
 file goes into the run (results/<role>.json) and next to the outputs (phase25_results.<role>.json).
-The baseline reuses ``baseline.results`` when it was made on the same suite (same hash).
+The baseline reuses ``baseline.results`` when it was made on the same suite (same hash): a per-model
+baseline file or the combined phase25_results.json (its baseline part); another model's file is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.data.suite import Suite
+from core.evaluation.reuse import NotABaseline, earlier_baseline, suite_mismatch
+from core.evaluation.schema import ResultsError
 from core.evaluation.stagekit import (
     announce,
     equivalent_command,
@@ -50,18 +54,9 @@ def run(ctx: StageContext) -> StageOutcome:
     out_path = results_path(cfg, role)
 
     if role == "baseline" and cfg.baseline.results:
-        earlier = cfg.resolve(cfg.baseline.results)
-        results, err = try_load(earlier)
-        why = err or (same_run(results, suite, {}) if results else "unreadable")
-        if results is not None and why is None:
-            results = results.model_copy(update={"reused_from": str(earlier), "run_id": ctx.run.id})
-            ctx.log(f"baseline: reusing {earlier} (same suite {suite.sha256[:12]}); the 30B is not run again")
-            announce(ctx, role, results)
-            paths = save_results(ctx, role, results, out_path)
-            summary = outcome_summary(role, results, paths, f"# reused {earlier}")
-            a = results.aggregates
-            return StageOutcome(summary=summary, headline=f"{a.strict_passes}/{a.n} (reused)")
-        ctx.log(f"baseline: not reusing {earlier}: {why}; running the baseline", "warning")
+        reused = _reuse_earlier_baseline(ctx, suite, suite_path, out_path)
+        if reused is not None:
+            return reused
 
     try:
         if role == "candidate":
@@ -104,6 +99,35 @@ def run(ctx: StageContext) -> StageOutcome:
     outcome = StageOutcome(summary=summary, headline=f"{a.strict_passes}/{a.n} strict{tps}")
     ctx.store_cache(key, outcome, outputs=[out_path])
     return outcome
+
+
+def _reuse_earlier_baseline(ctx: StageContext, suite: Suite, suite_path: Path, out_path: Path
+                            ) -> StageOutcome | None:
+    """Reuse ``baseline.results`` when it holds the baseline on this suite; None means run the baseline.
+    A file holding another model's results stops the stage: it is never taken for the baseline."""
+    earlier = ctx.cfg.resolve(ctx.cfg.baseline.results or "")
+    if not earlier.exists():
+        ctx.log(f"baseline: baseline.results names {earlier}, which does not exist; running the baseline",
+                "warning")
+        return None
+    try:
+        results, source = earlier_baseline(earlier)
+    except NotABaseline as exc:
+        raise StageError(f"baseline.results: {exc}") from None
+    except ResultsError as exc:
+        ctx.log(f"baseline: not reusing baseline.results: {exc}; running the baseline", "warning")
+        return None
+    why = suite_mismatch(results, source, suite.sha256, suite_path)
+    if why:
+        ctx.log(f"baseline: not reusing baseline.results: {why}; running the baseline", "warning")
+        return None
+    results = results.model_copy(update={"reused_from": source, "run_id": ctx.run.id})
+    ctx.log(f"baseline: reusing {source} (same suite {suite.sha256[:12]}); the 30B is not run again")
+    announce(ctx, "baseline", results)
+    paths = save_results(ctx, "baseline", results, out_path)
+    summary = outcome_summary("baseline", results, paths, f"# reused {source}")
+    a = results.aggregates
+    return StageOutcome(summary=summary, headline=f"{a.strict_passes}/{a.n} (reused)")
 
 
 def _parity_run_of(ctx: StageContext, load_path: str, suite: object):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Fixtures for the evaluation tests: hand-made queries, a synthetic suite, tiny random models."""
+"""Fixtures for the evaluation tests: hand-made queries, a synthetic suite, tiny random models, and
+scripted replies in place of the engine."""
 
 from __future__ import annotations
 
@@ -25,3 +26,11 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny")
     texts = [q.prompt for q in synthetic_suite().queries]
     return {role: build_tiny_model(root / role, role, texts) for role in ("candidate", "baseline")}
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suite runs reply from a script (eval_scripted.FIRST / SECOND) instead of loading a model."""
+    from eval_scripted import use_scripted_engine
+
+    use_scripted_engine(monkeypatch)
