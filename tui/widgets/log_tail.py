@@ -80,14 +80,15 @@ class LogTail(RichLog):
             return
         fallback = self._fallback(view, stage, stream, st.stderr_tail)
         if not fallback:
-            self.write(Text(f"(nothing on {stream} yet)", style="dim"))
+            ended = st.status in ("done", "failed", "cancelled")
+            self.write(Text(f"(nothing on {stream}{'' if ended else ' yet'})", style="dim"))
             self._placeholder = True
 
     def _fallback(self, view: RunView, stage: str, stream: str, stderr_tail: list[str]) -> bool:
-        if stream == "stderr" and stderr_tail:
+        if stream == "stderr":  # the stage's log lines (LogLine events) went to stdout: not shown here
             for ln in stderr_tail:
                 self.write(Text(ln, style="red"))
-            return True
+            return bool(stderr_tail)
         logs = [e for e in view.state.logs if e.stage == stage]
         for e in logs[-TAIL_LINES:]:
             self.write(self.log_line(e))
