@@ -136,6 +136,15 @@ def plain_line(e: Any) -> str | None:
     return None
 
 
+def new_equivalent(state: RunState, e: Any, shown: dict[str, str]) -> str | None:
+    """``[stage] equivalent: COMMAND`` the first time a stage's plain mlx_lm command is known."""
+    st = state.stages.get(getattr(e, "stage", None) or "")
+    if st is None or not st.equivalent or shown.get(st.name) == st.equivalent:
+        return None
+    shown[st.name] = st.equivalent
+    return f"[{st.name}] equivalent: {st.equivalent}"
+
+
 def summary_table(state: RunState, names: list[str]) -> Table:
     t = Table(title=f"run {state.run_id} · {state.status}", show_lines=False)
     t.add_column("stage")
@@ -190,6 +199,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     interactive = console.is_terminal and not args.plain
+    shown: dict[str, str] = {}
     try:
         if interactive:
             with Live(console=console, refresh_per_second=4, transient=True) as live:
@@ -198,13 +208,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
                     line = plain_line(e)
                     if line and not isinstance(e, (ev.TrainReport, ev.QueryResult)):
                         live.console.print(line)
+                    if equivalent := new_equivalent(state, e, shown):
+                        live.console.print(Text(equivalent, style="dim"))
                     live.update(Group(stage_table(state, stages), live_line(state)))
         else:
             for e in pipe.events():
                 state.apply(e)
-                line = plain_line(e)
-                if line:
-                    print(line, flush=True)
+                for line in (plain_line(e), new_equivalent(state, e, shown)):
+                    if line:
+                        print(line, flush=True)
     except LockedError as exc:
         console.print(f"[red]{exc}[/red]")
         return 3

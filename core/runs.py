@@ -200,7 +200,12 @@ class Run:
     def record_artifact(self, name: str, path: Path, stage: str | None = None) -> Artifact:
         """Hash an artifact (file or folder) and add it to the manifest atomically."""
         size, digest = tree_digest(path)
-        art = Artifact(name=name, path=str(Path(path).resolve()), bytes=size, sha256=digest, stage=stage)
+        return self.add_artifact(Artifact(name=name, path=str(Path(path).resolve()), bytes=size, sha256=digest,
+                                          stage=stage))
+
+    def add_artifact(self, art: Artifact) -> Artifact:
+        """Add an artifact already hashed (e.g. a cached stage's) to the manifest atomically."""
+        name = art.name
         arts = self.manifest()
         arts[name] = art
         atomic_write_json(

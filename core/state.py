@@ -9,6 +9,9 @@ from typing import Any, Literal
 from core import events as ev
 from core.stages import STAGE_NAMES
 
+# A stage logs its plain mlx_lm equivalent as "equivalent: COMMAND" (and puts it in its summary).
+EQUIVALENT_PREFIX = "equivalent: "
+
 StageStatus = Literal["pending", "running", "cached", "done", "failed", "cancelled"]
 
 
@@ -94,7 +97,7 @@ class RunState:
             return
         elif isinstance(e, ev.StageStarted):
             st.status, st.started, st.pid, st.ended, st.duration_s = "running", e.ts, e.pid, None, None
-            st.equivalent = e.equivalent or st.equivalent
+            st.equivalent = e.equivalent  # a stage run again may run another command
             st.reason, st.stderr_tail, st.exit_code = "", [], None
             if st.name == "train":
                 self.train.clear()
@@ -103,6 +106,7 @@ class RunState:
             st.status = "cached" if e.cached else "done"
             st.ended, st.duration_s = e.ts, e.duration_s
             st.summary, st.headline = e.summary, e.headline or st.headline
+            st.equivalent = e.summary.get("equivalent") or st.equivalent
         elif isinstance(e, ev.StageFailed):
             st.status, st.ended, st.reason = "failed", e.ts, e.reason
             st.stderr_tail, st.exit_code = e.stderr_tail, e.exit_code
@@ -136,6 +140,8 @@ class RunState:
             self.artifacts[e.name] = e
         elif isinstance(e, ev.LogLine):
             self.logs.append(e)
+            if e.text.startswith(EQUIVALENT_PREFIX) and not st.equivalent:
+                st.equivalent = e.text[len(EQUIVALENT_PREFIX):]
         elif isinstance(e, ev.UnknownEvent):
             self.unknown += 1
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from core import events as ev
 from core.config import ExperimentConfig
-from core.runs import Run, atomic_write_json, tree_digest
+from core.runs import Artifact, Run, atomic_write_json, tree_digest
 
 
 class StageError(Exception):
@@ -53,6 +53,7 @@ class StageContext:
         self.started = time.time()
         self._sampler: threading.Thread | None = None
         self._sampler_stop = threading.Event()
+        self._artifacts: dict[str, dict[str, Any]] = {}  # recorded so far: kept with the stage cache
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, event: Any) -> Any:
@@ -67,6 +68,7 @@ class StageContext:
 
     def artifact(self, name: str, path: Path) -> ev.ArtifactWritten:
         art = self.run.record_artifact(name, path, stage=self.name)
+        self._artifacts[name] = {"path": art.path, "bytes": art.bytes, "sha256": art.sha256}
         return self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
 
     # -- cancel ----------------------------------------------------------------------------
@@ -170,6 +172,14 @@ class StageContext:
         for p, stat_key in rec.get("outputs", {}).items():
             if not Path(p).exists() or _stat_key(Path(p)) != stat_key:
                 return None
+        # The earlier artifacts are this run's too: into its manifest (hashes as recorded, the
+        # outputs' sizes and mtimes being unchanged), and announced as when they were written.
+        for name, a in (rec.get("artifacts") or {}).items():
+            if Path(a["path"]).exists():
+                art = self.run.add_artifact(Artifact(name=name, path=a["path"], bytes=a["bytes"],
+                                                     sha256=a["sha256"], stage=self.name))
+                self._artifacts[name] = dict(a)
+                self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
         return StageOutcome(summary=rec.get("summary", {}), headline=rec.get("headline", ""), cached=True)
 
     def store_cache(self, key: str, outcome: StageOutcome, outputs: list[Path], slot: str | None = None) -> None:
@@ -180,6 +190,7 @@ class StageContext:
                 "summary": outcome.summary,
                 "headline": outcome.headline,
                 "outputs": {str(Path(p).resolve()): _stat_key(Path(p)) for p in outputs},
+                "artifacts": dict(self._artifacts),
                 "stored": time.time(),
             },
         )

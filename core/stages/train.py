@@ -12,6 +12,7 @@ trains again from the start.
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import time
@@ -68,6 +69,24 @@ def summarize(res: dict[str, Any], equivalent: str, stage_s: float) -> tuple[dic
     return summary, head
 
 
+def write_train_data(plan: TrainPlan, folder: Path) -> Path | None:
+    """With mask_prompt, the rows as the trainer sees them (one row per assistant turn) in
+    ``folder/{train,valid}.jsonl``, so `mlx_lm lora --data folder` trains what this stage trains.
+    None when the config's data folder is already that (or cannot be read: training says why)."""
+    from core.data.turns import expand
+    from core.training.data import DataError, read_rows
+
+    if not plan.settings.mask_prompt:
+        return None
+    try:
+        splits = {s: expand(read_rows(Path(plan.data_dir) / f"{s}.jsonl")) for s in ("train", "valid")}
+    except DataError:
+        return None
+    for split, rows in splits.items():
+        atomic_write_text(folder / f"{split}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return folder
+
+
 def run(ctx: StageContext) -> StageOutcome:
     try:
         plan = make_plan(ctx.cfg, ctx.fingerprint, force=ctx.force)
@@ -79,14 +98,15 @@ def run(ctx: StageContext) -> StageOutcome:
     if yaml_path is not None and yaml_text is not None:
         atomic_write_text(yaml_path, yaml_text)
     hostfile = stages_dir / "train.hostfile.json" if plan.settings.hosts else None
-    equivalent = lora_command(plan, yaml_path, hostfile)
+    equivalent = lora_command(plan, yaml_path, hostfile, data_dir=write_train_data(plan, stages_dir / "train.data"))
 
     key = ctx.cache_key(plan.cache_fields, inputs=plan.input_files(), model=plan.model,
                         adapter=plan.adapter_dir)
     hit = ctx.cached(key)
     if hit is not None:
         ctx.log(f"cached: nothing changed since the adapter in {plan.adapter_dir} was trained")
-        ctx.log(f"equivalent: {hit.summary.get('equivalent', equivalent)}")
+        ctx.log(f"equivalent: {equivalent}")
+        hit.summary["equivalent"] = equivalent  # this run's copy of the rows
         return hit
     ctx.log(f"equivalent: {equivalent}")
     if plan.world_size > 1:
@@ -110,8 +130,6 @@ def run(ctx: StageContext) -> StageOutcome:
 
 def _launch_ranks(ctx: StageContext, plan: TrainPlan, hostfile: Path | None) -> dict[str, Any]:
     """Run the training on several ranks through mlx.launch; rank 0 reports back in a JSON file."""
-    import json
-
     from core.training.launch import launch_argv, write_hostfile
 
     stages_dir = ctx.run.path / "stages"

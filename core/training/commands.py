@@ -40,10 +40,13 @@ def launch_prefix(plan: TrainPlan, hostfile: Path | None) -> list[str]:
     return ["mlx.launch", *where, *backend, "--"]
 
 
-def lora_command(plan: TrainPlan, yaml_path: Path | None = None, hostfile: Path | None = None) -> str:
+def lora_command(plan: TrainPlan, yaml_path: Path | None = None, hostfile: Path | None = None,
+                 data_dir: Path | str | None = None) -> str:
+    """``data_dir``: the rows as the trainer sees them (with mask_prompt, one row per assistant
+    turn; the train stage writes them into the run folder), else the config's data folder."""
     t = plan.settings
     argv = [
-        "mlx_lm", "lora", "--model", plan.model, "--train", "--data", plan.data_dir,
+        "mlx_lm", "lora", "--model", plan.model, "--train", "--data", str(data_dir or plan.data_dir),
         "--adapter-path", plan.adapter_dir, "--fine-tune-type", t.fine_tune_type,
         "--num-layers", str(t.num_layers), "--batch-size", str(t.batch_size), "--iters", str(t.iters),
         "--learning-rate", repr(t.learning_rate), "--steps-per-report", str(t.steps_per_report),
@@ -57,10 +60,11 @@ def lora_command(plan: TrainPlan, yaml_path: Path | None = None, hostfile: Path 
     if yaml_path is not None:
         argv += ["-c", str(yaml_path)]
     cmd = shlex.join(launch_prefix(plan, hostfile) + argv)
-    if t.mask_prompt:
+    if t.mask_prompt and data_dir is None:
         cmd += ("  # phase25 first splits multi-turn rows into one row per assistant turn, so the"
                 " execute_code call is trained too (mlx-lm masks all but the last message)")
-    return cmd
+    return cmd + ("  # same rows and settings; mlx-lm draws its own batch order and validation batches,"
+                  " so the losses differ a little")
 
 
 def fuse_command(model: str, adapter: Path, save_path: Path, dequantize: bool, cast_f16: bool) -> str:

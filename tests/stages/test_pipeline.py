@@ -173,3 +173,42 @@ def test_quantize_counts_skipped_layers_and_replaces_an_existing_output_cleanly(
         quantize_model(broken, out, 5, 64)
     assert tree_digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken-model", "q5g64"]  # no temp folder left
+
+
+def test_a_cached_rerun_shows_each_equivalent_command_and_records_the_earlier_artifacts(built):
+    """`phase25 run` prints each stage's plain mlx_lm command; `phase25 show` prints it again; a
+    cached stage puts the artifact it would have written into the new run's manifest."""
+    cfg, first = built
+    env = stage_env()
+    cli = [sys.executable, "-m", "core.cli"]
+    out = subprocess.run([*cli, "run", "--config", str(cfg.source), "--stages", "train,fuse,quantize", "--plain"],
+                         capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "[quantize] cached" in out.stdout
+    run_id = out.stdout.split("run ", 1)[1].split(":", 1)[0]
+    run_dir = cfg.runs_dir / run_id
+    lines = out.stdout.splitlines()
+    equivalents = {s: [ln for ln in lines if ln.startswith(f"[{s}] equivalent: ")] for s in ("train", "fuse", "quantize")}
+    assert all(len(v) == 1 for v in equivalents.values()), equivalents  # once per stage
+    assert f"mlx_lm lora --model {cfg.resolve(cfg.candidate.path)} --train --data {run_dir / 'stages' / 'train.data'} " \
+        in equivalents["train"][0]
+    assert (run_dir / "stages" / "train.data" / "train.jsonl").is_file()
+    assert "mlx_lm fuse --model " in equivalents["fuse"][0]
+    assert "mlx_lm convert --hf-path " in equivalents["quantize"][0]
+
+    show = subprocess.run([*cli, "show", run_id, "--config", str(cfg.source)], capture_output=True, text=True,
+                          env={**env, "COLUMNS": "300"}, cwd=PROJECT_ROOT, timeout=60)
+    assert show.returncode == 0, show.stderr
+    for stage, tool in (("train", "mlx_lm lora"), ("fuse", "mlx_lm fuse"), ("quantize", "mlx_lm convert")):
+        assert f"{stage} equivalent: {tool} " in show.stdout
+
+    from core.runs import Run
+
+    earlier, now = first.pipe.run.manifest(), Run(run_dir).manifest()
+    for name in ("adapter", "adapter_config", "fused_model", "quantized_5bit"):
+        assert name in now, sorted(now)
+        assert (now[name].path, now[name].sha256, now[name].bytes) == \
+            (earlier[name].path, earlier[name].sha256, earlier[name].bytes)
+        assert now[name].stage == earlier[name].stage
+    events, _ = Run(run_dir).read_events()
+    assert {e.name for e in events if isinstance(e, ev.ArtifactWritten)} >= {"adapter", "fused_model", "quantized_5bit"}

@@ -168,6 +168,7 @@ def test_multi_rank_launch_and_equivalent_commands(make_cfg, tmp_path):
     runnable, _, note = cmd.partition("  # ")
     assert runnable.endswith(f"-c {tmp_path / 'lora.yaml'}")
     assert "--mask-prompt" not in runnable or "one row per assistant turn" in note
+    assert "own batch order" in note
     assert lora_yaml(make_plan(make_cfg(folder="plain"), lambda p: "h")) is None
 
 
@@ -227,3 +228,30 @@ def test_rows_with_nothing_to_train_within_max_seq_length_are_left_out(tiny, tmp
         assert offset < len(tokens) - 1
     with pytest.raises(DataError, match="only 2 rows have something to train"):
         load_datasets(data, tok, mask_prompt=True, batch_size=4, max_seq_length=64)
+
+
+def test_the_train_equivalent_trains_the_rows_phase25_trains(make_cfg, tmp_path):
+    """With mask_prompt, phase25 trains one row per assistant turn; `mlx_lm lora --data` of the
+    equivalent command must get those rows, not the unsplit ones."""
+    from core.stages.train import write_train_data
+    from core.training.commands import lora_command
+
+    turns = [{"role": "user", "content": "q"},
+             {"role": "assistant", "content": "", "tool_calls": [
+                 {"type": "function", "function": {"name": "execute_code", "arguments": {"code": "print(1)"}}}]},
+             {"role": "tool", "content": "1"}, {"role": "assistant", "content": "one"}]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_text(json.dumps({"messages": turns}) + "\n" + json.dumps({"messages": turns[:2]}) + "\n")
+    (data / "valid.jsonl").write_text(json.dumps({"messages": turns}) + "\n")
+    plan = make_plan(make_cfg(data=data), lambda p: "h")
+    out = write_train_data(plan, tmp_path / "run" / "stages" / "train.data")
+    assert out == tmp_path / "run" / "stages" / "train.data"
+    train = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
+    assert [len(r["messages"]) for r in train] == [2, 4, 2]
+    assert train[0]["messages"][-1]["tool_calls"][0]["function"]["name"] == "execute_code"
+    assert [len(json.loads(x)["messages"]) for x in (out / "valid.jsonl").read_text().splitlines()] == [2, 4]
+    cmd = lora_command(plan, data_dir=out)
+    assert f"--data {out} " in cmd and "one row per assistant turn" not in cmd
+    plain = make_plan(make_cfg("train.mask_prompt=false", data=data, folder="plain"), lambda p: "h")
+    assert write_train_data(plain, tmp_path / "plain.data") is None and not (tmp_path / "plain.data").exists()
