@@ -2,8 +2,9 @@
 
 The snippet runs in a fresh temporary copy of the workspace (its working
 directory), with the five tools pre-bound, a minimal environment, resource
-limits and a wall-clock timeout. The copy is deleted afterwards, so the user's
-files are never touched.
+limits and a wall-clock timeout. Symbolic links that would lead out of the
+copy are replaced (``core.codemode.workcopy``), and the copy is deleted
+afterwards, so the user's files are never touched.
 
 This is process-level isolation, in the spirit of human-eval's execution
 harness: it is **not a security boundary** against a determined attacker (no
@@ -31,11 +32,10 @@ machine allows; ``core.codemode._harness`` is the child side.
 from __future__ import annotations
 
 import json
+import math
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +50,10 @@ from core.codemode._harness import BOOTSTRAP
 from core.codemode.models import RESULT_MODELS
 from core.codemode.sandbox import PROJECT_ROOT, UNPRIVILEGED_USER, SandboxInfo, sandbox_info
 from core.codemode.tools import RECORD_ENV, TOOLS
+from core.codemode.workcopy import chown_tree, copy_workspace, new_run_dir, remove_tree, sweep_now_and_then
 
 HARNESS_SOURCE = Path(__file__).with_name("_harness.py").read_text(encoding="utf-8")
-COPY_IGNORE = (".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv", "node_modules")
+_PLATFORM = sys.platform
 
 
 class ExecutionLimits(BaseModel):
@@ -81,6 +82,13 @@ class ExecutionLimits(BaseModel):
     drop_privileges: bool = Field(
         default=True, description=f"when root, run as {UNPRIVILEGED_USER!r} where possible"
     )
+
+    @classmethod
+    def for_timeout(cls, timeout_s: float) -> ExecutionLimits:
+        """The defaults with this wall-clock timeout, and a per-process CPU cap of at least as many
+        seconds, so a long mypy or pytest run is stopped by the configured timeout, not a lower cap."""
+        cpu_default = cls.model_fields["cpu_seconds"].default
+        return cls(timeout_s=timeout_s, cpu_seconds=max(cpu_default, math.ceil(timeout_s)))
 
 
 class ToolCallRecord(BaseModel):
@@ -163,27 +171,11 @@ def _clip(text: str, limit: int, *, keep_end: bool = False) -> str:
 # --------------------------------------------------------------------------- running
 
 
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
-    os.lchown(root, uid, gid)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            os.lchown(os.path.join(dirpath, name), uid, gid)
-
-
-def _remove_tree(root: Path) -> None:
-    def retry(func: Any, path: str, _exc: Any) -> None:
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, 0o700)
-            func(path)
-        except OSError:
-            pass
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(root, onexc=retry)
-    else:
-        shutil.rmtree(root, onerror=retry)
+def platform_notes(platform: str) -> list[str]:
+    """Limits this OS accepts but does not enforce (reported on every result)."""
+    if platform == "darwin":
+        return ["memory_bytes not enforced: macOS accepts RLIMIT_AS but does not apply it"]
+    return []
 
 
 def _read_calls(path: Path) -> list[ToolCallRecord]:
@@ -231,18 +223,19 @@ def _prepare(run: _Run, code: str, workspace: Path, limits: ExecutionLimits, inf
     """Copy the workspace, write the snippet and the child's config; decide on the privilege drop."""
     for name in ("home", "meta", "tmp", "stage"):
         (run.root / name).mkdir()
-    shutil.copytree(workspace, run.work, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    dropping = info.is_root and limits.drop_privileges and info.privilege_drop
+    run.notes.extend(copy_workspace(workspace, run.work, unprivileged=dropping))
     (run.meta / "code.py").write_text(code, encoding="utf-8")
 
     mounts = info.namespaces == "root"  # mounts happen only inside a fresh mount namespace
     plan: list[list[Any]] | None = None
-    if info.is_root and limits.drop_privileges and info.privilege_drop:
+    if dropping:
         import pwd
 
         entry = pwd.getpwnam(UNPRIVILEGED_USER)
         run.drop_to = [entry.pw_uid, entry.pw_gid]
         plan = sandbox.mount_plan(entry.pw_uid, entry.pw_gid)[0] if mounts else None
-        _chown_tree(run.root, entry.pw_uid, entry.pw_gid)
+        chown_tree(run.root, entry.pw_uid, entry.pw_gid)
     elif info.is_root:
         run.notes.append(
             "running as root: writes outside the copy, reading secrets and the process cap are not contained"
@@ -360,7 +353,8 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
     if not workspace.is_dir():
         raise FileNotFoundError(f"workspace {workspace} is not a directory")
 
-    run = _Run(root=Path(tempfile.mkdtemp(prefix="codemode-")), notes=list(info.notes))
+    sweep_now_and_then()  # copies left behind by processes that died before removing them
+    run = _Run(root=new_run_dir(), notes=[*info.notes, *platform_notes(_PLATFORM)])
     try:
         _prepare(run, code, workspace, limits, info)
         argv, network_isolated, pid_namespace = _command(run, limits, info)
@@ -408,7 +402,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             notes=run.notes,
         )
     finally:
-        _remove_tree(run.root)
+        remove_tree(run.root)
 
 
 __all__ = [

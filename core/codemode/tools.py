@@ -57,7 +57,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ToolError(RuntimeError):
-    """The underlying program could not run (bad path, broken config); the message says why."""
+    """The tool could not do what was asked (a missing path, a line range outside the file, a broken
+    config); the message says why."""
 
 
 # --------------------------------------------------------------------------- recording
@@ -248,6 +249,9 @@ def _ruff_argv() -> list[str]:
 @_recorded
 def ruff_check(path: str = ".") -> RuffResult:
     """Lint a file or directory with ruff (the workspace's own ruff config applies)."""
+    if not os.path.exists(path):
+        # ruff itself reports a missing path as one E902 "violation"; it is a bad path, like in the other tools
+        raise ToolError(f"ruff failed: {path}: file or directory not found")
     proc = _run([*_ruff_argv(), "check", "--output-format", "json", "--no-cache", path])
     if proc.returncode not in (0, 1):
         raise ToolError(f"ruff failed (exit {proc.returncode}): {_tail(proc.stderr or proc.stdout)}")
@@ -360,13 +364,21 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
 
 @_recorded
 def read_file(path: str, *, start: int | None = None, end: int | None = None) -> FileContent:
-    """Read a text file; ``start``/``end`` pick 1-based inclusive line numbers."""
+    """Read a text file; ``start``/``end`` pick 1-based inclusive line numbers.
+
+    ``end`` past the last line reads to the end. A ``start`` or ``end`` below 1, ``end`` before
+    ``start``, or a ``start`` past the last line raises ``ToolError`` (never an empty read).
+    """
     if start is not None and start < 1:
-        raise ValueError("start is a 1-based line number and must be >= 1")
+        raise ToolError(f"start={start}: line numbers start at 1")
+    if end is not None and end < 1:
+        raise ToolError(f"end={end}: line numbers start at 1 (there is no counting from the end)")
     if start is not None and end is not None and end < start:
-        raise ValueError("end must be >= start")
+        raise ToolError(f"end={end} is before start={start}")
     text = Path(path).read_bytes().decode("utf-8", errors="replace")
     lines = text.splitlines(keepends=True)
+    if start is not None and start > max(len(lines), 1):
+        raise ToolError(f"start={start} is past the end of {path} ({len(lines)} lines)")
     first = (start or 1) - 1
     selected = "".join(lines[first:end])
     truncated = len(selected) > MAX_READ_CHARS

@@ -82,7 +82,7 @@ def build_record(q: SuiteQuery, rounds: list[Round], call: ParseRecord, executio
 
 def run_code(code: str, workspace: Path, timeout_s: float) -> tuple[ToolExecution, float]:
     t0 = time.perf_counter()
-    res = execute_code(code, workspace, ExecutionLimits(timeout_s=timeout_s))
+    res = execute_code(code, workspace, ExecutionLimits.for_timeout(timeout_s))
     took = time.perf_counter() - t0
     return ToolExecution(code=code, workspace=workspace.name, ok=res.ok, response=res.to_tool_response(),
                          result=res.model_dump(mode="json")), took

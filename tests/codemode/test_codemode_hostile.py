@@ -13,17 +13,22 @@ import ast
 import os
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from core.codemode import sandbox
-from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, execute_code, sandbox_info
+from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, ExecutionResult, execute_code, sandbox_info
 from core.codemode.workspaces import workspace_path
 
 WS = workspace_path("clean_service")
@@ -54,6 +59,30 @@ def wait_until_gone(marker: str, within_s: float = 3.0) -> list[psutil.Process]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)
+
+
+def _own_copies() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob(f"codemode-{os.getpid()}-*")}
+
+
+def _stray_in_project() -> set[str]:
+    return {p.name for p in PROJECT_ROOT.iterdir() if p.name.startswith("codemode-")}
+
+
+@pytest.fixture(autouse=True)
+def nothing_outside_the_copy_changes(
+    tmp_path_factory: pytest.TempPathFactory, tree_state: Callable[[Path], Any]
+) -> Iterator[None]:
+    """Around every hostile snippet: the workspace, a sentinel outside, the project folder and the
+    temporary folder are as they were, and the run's own copy is gone."""
+    sentinel = tmp_path_factory.mktemp("sentinel") / "sentinel.txt"
+    sentinel.write_text("untouched")
+    before = (tree_state(WS), sentinel.stat().st_mtime_ns, _stray_in_project(), _own_copies())
+    yield
+    assert tree_state(WS) == before[0], "the workspace changed"
+    assert sentinel.read_text() == "untouched" and sentinel.stat().st_mtime_ns == before[1]
+    assert _stray_in_project() == before[2], "something was written into the project folder"
+    assert _own_copies() == before[3] == set(), "a temporary copy was left behind"
 
 
 @pytest.fixture
@@ -282,9 +311,17 @@ def test_killing_the_parent_does_not_kill_the_caller() -> None:
         "    print(type(exc).__name__)\n"
         "print('still here')\n"
     )
-    result = execute_code(code, WS)
-    assert os.getpid() > 0  # this process survived
-    assert result.exception_type is None
+    # The caller is a separate process, so that if the kill reached it, it would die, not pytest.
+    caller = textwrap.dedent(f"""
+        from core.codemode.executor import execute_code
+        print(execute_code({code!r}, {str(WS)!r}).model_dump_json())
+    """)
+    proc = subprocess.run([sys.executable, "-c", caller], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, f"the caller died ({proc.returncode}): {proc.stderr[-2000:]}"
+    result = ExecutionResult.model_validate_json(proc.stdout.strip().splitlines()[-1])
+    assert result.stdout.endswith("still here\n"), result.stdout + result.stderr
+    assert result.exception_type is None and not result.timed_out
 
 
 @pytest.mark.skipif(not (INFO.privilege_drop or INFO.pid_namespace), reason="same uid and no pid namespace")

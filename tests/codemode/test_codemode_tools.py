@@ -101,6 +101,12 @@ def test_ruff_clean_workspaces(tool_run: Run, workspace: str) -> None:
     assert result.passed and result.violation_count == 0
 
 
+def test_ruff_bad_path_raises_a_tool_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ToolError, match="nope.py: file or directory not found"):
+        ruff_check("nope.py")
+
+
 def test_ruff_one_file(tool_run: Run) -> None:
     result = tool_run(ruff_check, "textstats", "textstats/report.py")
     assert [v.code for v in result.violations] == ["B006", "F841", "F821"]
@@ -195,11 +201,39 @@ def test_read_file_caps_big_files_and_rejects_bad_ranges(
     (tmp_path / "big.txt").write_text("x" * 100 + "\n" * 1000 + "y" * tools.MAX_READ_CHARS)
     monkeypatch.chdir(tmp_path)
     big = read_file("big.txt")
-    with pytest.raises(ValueError):
-        read_file("big.txt", start=0)
     with pytest.raises(FileNotFoundError):
         read_file("missing.txt")
     assert big.truncated and len(big.content) == tools.MAX_READ_CHARS
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (0, None, "start=0: line numbers start at 1"),
+        (None, 0, "end=0: line numbers start at 1"),
+        (None, -2, "end=-2: line numbers start at 1 (there is no counting from the end)"),
+        (30, 29, "end=29 is before start=30"),
+        (42, None, "start=42 is past the end of inventory/stock.py (41 lines)"),
+        (50, 60, "start=50 is past the end"),
+    ],
+)
+def test_read_file_refuses_ranges_outside_the_file(
+    start: int | None, end: int | None, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(workspace_path("inventory"))
+    with pytest.raises(ToolError) as exc:
+        read_file("inventory/stock.py", start=start, end=end)
+    assert message in str(exc.value)
+
+
+def test_read_file_edges_that_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace_path("inventory"))
+    last = read_file("inventory/stock.py", start=41, end=500)  # end past the last line reads to the end
+    assert last.content.count("\n") == 1 and last.total_lines == 41
+    (tmp_path / "empty.txt").write_text("")
+    monkeypatch.chdir(tmp_path)
+    empty = read_file("empty.txt", start=1)
+    assert (empty.content, empty.total_lines) == ("", 0)
 
 
 def test_run_command_output_exit_code_and_timeout() -> None:

@@ -30,7 +30,7 @@ CACHE_VERSION = 1
 
 def workspace_digest(root: Path) -> str:
     """sha256 over the relative paths and contents of the files the executor would copy."""
-    from core.codemode.executor import COPY_IGNORE
+    from core.codemode.workcopy import COPY_IGNORE
 
     h = hashlib.sha256()
     root = Path(root)
