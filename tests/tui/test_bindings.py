@@ -4,6 +4,7 @@ recorder where the test checks only what would be started, so no stage runs ther
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -212,3 +213,23 @@ async def test_L_goes_back_to_the_live_run_after_opening_another(make_app, monke
         assert live.run_id in screen_text(app).splitlines()[0]  # the top bar names the live run again
         app.cancel_now()
         await wait_for(pilot, lambda: live.state.stages["train"].status == "cancelled")
+
+
+@pytest.mark.parametrize(("size", "keys"), [((160, 50), ()), ((80, 24), ("m",))], ids=["160x50", "80x24-m"])
+async def test_the_memory_panel_shows_every_stage_s_peak(make_app, size, keys):
+    from tui.widgets.memory_panel import MemoryPanel, peak_rows
+
+    app = make_app(initial=recorded("full"))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, app)
+        panel = app.screen.query_one(MemoryPanel)
+        region = panel.content_region
+        lines = screen_text(app).splitlines()[region.y:region.bottom]
+        shown = "\n".join(line[region.x:region.right] for line in lines)
+        peaks = peak_rows(app.view)
+        assert len(peaks) == 9  # every stage of the recorded run sampled memory
+        for title, rss, mlx in peaks:  # each stage's row, whole
+            assert re.search(rf"{re.escape(title)} +{re.escape(rss)} +{re.escape(mlx)}", shown), title

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from core import events as ev
@@ -48,7 +48,10 @@ def peak_rows(view: RunView) -> list[tuple[str, str, str]]:
     return rows
 
 
-def peak_table(rows: list[tuple[str, str, str]]) -> Table:
+PEAK_COLUMN_W = 30  # one stage/peak RSS/peak MLX table and the gap after it
+
+
+def _one_table(rows: list[tuple[str, str, str]]) -> Table:
     t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold dim", expand=False)
     t.add_column("stage")
     t.add_column("peak RSS", justify="right")
@@ -60,8 +63,29 @@ def peak_table(rows: list[tuple[str, str, str]]) -> Table:
     return t
 
 
+def peak_table(rows: list[tuple[str, str, str]], columns: int = 1) -> Table:
+    """The per-stage peaks, split over ``columns`` tables side by side (stage order runs down each)."""
+    columns = max(1, min(columns, len(rows)))
+    if columns == 1:
+        return _one_table(rows)
+    per = -(-len(rows) // columns)
+    grid = Table.grid(padding=(0, 3))
+    for _ in range(columns):
+        grid.add_column()
+    grid.add_row(*(_one_table(rows[i:i + per]) for i in range(0, len(rows), per)))
+    return grid
+
+
+def peak_columns(n_rows: int, width: int, height: int) -> int:
+    """How many tables side by side show ``n_rows`` stages in ``height`` lines (a header each), as
+    many as ``width`` allows; whatever still does not fit scrolls."""
+    room = max(1, height - 1)
+    wanted = -(-n_rows // room)
+    return max(1, min(wanted, (width + 3) // PEAK_COLUMN_W))
+
+
 class MemoryPanel(Vertical):
-    _peaks: list[tuple[str, str, str]] | None = None
+    _peaks: tuple[list[tuple[str, str, str]], int] | None = None
 
     DEFAULT_CSS = """
     MemoryPanel { height: 1fr; }
@@ -69,7 +93,8 @@ class MemoryPanel(Vertical):
     MemoryPanel .mem-label { width: 12; color: $text-muted; }
     MemoryPanel Sparkline { width: 1fr; height: 1; }
     MemoryPanel .mem-value { width: 24; text-align: right; }
-    MemoryPanel #mem-peaks { height: auto; padding: 1 0 0 0; }
+    MemoryPanel #mem-peaks-box { height: 1fr; margin: 1 0 0 0; scrollbar-size-vertical: 1; }
+    MemoryPanel #mem-peaks { height: auto; }
     """
 
     def compose(self) -> ComposeResult:
@@ -78,7 +103,8 @@ class MemoryPanel(Vertical):
                 yield Static(label, classes="mem-label")
                 yield Sparkline([], id=f"spark-{key}")
                 yield Static(fmt.UNKNOWN, id=f"val-{key}", classes="mem-value")
-        yield Static(id="mem-peaks")
+        with VerticalScroll(id="mem-peaks-box", can_focus=False):
+            yield Static(id="mem-peaks")
 
     def show(self, view: RunView) -> None:
         samples = view.state.memory
@@ -91,7 +117,16 @@ class MemoryPanel(Vertical):
             else:
                 text = fmt.UNKNOWN
             self.query_one(f"#val-{key}", Static).update(text, layout=False)
-        peaks = peak_rows(view)
-        if peaks != self._peaks:  # its height may change: a relayout, but only when it does
-            self._peaks = peaks
-            self.query_one("#mem-peaks", Static).update(peak_table(peaks))
+        self._draw_peaks(peak_rows(view))
+
+    def _draw_peaks(self, peaks: list[tuple[str, str, str]]) -> None:
+        size = self.content_size
+        columns = peak_columns(len(peaks), size.width, size.height - len(SERIES) - 1)
+        if (peaks, columns) != self._peaks:  # its height may change: a relayout, but only when it does
+            self._peaks = (peaks, columns)
+            self.query_one("#mem-peaks", Static).update(peak_table(peaks, columns))
+
+    def on_resize(self) -> None:
+        """Shown (a narrow screen's m), or the screen resized: as many columns as now fit."""
+        if self._peaks is not None:
+            self._draw_peaks(self._peaks[0])
