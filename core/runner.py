@@ -23,7 +23,7 @@ import psutil
 
 from core import events as ev
 from core.config import ExperimentConfig
-from core.runs import Run, RunLock, create_run
+from core.runs import ExperimentLock, Run, RunLock, create_run, new_run_id
 from core.stages import BY_NAME, StageDef, get, ordered
 
 STDERR_TAIL_LINES = 50
@@ -239,10 +239,18 @@ class Pipeline:
         return self._cancel.is_set()
 
     def events(self) -> Iterator[Any]:
-        if self.run is None:
-            self.run = create_run(self.cfg, self.stages)
+        """Raises LockedError (before making a run folder) while another process runs a pipeline on
+        the same outputs."""
+        run_id = self.run.id if self.run is not None else new_run_id()
+        experiment = ExperimentLock(self.cfg, run_id).acquire()
+        try:
+            if self.run is None:
+                self.run = create_run(self.cfg, self.stages, run_id)
+            lock = RunLock(self.run.path).acquire()
+        except BaseException:
+            experiment.release()
+            raise
         run = self.run
-        lock = RunLock(run.path).acquire()
         writer = ev.EventWriter(run.events_path)
         tail = ev.EventTail(run.events_path, offset=run.events_path.stat().st_size)
         t0 = time.time()
@@ -284,6 +292,11 @@ class Pipeline:
                 self.current.cancel(self.grace_s)
             writer.close()
             lock.release()
+            left = self.current.proc if self.current is not None else None
+            if left is not None and left.poll() is None and self._detach.is_set():
+                experiment.hand_over(left.pid)  # the stage left running still writes the outputs
+            else:
+                experiment.release()
 
     def run_to_end(self) -> str:
         for _ in self.events():

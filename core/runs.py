@@ -9,6 +9,8 @@ Layout of a run::
     stages/NAME.stdout.log, stages/NAME.stderr.log
     run.lock             present while a process writes this run (holds its pid)
 
+While a pipeline runs, ``<runs_dir>/../cache/experiment.lock`` keeps a second one off the same outputs.
+
 Every file except the append-only logs is written atomically (temp file + rename).
 """
 
@@ -78,53 +80,110 @@ def tree_digest(path: Path) -> tuple[int, str]:
 
 
 class LockedError(RuntimeError):
-    def __init__(self, path: Path, holder: dict[str, Any]):
+    def __init__(self, path: Path, holder: dict[str, Any], what: str | None = None):
         self.path = path
         self.holder = holder
         pid = holder.get("pid")
         host = holder.get("host", "?")
+        run = holder.get("run")
+        what = what or f"run {path.parent.name} is"
         super().__init__(
-            f"run {path.parent.name} is being written by pid {pid} on {host} "
-            f"(since {time.strftime('%H:%M:%S', time.localtime(holder.get('since', 0)))}); "
-            f"lock file: {path}"
+            f"{what} being written by pid {pid} on {host}" + (f" (run {run})" if run else "")
+            + f", since {time.strftime('%H:%M:%S', time.localtime(holder.get('since', 0)))}; lock file: {path}"
         )
 
 
-class RunLock:
-    """An exclusive lock on a run, held by the process that orchestrates it.
+class FileLock:
+    """An exclusive lock file holding its owner's pid, host and start time (and ``info``).
 
-    A second process gets :class:`LockedError` naming the holder's pid. A lock left by a dead
-    process on this host is taken over.
+    The lock is written whole to a temp file and then linked into place, so a reader never sees
+    an empty or half-written lock. A second process gets :class:`LockedError` naming the holder.
+    A lock left by a dead process on this host is taken over.
     """
 
-    def __init__(self, run_dir: Path):
-        self.path = Path(run_dir) / "run.lock"
+    what: str | None = None  # how LockedError names the locked thing ("... is")
+
+    def __init__(self, path: Path, **info: Any):
+        self.path = Path(path)
+        self.info = info
         self.held = False
 
-    def _holder(self) -> dict[str, Any]:
+    def _holder(self, path: Path | None = None) -> dict[str, Any]:
         try:
-            return json.loads(self.path.read_text())
+            data = json.loads((path or self.path).read_text())
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
-    def acquire(self) -> RunLock:
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-        for _ in range(2):
+    def _stale(self, holder: dict[str, Any]) -> bool:
+        pid = holder.get("pid")
+        return isinstance(pid, int) and holder.get("host") == socket.gethostname() and not psutil.pid_exists(pid)
+
+    def _write_tmp(self, content: dict[str, Any]) -> Path:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(content, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        return Path(tmp)
+
+    def _create(self, content: dict[str, Any]) -> bool:
+        """Put the lock in place with its content; False when one is there already."""
+        tmp = self._write_tmp(content)
+        try:
+            os.link(tmp, self.path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:  # a filesystem without hard links: exclusive create, then fill
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
-                holder = self._holder()
-                pid = holder.get("pid")
-                same_host = holder.get("host") == socket.gethostname()
-                if pid and same_host and not psutil.pid_exists(int(pid)):
-                    self.path.unlink(missing_ok=True)  # stale: its writer is gone
-                    continue
-                raise LockedError(self.path, holder) from None
+                return False
             with os.fdopen(fd, "w") as fh:
-                json.dump(me, fh)
-            self.held = True
-            return self
-        raise LockedError(self.path, self._holder())
+                json.dump(content, fh)
+            return True
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _take_over(self, stale: dict[str, Any]) -> None:
+        """Remove a dead holder's lock: moved aside first, so a lock another process took in the
+        meantime is put back instead of deleted."""
+        aside = self.path.with_name(f".{self.path.name}.stale-{os.getpid()}")
+        try:
+            os.replace(self.path, aside)
+        except FileNotFoundError:
+            return
+        if self._holder(aside) != stale:
+            try:
+                os.link(aside, self.path)
+            except FileExistsError:
+                pass
+        aside.unlink(missing_ok=True)
+
+    def acquire(self) -> FileLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(), **self.info}
+        for _ in range(3):
+            if self._create(me):
+                self.held = True
+                return self
+            holder = self._holder()
+            if not self._stale(holder):
+                raise LockedError(self.path, holder, self.what)
+            self._take_over(holder)
+        raise LockedError(self.path, self._holder(), self.what)
+
+    def hand_over(self, pid: int) -> None:
+        """Give the lock to another process of this host (one left running): it is held while
+        that process lives, and taken over as stale once it has gone."""
+        if not self.held:
+            return
+        content = {**self._holder(), "pid": pid}
+        tmp = self._write_tmp(content)
+        os.replace(tmp, self.path)
+        self.held = False
 
     def release(self) -> None:
         if self.held:
@@ -132,11 +191,32 @@ class RunLock:
                 self.path.unlink(missing_ok=True)
             self.held = False
 
-    def __enter__(self) -> RunLock:
+    def __enter__(self) -> FileLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class RunLock(FileLock):
+    """An exclusive lock on a run (``run.lock`` in its folder), held by the process that orchestrates it."""
+
+    def __init__(self, run_dir: Path):
+        super().__init__(Path(run_dir) / "run.lock")
+
+
+class ExperimentLock(FileLock):
+    """Held for a whole pipeline: one process at a time writes an experiment's outputs (adapter,
+    checkpoints, models, stage cache). The lock is ``experiment.lock`` in the stage cache folder
+    (``<runs_dir>/../cache``) and names the run that holds it."""
+
+    def __init__(self, cfg: ExperimentConfig, run_id: str):
+        super().__init__(experiment_lock_path(cfg), run=run_id, config=str(cfg.source or ""))
+        self.what = f"this experiment's outputs (stage cache {self.path.parent}) are"
+
+
+def experiment_lock_path(cfg: ExperimentConfig) -> Path:
+    return cfg.runs_dir.parent / "cache" / "experiment.lock"
 
 
 class Artifact(BaseModel):

@@ -163,5 +163,9 @@ class CheckpointStore:
 
 
 def _owned_by_live_process(tmp: Path) -> bool:
+    """A temp folder ``.iter-N.tmp-PID`` is being written while its process lives (this one or
+    another trainer's): only a dead writer's folder is removed."""
+    import psutil
+
     pid = tmp.name.rsplit("-", 1)[-1]
-    return pid.isdigit() and int(pid) == os.getpid()
+    return pid.isdigit() and (int(pid) == os.getpid() or psutil.pid_exists(int(pid)))

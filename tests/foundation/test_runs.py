@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,63 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_config):
     assert json.loads(lock.path.read_text())["pid"] == os.getpid()
     lock.release()
     assert not lock.path.exists()
+
+
+def test_a_lock_is_never_seen_empty_and_a_dead_holders_lock_is_taken_over(tmp_config, monkeypatch):
+    """The lock's content is written before the lock appears: a reader racing the writer sees
+    either no lock or the whole holder."""
+    run = create_run(tmp_config, ["prepare"])
+    lock = RunLock(run.path)
+    seen: list[str] = []
+    real_link = os.link
+
+    def link(src, dst, *a, **k):
+        seen.append(Path(src).read_text())  # what the lock file will hold the moment it appears
+        return real_link(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "link", link)
+    lock.acquire()
+    assert json.loads(seen[0])["pid"] == os.getpid()
+    assert json.loads(lock.path.read_text())["pid"] == os.getpid()
+    assert oct(lock.path.stat().st_mode & 0o777) == oct(0o644)
+    lock.release()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    import socket
+
+    lock.path.write_text(json.dumps({"pid": int(dead), "host": socket.gethostname(), "since": 0}))
+    assert RunLock(run.path).acquire().held
+    assert [p.name for p in run.path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_second_pipeline_on_the_same_outputs_is_refused_with_exit_3(tmp_config):
+    """`phase25 run` refuses while another process runs a pipeline on the same experiment, names
+    the holder's pid and run, exits 3 and leaves no run folder behind."""
+    from core.runs import ExperimentLock, experiment_lock_path
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time; from core.config import load_config; from core.runs import ExperimentLock;"
+         f"ExperimentLock(load_config({str(tmp_config.source)!r}), '20990101-000000-beef').acquire();"
+         "print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        before = sorted(tmp_config.runs_dir.iterdir()) if tmp_config.runs_dir.is_dir() else []
+        out = subprocess.run([sys.executable, "-m", "core.cli", "run", "--config", str(tmp_config.source),
+                              "--stages", "prepare", "--plain"], capture_output=True, text=True,
+                             env=dict(os.environ, COLUMNS="300"))
+        assert out.returncode == 3, out.stdout + out.stderr
+        assert f"pid {holder.pid}" in out.stdout and "run 20990101-000000-beef" in out.stdout
+        assert str(experiment_lock_path(tmp_config)) in out.stdout
+        assert "Traceback" not in out.stdout + out.stderr
+        after = sorted(tmp_config.runs_dir.iterdir()) if tmp_config.runs_dir.is_dir() else []
+        assert after == before
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone: the next pipeline takes its stale lock over and runs.
+    lock = ExperimentLock(tmp_config, "next").acquire()
+    assert json.loads(lock.path.read_text())["run"] == "next"
+    lock.release()

@@ -108,6 +108,27 @@ def test_checkpoints_keep_the_last_two_and_a_damaged_one_names_the_previous(tmp_
     assert moved is not None and not store.folders() and (moved / "iter-0000008").is_dir()
 
 
+def test_pruning_leaves_another_live_trainers_half_written_checkpoint_alone(tmp_path):
+    import subprocess
+    import sys
+
+    store = CheckpointStore(tmp_path / "ckpt")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = store.root / f".iter-0000016.tmp-{other.pid}"
+        live.mkdir(parents=True)
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout.strip()
+        gone = store.root / f".iter-0000012.tmp-{dead}"
+        gone.mkdir()
+        _save(store, 4)
+        assert live.is_dir()  # still being written by a live process
+        assert not gone.exists()  # its writer is gone
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_a_staged_folder_replaces_the_target_only_when_complete(tmp_path):
     target = tmp_path / "model"
     target.mkdir()
