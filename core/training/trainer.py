@@ -379,5 +379,4 @@ class Trainer:
         elif not partial.is_file():  # mlx-lm did not run (nothing left to train)
             mx.save_safetensors(str(partial), dict(tree_flatten(model.trainable_parameters())))
         atomic_write_json(adapter_dir / ck.CONFIG, self.adapter_cfg)
-        os.chmod(adapter_dir / ck.CONFIG, 0o644)  # an ordinary output file, not a private temp
         os.replace(partial, adapter_dir / ck.WEIGHTS)

@@ -135,3 +135,24 @@ def test_a_second_pipeline_on_the_same_outputs_is_refused_with_exit_3(tmp_config
     lock = ExperimentLock(tmp_config, "next").acquire()
     assert json.loads(lock.path.read_text())["run"] == "next"
     lock.release()
+
+
+def test_atomically_written_files_get_an_ordinary_mode_or_keep_the_one_they_had(tmp_path):
+    from core.runs import atomic_write_json
+
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "results.json"
+        atomic_write_json(new, {"a": 1})
+        assert oct(new.stat().st_mode & 0o777) == oct(0o644)  # readable by others, like any output
+        shared = tmp_path / "shared.txt"
+        shared.write_text("x")
+        shared.chmod(0o664)
+        atomic_write_text(shared, "y")
+        assert oct(shared.stat().st_mode & 0o777) == oct(0o664) and shared.read_text() == "y"
+        os.umask(0o077)
+        private = tmp_path / "private.txt"
+        atomic_write_text(private, "z")
+        assert oct(private.stat().st_mode & 0o777) == oct(0o600)  # the user's umask says so
+    finally:
+        os.umask(old)
