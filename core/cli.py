@@ -235,12 +235,19 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
         console.print(f"no runs yet in {cfg.runs_dir}")
         return 0
     t = Table(title=f"runs in {cfg.runs_dir}")
-    for col in ("id", "config", "stages", "status", "duration"):
-        t.add_column(col)
+    # The id is what `phase25 show` takes: never cut; the other columns fold instead.
+    t.add_column("id", no_wrap=True, min_width=max(len(r.id) for r in runs[: args.limit]))
+    t.add_column("config", overflow="fold")
+    t.add_column("stages", overflow="fold")
+    t.add_column("status", no_wrap=True)
+    t.add_column("duration", overflow="fold")
+    problems: list[str] = []
     for run in runs[: args.limit]:
         try:
             info = run.info()
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            t.add_row(run.id, "-", "-", Text("unreadable", style="red"), "-")
+            problems.append(f"{run.path / 'run.json'}: unreadable run.json: {unreadable_reason(exc)}")
             continue
         events, _ = run.read_events()
         state = RunState.from_events(events)
@@ -254,7 +261,22 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
             fmt_duration(state.duration_s),
         )
     console.print(t)
+    for line in problems:
+        console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
     return 0
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """One line: a pydantic error as 'field: message', else the exception's text."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(x) for x in first.get("loc", ())) or "run.json"
+            return f"{where}: {first.get('msg', exc)}"
+        except (IndexError, TypeError, AttributeError):
+            pass
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
@@ -264,7 +286,12 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     except FileNotFoundError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
-    info = run.info()
+    try:
+        info = run.info()
+    except (OSError, ValueError) as exc:
+        console.print(f"{run.path / 'run.json'}: unreadable run.json: {unreadable_reason(exc)}",
+                      style="red", markup=False, highlight=False, soft_wrap=True)
+        return 1
     events, bad = run.read_events()
     state = RunState.from_events(events)
     console.print(f"run {run.id}  ·  {run.path}")

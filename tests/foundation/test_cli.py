@@ -59,3 +59,24 @@ def test_a_run_remembers_its_config_where_phase25_last_config_points(tmp_config,
         os.environ["PHASE25_LAST_CONFIG"] = env_before or ""
     assert target.read_text().strip() == str(tmp_config.source)
     assert core.paths.LAST_CONFIG_FILE != core.paths.LOGS_DIR / ".last_config"  # the tests never touch it
+
+
+def test_runs_never_cut_an_id_and_a_corrupt_run_json_is_reported_not_a_traceback(tmp_config, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    good = Pipeline(tmp_config, ["quick"], defs={"quick": StageDef("quick", "fake_stages", "quick")})
+    assert good.run_to_end() == "done"
+    bad = Pipeline(tmp_config, ["quick"], defs={"quick": StageDef("quick", "fake_stages", "quick")})
+    assert bad.run_to_end() == "done"
+    (bad.run.path / "run.json").write_text('{"id": "x"}')  # fields missing
+    env = dict(os.environ, COLUMNS="60")
+    runs = subprocess.run([sys.executable, "-m", "core.cli", "runs", "--config", str(tmp_config.source)],
+                          capture_output=True, text=True, env=env)
+    assert runs.returncode == 0 and "Traceback" not in runs.stdout + runs.stderr
+    ids = [w for ln in runs.stdout.splitlines() for w in ln.replace("│", " ").split()]
+    assert good.run.id in ids and bad.run.id in ids  # whole, on one line, at 60 columns
+    assert any(bad.run.id in ln and "unreadable" in ln for ln in runs.stdout.splitlines()), runs.stdout
+    assert "unreadable run.json" in runs.stdout.replace("\n", "")
+    show = subprocess.run([sys.executable, "-m", "core.cli", "show", bad.run.id, "--config", str(tmp_config.source)],
+                          capture_output=True, text=True, env=dict(os.environ, COLUMNS="300"))
+    assert show.returncode == 1 and "Traceback" not in show.stdout + show.stderr
+    assert f"{bad.run.path / 'run.json'}: unreadable run.json: created: Field required" in show.stdout
