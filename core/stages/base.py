@@ -159,6 +159,14 @@ class StageContext:
     def _cache_record_path(self, slot: str | None = None) -> Path:
         return self.cache_dir / f"{slot or self.name}.json"
 
+    def cache_record(self, slot: str | None = None) -> dict[str, Any]:
+        """The stage's cache record as stored ({} when there is none)."""
+        try:
+            rec = json.loads(self._cache_record_path(slot).read_text())
+        except (OSError, ValueError):
+            return {}
+        return rec if isinstance(rec, dict) else {}
+
     def cached(self, key: str, slot: str | None = None) -> StageOutcome | None:
         """The earlier outcome if nothing changed and its outputs are still there; else None."""
         if self.force:

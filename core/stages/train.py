@@ -87,6 +87,22 @@ def write_train_data(plan: TrainPlan, folder: Path) -> Path | None:
     return folder
 
 
+def not_made_here(ctx: StageContext, adapter: Path) -> str:
+    """What the adapter folder holds that phase25 did not write ('' when it is empty or ours):
+    phase25's adapters come with checkpoints/ (or their retired set) or the train cache record."""
+    if not adapter.is_dir():
+        return "a file" if adapter.exists() else ""
+    ours_tmp = (".adapters.partial", ".iter-", ".best.", ".checkpoints")
+    found = [p.name for p in adapter.iterdir() if not p.name.startswith(ours_tmp)]
+    if not found or {"checkpoints", "checkpoints.previous"} & set(found):
+        return ""
+    root = str(adapter.resolve())
+    if any(str(p).startswith(root + "/") for p in (ctx.cache_record().get("outputs") or {})):
+        return ""
+    names = sorted(found)
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 def run(ctx: StageContext) -> StageOutcome:
     try:
         plan = make_plan(ctx.cfg, ctx.fingerprint, force=ctx.force)
@@ -100,6 +116,11 @@ def run(ctx: StageContext) -> StageOutcome:
     hostfile = stages_dir / "train.hostfile.json" if plan.settings.hosts else None
     equivalent = lora_command(plan, yaml_path, hostfile, data_dir=write_train_data(plan, stages_dir / "train.data"))
 
+    foreign = not_made_here(ctx, plan.adapter_path)
+    if foreign:
+        raise StageError(f"{plan.adapter_path} (outputs.adapter) holds {foreign} that phase25 did not train "
+                         "(no checkpoints/ and no stage cache record); not replacing it. Move it away or "
+                         "point outputs.adapter elsewhere")
     key = ctx.cache_key(plan.cache_fields, inputs=plan.input_files(), model=plan.model,
                         adapter=plan.adapter_dir)
     hit = ctx.cached(key)

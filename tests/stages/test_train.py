@@ -86,3 +86,18 @@ def test_early_stop_keeps_the_best_adapter(make_cfg):
     assert (adapter / "adapters.safetensors").read_bytes() == (adapter / "best" / "adapters.safetensors").read_bytes()
     assert json.loads((adapter / "best" / "best.json").read_text())["iteration"] == best.iteration
     assert "early stop" in out.finished("train").headline
+
+
+def test_an_adapter_folder_phase25_did_not_make_is_never_overwritten(make_cfg):
+    cfg = make_cfg("train.iters=4")
+    adapter = cfg.resolve(cfg.outputs.adapter)
+    adapter.mkdir(parents=True)
+    (adapter / "adapters.safetensors").write_bytes(b"a user's own adapter")
+    (adapter / "adapter_config.json").write_text("{}")
+    out = run_stages(cfg, ["train"])
+    assert out.pipe.status == "failed"
+    reason = out.state.stages["train"].reason
+    assert f"{adapter} (outputs.adapter) holds adapter_config.json, adapters.safetensors" in reason
+    assert "not replacing it" in reason and "Traceback" not in out.stderr("train")
+    assert (adapter / "adapters.safetensors").read_bytes() == b"a user's own adapter"
+    assert sorted(p.name for p in adapter.iterdir()) == ["adapter_config.json", "adapters.safetensors"]
