@@ -378,11 +378,13 @@ def ensure_demo_models(cfg: Any, log: Log = print) -> dict[str, Path]:
     takes minutes; run ``phase25 demo build``).
     """
     paths = {"candidate": cfg.resolve(cfg.candidate.path), "baseline": cfg.resolve(cfg.baseline.path)}
+    corpus = cfg.resolve(cfg.data.train)
     if all(_model_present(p) for p in paths.values()):
         out_dir = paths["candidate"].parent
-        if cfg.experiment.demo and demo_status(out_dir, cfg.resolve(cfg.data.train)) == "stale":
-            log(f"note: the demo models in {out_dir} were built from another corpus or recipe; "
-                "run `phase25 demo build` to rebuild them")
+        if cfg.experiment.demo and demo_status(out_dir, corpus) == "stale":
+            log(f"warning: the demo models in {out_dir} are stale: they were built from another corpus or "
+                f"recipe than the current {corpus} (data.train), so the demo does not reflect that data; "
+                f"run `{REBUILD_COMMAND}` to rebuild them (a few minutes)")
         return paths
     if not cfg.experiment.demo:
         missing = ", ".join(str(p) for p in paths.values() if not _model_present(p))
@@ -392,5 +394,7 @@ def ensure_demo_models(cfg: Any, log: Log = print) -> dict[str, Path]:
         if p != out_dir / MODEL_NAMES[role]:
             raise ValueError(f"{cfg.source}: {role}.path must be {MODEL_NAMES[role]!r} beside the other "
                              f"demo model to be built locally; got {p}")
-    build_demo_models(out_dir, cfg.resolve(cfg.data.train), seed=DemoRecipe().seed, log=log)
+    log(f"the demo models are missing in {out_dir}: building them from {corpus} now "
+        "(this takes a few minutes, once)")
+    build_demo_models(out_dir, corpus, seed=DemoRecipe().seed, log=log)
     return paths

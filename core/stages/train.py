@@ -103,7 +103,23 @@ def not_made_here(ctx: StageContext, adapter: Path) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
+def ensure_demo(ctx: StageContext) -> None:
+    """The demo config's stand-in models: built here when missing (minutes), reported when stale."""
+    from core.demo import ensure_demo_models
+
+    def log(text: str) -> None:
+        loud = text.startswith("warning: ") or text.startswith("the demo models are missing")
+        ctx.log(text.removeprefix("warning: "), "warning" if loud else "info")
+
+    try:
+        ensure_demo_models(ctx.cfg, log=log)
+    except (OSError, ValueError) as exc:
+        raise StageError(f"cannot build the demo models: {exc}") from None
+
+
 def run(ctx: StageContext) -> StageOutcome:
+    if ctx.cfg.experiment.demo:
+        ensure_demo(ctx)
     try:
         plan = make_plan(ctx.cfg, ctx.fingerprint, force=ctx.force)
     except PlanError as exc:
