@@ -50,6 +50,7 @@ class TrainPlan:
     cache_fields: dict[str, Any] = field(default_factory=dict)  # config fields the output depends on
     inputs: dict[str, str] = field(default_factory=dict)  # component -> hash, to say what changed
     force: bool = False
+    local_path: str = ""  # for a hub id: the local folder candidate.path would have been
 
     @property
     def settings(self) -> TrainSection:
@@ -145,6 +146,7 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
         cache_fields={"train": output_fields, "world_size": world},
         inputs=inputs,
         force=force,
+        local_path="" if is_local else str(cfg.resolve(cfg.candidate.path)),
     )
 
 

@@ -161,8 +161,9 @@ class Trainer:
             model, tokenizer = loaded[0], loaded[1]
         except Exception as exc:  # mlx-lm raises many kinds; the user needs the path and the key
             where = f" in {self.plan.config_file}" if self.plan.config_file else ""
+            local = f"; no local folder {self.plan.local_path} either" if self.plan.local_path else ""
             raise StageError(f"cannot load the base model {self.plan.model} (candidate.path{where}): "
-                             f"{type(exc).__name__}: {exc}") from None
+                             f"{type(exc).__name__}: {exc}{local}") from None
         try:
             train_set, valid_set = load_datasets(Path(self.plan.data_dir), tokenizer, self.t.mask_prompt,
                                                  self.t.batch_size, self.size, self.t.max_seq_length,

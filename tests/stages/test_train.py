@@ -101,3 +101,15 @@ def test_an_adapter_folder_phase25_did_not_make_is_never_overwritten(make_cfg):
     assert "not replacing it" in reason and "Traceback" not in out.stderr("train")
     assert (adapter / "adapters.safetensors").read_bytes() == b"a user's own adapter"
     assert sorted(p.name for p in adapter.iterdir()) == ["adapter_config.json", "adapters.safetensors"]
+
+
+def test_a_missing_local_model_that_looks_like_a_hub_id_says_there_is_no_local_folder_either(make_cfg, tmp_path,
+                                                                                           monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network here: fail fast, as a machine offline would
+    cfg = make_cfg(model="models/Qwen2.5-Coder-7B-Instruct")
+    out = run_stages(cfg, ["train"])
+    assert out.pipe.status == "failed"
+    reason = out.state.stages["train"].reason
+    assert reason.startswith("cannot load the base model models/Qwen2.5-Coder-7B-Instruct (candidate.path in ")
+    assert reason.endswith(f"; no local folder {tmp_path / 'exp' / 'models' / 'Qwen2.5-Coder-7B-Instruct'} either")
+    assert "Traceback" not in out.stderr("train")
