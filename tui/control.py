@@ -135,8 +135,10 @@ class RunControl(App[None]):
                 self.notify(f"Run finished in {e.duration_s:.0f}s", title="Done")
 
     def refresh_screen(self, batch: list[Any] | None) -> None:
+        if not self.screen_stack:  # quitting: the screens are gone, events may still arrive
+            return
         screen = self.screen
-        if isinstance(screen, RunScreen):
+        if isinstance(screen, RunScreen) and screen.is_mounted and not screen._closing:
             screen.show_run(self.view, batch)
 
     # -- starting and stopping ---------------------------------------------------------------
