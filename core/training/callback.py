@@ -7,7 +7,9 @@ loss, saves the best adapter when it improves, and stops early after ``patience`
 without improvement.
 
 Iterations: after a resume, mlx-lm counts from 1 again; ``start`` maps its numbers back to the
-run's own. ETA = remaining steps at the last measured training speed + remaining validations at
+run's own. mlx-lm also validates before its first step, so a resumed run validates once at the
+resume point; unless an uninterrupted run validates there too, that result is left out (no
+ValReport, no effect on the best adapter or on patience). ETA = remaining steps at the last measured training speed + remaining validations at
 their mean measured time.
 """
 
@@ -117,10 +119,20 @@ class EventCallback(TrainingCallback):
             eta_s=self.eta(it),
         ))
 
+    def regular_eval(self, it: int) -> bool:
+        """Whether an uninterrupted run validates at (absolute) ``it``: before its first step,
+        before every ``steps_per_eval``-th step, and before its last."""
+        return it == 0 or (it + 1) % self.steps_per_eval == 0 or it + 1 == self.total
+
     def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
         it = self.start + int(val_info["iteration"])
         loss = float(val_info["val_loss"])
         self.val_times.append(float(val_info["val_time"]))
+        if self.start and int(val_info["iteration"]) == 0 and not self.regular_eval(it):
+            # mlx-lm validates before its first step, so after a resume it validates at the resume
+            # point, where an uninterrupted run does not: that extra measurement is not reported
+            # and never counts towards the best adapter or early stopping.
+            return
         p = self.progress
         p.last_val_loss, p.last_val_iteration = loss, it
         if p.first_val_loss is None:

@@ -276,3 +276,23 @@ def test_the_train_equivalent_trains_the_rows_phase25_trains(make_cfg, tmp_path)
     assert f"--data {out} " in cmd and "one row per assistant turn" not in cmd
     plain = make_plan(make_cfg("train.mask_prompt=false", data=data, folder="plain"), lambda p: "h")
     assert write_train_data(plain, tmp_path / "plain.data") is None and not (tmp_path / "plain.data").exists()
+
+
+def test_the_extra_validation_mlx_lm_runs_at_a_resume_point_never_counts():
+    """A resumed run validates at the resume step (mlx-lm's 'before step 1'); an uninterrupted run
+    does not, so that result must not change the best adapter or early stopping."""
+    from core.training.callback import EventCallback, Progress
+
+    def callback(start: int) -> tuple[EventCallback, list]:
+        sent: list = []
+        return EventCallback(emit=sent.append, start=start, total=100, steps_per_eval=10, progress=Progress(),
+                             patience=1, on_best=lambda it: None), sent
+
+    cb, sent = callback(35)
+    cb.on_val_loss_report({"iteration": 0, "val_loss": 0.5, "val_time": 0.1})  # at 35: not a regular eval
+    assert sent == [] and cb.progress.best_val_loss is None and cb.progress.evals_since_best == 0
+    cb.on_val_loss_report({"iteration": 9, "val_loss": 1.0, "val_time": 0.1})
+    assert [(e.iteration, e.best_iteration) for e in sent] == [(44, 44)]
+    cb, sent = callback(39)  # a straight run validates before step 40 (reported as 39): it counts
+    cb.on_val_loss_report({"iteration": 0, "val_loss": 0.5, "val_time": 0.1})
+    assert [(e.iteration, e.val_loss) for e in sent] == [(39, 0.5)] and cb.progress.best_iteration == 39
