@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 from core import events as ev
 from core.config import ExperimentConfig
 from core.runner import Pipeline
-from core.runs import Run
+from core.runs import LockedError, Run
 from core.stages import BY_NAME, STAGE_NAMES, StageDef, with_prerequisites
 from tui.feed import EventFeed, follow_run, interrupt_stage
 from tui.messages import EventsArrived, FollowEnded
@@ -69,12 +69,15 @@ class RunControl(App[None]):
         feed = self._feeds[feed_id][0]
         worker = get_current_worker()
         error: str | None = None
+        title = "The run could not be followed"
         try:
             for e in events:
                 feed.put(e)
                 if worker.is_cancelled or stop.is_set():
                     break
-        except Exception as exc:  # e.g. the run is locked by another process
+        except LockedError as exc:
+            error, title = str(exc), "Another run is writing these outputs"
+        except Exception as exc:
             error = str(exc) or type(exc).__name__
         finally:
             close = getattr(events, "close", None)
@@ -84,7 +87,7 @@ class RunControl(App[None]):
                 sampler = self.pipeline.current.sampler  # left running: nobody here samples it now
                 if sampler is not None:
                     sampler.stop.set()
-        self.post_message(FollowEnded(feed_id, "ended", error))
+        self.post_message(FollowEnded(feed_id, "ended", error, title))
 
     def on_events_arrived(self, msg: EventsArrived) -> None:
         entry = self._feeds.get(msg.feed_id)
@@ -106,7 +109,7 @@ class RunControl(App[None]):
         self.on_events_arrived(EventsArrived(msg.feed_id))
         entry = self._feeds.pop(msg.feed_id, None)
         if msg.error:
-            self.notify(msg.error, title="The run could not be followed", severity="error", timeout=12)
+            self.notify(msg.error, title=msg.title, severity="error", timeout=12)
         if entry is not None and entry[1] is self.follow_view:
             view = entry[1]
             if view.state.status in ("new", "running"):

@@ -22,11 +22,13 @@ class EventsArrived(Message):
 class FollowEnded(Message):
     """The worker following a run stopped: the pipeline ended, or the run is no longer written."""
 
-    def __init__(self, feed_id: int, status: str, error: str | None = None) -> None:
+    def __init__(self, feed_id: int, status: str, error: str | None = None,
+                 title: str = "The run could not be followed") -> None:
         super().__init__()
         self.feed_id = feed_id
         self.status = status
         self.error = error
+        self.title = title
 
 
 class RunLoaded(Message):

@@ -221,3 +221,22 @@ async def test_leaving_a_run_all_says_which_stages_will_not_start_and_none_does(
     finally:
         if pid and _pid_alive(pid):
             os.killpg(pid, signal.SIGKILL)
+
+
+async def test_a_run_refused_by_the_experiment_lock_says_who_holds_it(make_app):
+    from core.runs import ExperimentLock
+
+    app = make_app(initial=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        lock = ExperimentLock(app.cfg, "20990101-000000-beef").acquire()
+        try:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any(n.title == "Another run is writing these outputs"
+                                              for n in app._notifications))
+            note = next(n for n in app._notifications if n.title == "Another run is writing these outputs")
+            assert "20990101-000000-beef" in note.message and str(lock.path) in note.message
+            await settle(pilot, app)
+            assert isinstance(app.screen, PipelineScreen)  # the dashboard stays up
+        finally:
+            lock.release()
