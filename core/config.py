@@ -99,6 +99,9 @@ class TrainSection(_Strict):
     hosts: list[str] = Field(default_factory=list, description="Hosts for mlx.launch (multi-machine).")
     n_ranks: int = Field(1, ge=1, description="Local ranks for mlx.launch -n N.")
     backend: Literal["ring", "mpi", "any"] = "ring"
+    on_corrupt_checkpoint: Literal["stop", "previous"] = Field(
+        "stop", description="A corrupt newest checkpoint: stop with an error (stop), or move it aside to "
+        "<checkpoints>.corrupt/ and resume from the previous one (previous).")
 
     @model_validator(mode="after")
     def _ranks(self) -> TrainSection:

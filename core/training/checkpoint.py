@@ -43,9 +43,13 @@ class CorruptCheckpoint(Exception):
 
     def user_message(self) -> str:
         it = f"iter {self.iteration}" if self.iteration is not None else self.path.name
-        then = (f"delete it to resume from iter {self.previous}" if self.previous is not None
-                else "delete it to start over")
-        return f"checkpoint {it} in {self.path} is corrupt ({self.reason}). Run with --force train to start over, or {then}"
+        head = f"checkpoint {it} in {self.path} is corrupt ({self.reason})."
+        if self.previous is None:
+            return f"{head} Run with --force train to start over, or delete it to start over"
+        return (f"{head} To resume from the previous checkpoint (iter {self.previous}), run again with "
+                f"--set train.on_corrupt_checkpoint=previous (or set it in [train]): the corrupt one is "
+                f"moved to {self.path.parent.name}.corrupt/. Or run with --force train to start over, "
+                f"or delete it to resume from iter {self.previous}")
 
 
 @dataclass
@@ -151,6 +155,16 @@ class CheckpointStore:
         for stale in self.root.glob(f".{PREFIX}*"):
             if stale.is_dir() and not _owned_by_live_process(stale):
                 shutil.rmtree(stale, ignore_errors=True)
+
+    def set_aside_corrupt(self, path: Path) -> Path:
+        """Move a corrupt checkpoint to ``<root>.corrupt/`` (kept for a look, never loaded)."""
+        dest_dir = self.root.with_name(self.root.name + ".corrupt")
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest = dest_dir / path.name
+        if dest.exists():
+            dest = dest_dir / f"{path.name}-{int(time.time())}"
+        os.replace(path, dest)
+        return dest
 
     def retire(self) -> Path | None:
         """Move all checkpoints aside (to ``<root>.previous``, replacing an older set)."""

@@ -30,7 +30,7 @@ HUB_ID = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
 TRAJECTORY_FIELDS = ("fine_tune_type", "num_layers", "batch_size", "learning_rate", "lr_schedule",
                      "lora_parameters", "max_seq_length", "mask_prompt", "seed", "val_batches")
 # [train] fields that never change the output.
-COSMETIC_FIELDS = {"steps_per_report", "save_every", "backend", "hosts", "n_ranks"}
+COSMETIC_FIELDS = {"steps_per_report", "save_every", "backend", "hosts", "n_ranks", "on_corrupt_checkpoint"}
 
 
 class PlanError(ValueError):

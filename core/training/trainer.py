@@ -132,10 +132,16 @@ class Trainer:
                 moved = self.store.retire()
                 return None, f"--force: starting over (earlier checkpoints moved to {moved})"
             return None, "--force: starting over"
-        try:
-            latest = self.store.latest()
-        except ck.CorruptCheckpoint as exc:
-            raise StageError(exc.user_message()) from None
+        while True:
+            try:
+                latest = self.store.latest()
+                break
+            except ck.CorruptCheckpoint as exc:
+                if self.t.on_corrupt_checkpoint != "previous" or exc.previous is None:
+                    raise StageError(exc.user_message()) from None
+                moved = self.store.set_aside_corrupt(exc.path)
+                self.log(f"checkpoint iter {exc.iteration} is corrupt ({exc.reason}); moved to {moved}, "
+                         f"trying iter {exc.previous}", "warning")
         if latest is None:
             return None, "no checkpoint: starting fresh"
         st = latest.state

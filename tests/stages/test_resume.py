@@ -91,12 +91,16 @@ def test_a_corrupt_checkpoint_stops_with_a_clear_error_naming_the_previous_one(m
     assert "--force train" in reason and f"delete it to resume from iter {previous}" in reason
     assert "Traceback" not in second.stderr("train")
 
-    import shutil
+    assert "--set train.on_corrupt_checkpoint=previous" in reason
 
-    shutil.rmtree(ckpts[-1])  # what the message offers
-    third = run_stages(cfg, ["train"])
+    # What the message offers: resume from the previous checkpoint, the corrupt one set aside.
+    cfg_prev = make_cfg("train.iters=40", "train.save_every=4", "train.on_corrupt_checkpoint=previous",
+                        folder="corrupt")
+    third = run_stages(cfg_prev, ["train"])
     assert third.pipe.status == "done"
     assert third.finished("train").summary["resumed_from"] == previous
+    corrupt_dir = ckpts[-1].parent.with_name("checkpoints.corrupt")
+    assert (corrupt_dir / ckpts[-1].name / "adapters.safetensors").is_file()  # kept for a look
 
 
 def test_a_killed_run_continues_from_its_last_periodic_checkpoint(make_cfg):
