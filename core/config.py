@@ -224,31 +224,29 @@ class ConfigError(Exception):
 
 
 def _key_line(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best-effort line number of a dotted key inside a TOML document."""
+    """Best-effort line number of a dotted key inside a TOML document: the line of the key itself,
+    else of the deepest table header or key that encloses it (an inline table, ``a = { b = 1 }``)."""
     keys = [str(k) for k in loc if not isinstance(k, int)]
     if not keys:
         return None
-    lines = text.splitlines()
     table: list[str] = []
-    header_line: dict[str, int] = {}
-    for i, raw in enumerate(lines, start=1):
+    best: tuple[int, int] | None = None  # (depth, line)
+    for i, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         m = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", line)
         if m:
             table = [t.strip().strip('"') for t in m.group(1).split(".")]
-            header_line.setdefault(".".join(table), i)
-            continue
-        m = re.match(r"^([A-Za-z0-9_\-\.\"]+)\s*=", line)
-        if m:
-            key = table + [k.strip().strip('"') for k in m.group(1).split(".")]
-            if key == keys:
-                return i
-    # Fall back to the nearest enclosing table header.
-    for depth in range(len(keys), 0, -1):
-        hit = header_line.get(".".join(keys[:depth]))
-        if hit:
-            return hit
-    return None
+            path = table
+        else:
+            m = re.match(r"^([A-Za-z0-9_\-\.\"]+)\s*=", line)
+            if not m:
+                continue
+            path = table + [k.strip().strip('"') for k in m.group(1).split(".")]
+        if path == keys and not line.startswith("["):
+            return i
+        if keys[: len(path)] == path and (best is None or len(path) > best[0]):
+            best = (len(path), i)
+    return best[1] if best else None
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -277,10 +275,13 @@ def format_validation_error(
         loc = tuple(err["loc"])
         dotted = ".".join(str(k) for k in loc) or "(top level)"
         line = _key_line(text, loc)
+        below = sorted(k for k in (overridden or set()) if k.startswith(dotted + "."))
         if dotted in (overridden or set()):
             where = f"command line (--set {dotted})"
         else:
             where = f"{path}:{line}" if line else f"{path}"
+            if below:
+                where += f" with --set {', '.join(below)}"
         problems.append(f"{where}: {dotted}: {_describe(err)}")
     return problems
 

@@ -82,6 +82,9 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
         (GOOD + "\n[train]\nfine_tune_type = \"qlora\"\n", ["exp.toml:13: train.fine_tune_type: Input should be 'lora', 'dora' or 'full'"]),
         # 11. empty model path
         (GOOD.replace('path = "models/c"', 'path = "  "'), ["exp.toml:4: candidate.path: must not be empty"]),
+        # 12. a bad value inside an inline table names the line of that table, not its section
+        (GOOD + "\n[train]\niters = 10\nlr_schedule = { name = \"cosine_decay\", arguments = \"x\" }\n",
+         ["exp.toml:14: train.lr_schedule.arguments: Input should be a valid list"]),
     ],
 )
 def test_bad_configs_get_one_clear_message_per_problem(tmp_path, text, expected):
@@ -116,6 +119,9 @@ def test_overrides_apply_on_top_and_bad_ones_name_the_command_line(tmp_path):
     assert got[0].startswith("command line (--set train.iters)")
     got = problems(tmp_path, GOOD, ["noequals"])
     assert "must look like section.key=value" in got[0]
+    # a problem of a whole section made by the command line says which overrides took part
+    got = problems(tmp_path, GOOD, ["train.n_ranks=2", 'train.hosts=["a", "b"]'])
+    assert got == [f"{tmp_path / 'exp.toml'} with --set train.hosts, train.n_ranks: train: set either hosts or n_ranks, not both"]
 
 
 def test_cli_prints_problems_without_a_traceback(tmp_path):
