@@ -17,8 +17,8 @@ from core.evaluation.schema import (
     QueryRecord,
     ResultsError,
     ResultsFile,
-    field_error,
     read_results_json,
+    validate_versioned,
 )
 
 DEMO_WARNING = ("**Demo run.** Both models are tiny stand-ins built locally (a few hundred thousand "
@@ -55,7 +55,6 @@ def load_combined(path: Path) -> Phase25Results:
 
 
 def parse_combined(data: Any, path: Path) -> Phase25Results:
-    from pydantic import ValidationError
 
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: expected a JSON object")
@@ -64,13 +63,7 @@ def parse_combined(data: Any, path: Path) -> Phase25Results:
         what = "one model's results file" if kind == "phase25.results" else "not a combined results file"
         raise ResultsError(f"{path}: field kind: {kind!r} is {what}; a combined file "
                            f"(kind {COMBINED_KIND!r}) is written by the report stage")
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ResultsError(f"{path}: schema_version {version!r}; this version reads {SCHEMA_VERSION}")
-    try:
-        return Phase25Results.model_validate(data)
-    except ValidationError as exc:
-        raise ResultsError(field_error(path, exc)) from None
+    return validate_versioned(path, data, Phase25Results)
 
 
 def stale_parity(doc: Phase25Results) -> str | None:

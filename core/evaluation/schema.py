@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -190,17 +190,26 @@ def read_results_json(path: Path) -> Any:
 
 
 def load_results(path: Path) -> ResultsFile:
-    from pydantic import ValidationError
 
     path = Path(path)
     data = read_results_json(path)
     if not isinstance(data, dict):
         raise ResultsError(f"{path}: expected a JSON object")
+    return validate_versioned(path, data, ResultsFile)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_versioned(path: Path, data: dict[str, Any], model: type[M]) -> M:
+    """``data`` as ``model`` after a schema-version check; errors name the file and the field."""
+    from pydantic import ValidationError
+
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ResultsError(f"{path}: schema_version {version!r}; this version reads {SCHEMA_VERSION}")
     try:
-        return ResultsFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ResultsError(field_error(path, exc)) from None
 
