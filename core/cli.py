@@ -121,6 +121,8 @@ def plain_line(e: Any) -> str | None:
         return f"[{stage}] FAILED: {e.reason}" + (f"\n{tail}" if tail else "")
     if isinstance(e, ev.StageCancelled):
         return f"[{stage}] cancelled" + (f"; checkpoint {e.checkpoint}" if e.checkpoint else "")
+    if isinstance(e, (ev.TrainReport, ev.ValReport)) and e.replayed:
+        return None  # the curve before a resume, re-sent from the checkpoint
     if isinstance(e, ev.TrainReport):
         eta = f" · ETA {fmt_duration(e.eta_s)}" if e.eta_s is not None else ""
         return (f"[{stage}] iter {e.iteration}/{e.total_iters} · loss {e.train_loss:.3f} · "

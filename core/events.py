@@ -92,6 +92,7 @@ class TrainReport(_Event):
     active_memory_gb: float | None = None
     cache_memory_gb: float | None = None
     eta_s: float | None = None
+    replayed: bool = Field(False, description="Re-sent from a checkpoint after a resume: the curve before it.")
 
 
 class ValReport(_Event):
@@ -101,6 +102,7 @@ class ValReport(_Event):
     val_time_s: float
     best_iteration: int | None = None
     best_val_loss: float | None = None
+    replayed: bool = Field(False, description="Re-sent from a checkpoint after a resume: the curve before it.")
 
 
 class CheckpointSaved(_Event):

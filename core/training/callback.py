@@ -53,6 +53,28 @@ class Progress:
         return cls(**known)
 
 
+HISTORY_LIMIT = 10_000  # train and val reports a checkpoint keeps for the curve after a resume
+
+
+def replay_history(history: Any, emit: Callable[[Any], Any]) -> int:
+    """Re-send a checkpoint's reports (marked ``replayed``), so that a resumed run's curve starts
+    where the interrupted one began. Returns how many were sent; malformed entries are skipped."""
+    from pydantic import ValidationError
+
+    kinds = {"train_report": ev.TrainReport, "val_report": ev.ValReport}
+    sent = 0
+    for item in history if isinstance(history, list) else []:
+        kind = kinds.get(item.get("type")) if isinstance(item, dict) else None
+        if kind is None:
+            continue
+        try:
+            emit(kind.model_validate({**item, "replayed": True}))
+        except ValidationError:
+            continue
+        sent += 1
+    return sent
+
+
 def remaining_evals(start: int, total: int, steps_per_eval: int, done: int) -> int:
     """Validations mlx-lm will still run after ``done`` steps (it counts from ``start``).
 
@@ -82,6 +104,12 @@ class EventCallback(TrainingCallback):
     train_reports: int = 0
     last_it_per_s: float | None = None
     tokens_per_s: list[float] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # the reports so far, kept in checkpoints
+
+    def _report(self, event: Any) -> None:
+        self.emit(event)
+        self.history.append(event.model_dump(mode="json", exclude={"ts", "v", "stage", "replayed"}))
+        del self.history[:-HISTORY_LIMIT]
 
     def eta(self, done: int) -> float | None:
         if not self.last_it_per_s:
@@ -105,7 +133,7 @@ class EventCallback(TrainingCallback):
         self.train_reports += 1
         if not self.is_writer:
             return
-        self.emit(ev.TrainReport(
+        self._report(ev.TrainReport(
             iteration=it,
             total_iters=self.total,
             train_loss=loss,
@@ -143,7 +171,7 @@ class EventCallback(TrainingCallback):
         elif p.best_iteration is not None and it > p.best_iteration:
             p.evals_since_best += 1
         if self.is_writer:
-            self.emit(ev.ValReport(iteration=it, val_loss=loss, val_time_s=float(val_info["val_time"]),
+            self._report(ev.ValReport(iteration=it, val_loss=loss, val_time_s=float(val_info["val_time"]),
                                    best_iteration=p.best_iteration, best_val_loss=p.best_val_loss))
         if improved and self.on_best is not None:
             path = self.on_best(it)

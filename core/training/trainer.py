@@ -270,7 +270,7 @@ class Trainer:
         from mlx_lm.tuner.trainer import TrainingArgs
         from mlx_lm.tuner.trainer import train as mlx_train
 
-        from core.training.callback import EarlyStop, EventCallback, Progress
+        from core.training.callback import EarlyStop, EventCallback, Progress, replay_history
         from core.training.data import BatchStream
 
         t, adapter_dir = self.t, self.plan.adapter_path
@@ -286,7 +286,7 @@ class Trainer:
             weights = dict(tree_flatten(model.trainable_parameters()))
             state = {"total_iters": t.iters, "resume_key": self.plan.resume_key, "inputs": self.plan.inputs,
                      "progress": progress.to_dict(), "world_size": self.size, "model": self.plan.model,
-                     "data": {"seed": t.seed, "next_batch": p}}
+                     "data": {"seed": t.seed, "next_batch": p}, "history": callback.history}
             path = self.store.save(p, weights, dict(tree_flatten(opt.state)), state, self.adapter_cfg)
             self.latest_path = str(path)
             self.ctx.emit(ev.CheckpointSaved(iteration=p, path=str(path), best=False))
@@ -330,6 +330,12 @@ class Trainer:
         callback = EventCallback(emit=self.ctx.emit, start=start, total=t.iters, steps_per_eval=t.steps_per_eval,
                                  progress=progress, base_tokens=base_tokens, has_val=valid_set is not None,
                                  patience=t.patience, on_best=save_best, is_writer=self.writer)
+        if self.writer and self.resumed is not None:
+            history = self.resumed.state.get("history") or []
+            sent = replay_history(history, self.ctx.emit)
+            callback.history = [h for h in history if isinstance(h, dict)]
+            if sent:
+                self.log(f"the curve up to iter {start} is replayed from the checkpoint ({sent} reports)")
         adapter_dir.mkdir(parents=True, exist_ok=True)
         partial = adapter_dir / PARTIAL
         args = TrainingArgs(

@@ -56,7 +56,17 @@ def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg)
     summary = second.finished("train").summary
     assert summary["resumed_from"] == stopped
     assert f"resuming from checkpoint iter {stopped}" in summary["resume_note"]
-    assert second.of(ev.TrainReport, "train")[0].iteration > stopped
+    live = [r for r in second.of(ev.TrainReport, "train") if not r.replayed]
+    assert live[0].iteration > stopped
+    # The curve goes on where it stopped: the reports before the cancel come back first, marked.
+    replayed = [r for r in second.of(ev.TrainReport, "train") if r.replayed]
+    before = [r for r in first.of(ev.TrainReport, "train") if r.iteration <= stopped]
+    assert [(r.iteration, r.train_loss) for r in replayed] == [(r.iteration, r.train_loss) for r in before]
+    replayed_val = [v.val_loss for v in second.of(ev.ValReport, "train") if v.replayed]
+    assert replayed_val and replayed_val == [v.val_loss for v in first.of(ev.ValReport, "train")
+                                             if v.iteration <= stopped]
+    curve = [r.iteration for r in second.state.train]
+    assert curve == sorted(curve) and curve[0] == before[0].iteration and curve[-1] == 24
     assert second.finished("train").headline.endswith(f"resumed @{stopped}")
 
     a = _weights(straight_cfg.resolve(straight_cfg.outputs.adapter))
