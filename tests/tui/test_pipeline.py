@@ -100,6 +100,7 @@ async def test_the_log_tail_follows_a_stage_that_starts_quiet(make_app, monkeypa
         await wait_for(pilot, lambda: app.view.state.stages["train"].status == "running")
         await pilot.pause(0.2)
         assert "(nothing on stdout yet)" in log_text()  # quiet so far
+        assert "Training is starting" in screen_text(app) and "No training in this run" not in screen_text(app)
         await wait_for(pilot, lambda: "training 100000 iterations" in log_text())
         assert "(nothing on stdout yet)" not in log_text()  # the placeholder went with the first line
         app.cancel_now()

@@ -14,6 +14,8 @@ from tui.view import RunView
 from tui.widgets.loss_plot import LossPlot, best_val
 
 NO_TRAINING = "No training in this run.\nSelect train and press r to start it; a past run's curve is in 3 Runs."
+STARTING = ("Training is starting: loading the model and the data.\n"
+            "The curve appears with the first report (every train.steps_per_report iterations).")
 
 
 def stats_text(last: ev.TrainReport | None, val: list[ev.ValReport]) -> Text:
@@ -80,6 +82,8 @@ class TrainPanel(Vertical):
         bar = self.query_one("#train-progress", ProgressBar)
         eta = self.query_one("#train-eta", Static)
         st = view.state.stages.get("train")
+        starting = last is None and st is not None and st.status == "running"
+        self.query_one("#train-empty", Static).update(STARTING if starting else NO_TRAINING, layout=False)
         if last is not None:
             bar.update(total=last.total_iters, progress=last.iteration)
             running = st is not None and st.status == "running"
