@@ -75,6 +75,42 @@ def replay_history(history: Any, emit: Callable[[Any], Any]) -> int:
     return sent
 
 
+def regular_eval(it: int, total: int, steps_per_eval: int) -> bool:
+    """Whether an uninterrupted run validates at ``it`` (steps done): mlx-lm validates before its
+    first step, before every ``steps_per_eval``-th step, and before its last."""
+    return it == 0 or (it + 1) % steps_per_eval == 0 or it + 1 == total
+
+
+def resume_segments(start: int, total: int, steps_per_report: int, steps_per_eval: int) -> list[tuple[int, int, bool]]:
+    """How a run resumed at ``start`` calls mlx-lm's trainer: ``(from, to, validate)`` spans.
+
+    mlx-lm counts its steps from 1 on every call, reports every ``steps_per_report`` of its own
+    steps and at its last, and validates at its first, every ``steps_per_eval``-th and before its
+    last. Resumed in the middle of a window, one call would report and validate on other iterations
+    than an uninterrupted run. So the run is cut at the next report boundary and the next
+    validation boundary; from there on every window lines up again. ``validate`` is False for a
+    span in which an uninterrupted run would not validate at all (mlx-lm is then given no
+    validation set, so it spends no time on it). Needs ``steps_per_eval`` to be a multiple of
+    ``steps_per_report`` (mlx-lm's defaults are); otherwise one call, as before.
+    """
+    if start >= total:
+        return []
+    points = [start]
+    if start and steps_per_eval % steps_per_report == 0 and start % steps_per_eval:
+        for every in (steps_per_report, steps_per_eval):
+            nxt = min(total, -(-start // every) * every)
+            if nxt > points[-1]:
+                points.append(nxt)
+    if total > points[-1]:
+        points.append(total)
+    spans = []
+    for a, b in zip(points, points[1:], strict=False):
+        n = b - a
+        checked = {a, b - 1} | {a + k - 1 for k in range(steps_per_eval, n + 1, steps_per_eval)}
+        spans.append((a, b, any(regular_eval(v, total, steps_per_eval) for v in checked)))
+    return spans
+
+
 def remaining_evals(start: int, total: int, steps_per_eval: int, done: int) -> int:
     """Validations mlx-lm will still run after ``done`` steps (it counts from ``start``).
 
@@ -105,6 +141,10 @@ class EventCallback(TrainingCallback):
     last_it_per_s: float | None = None
     tokens_per_s: list[float] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)  # the reports so far, kept in checkpoints
+    first_start: int = 0  # where this process began (``start`` moves on with each call of mlx-lm's trainer)
+
+    def __post_init__(self) -> None:
+        self.first_start = self.start
 
     def _report(self, event: Any) -> None:
         self.emit(event)
@@ -116,7 +156,7 @@ class EventCallback(TrainingCallback):
             return None
         left = (self.total - done) / self.last_it_per_s
         if self.has_val:
-            n = remaining_evals(self.start, self.total, self.steps_per_eval, done)
+            n = remaining_evals(self.first_start, self.total, self.steps_per_eval, done)
             mean_val = sum(self.val_times) / len(self.val_times) if self.val_times else 0.0
             left += n * mean_val
         return max(0.0, left)
@@ -148,18 +188,16 @@ class EventCallback(TrainingCallback):
         ))
 
     def regular_eval(self, it: int) -> bool:
-        """Whether an uninterrupted run validates at (absolute) ``it``: before its first step,
-        before every ``steps_per_eval``-th step, and before its last."""
-        return it == 0 or (it + 1) % self.steps_per_eval == 0 or it + 1 == self.total
+        return regular_eval(it, self.total, self.steps_per_eval)
 
     def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
         it = self.start + int(val_info["iteration"])
         loss = float(val_info["val_loss"])
         self.val_times.append(float(val_info["val_time"]))
-        if self.start and int(val_info["iteration"]) == 0 and not self.regular_eval(it):
-            # mlx-lm validates before its first step, so after a resume it validates at the resume
-            # point, where an uninterrupted run does not: that extra measurement is not reported
-            # and never counts towards the best adapter or early stopping.
+        if not self.regular_eval(it):
+            # mlx-lm validates before the first step of each call, so after a resume it validates
+            # where an uninterrupted run does not: that extra measurement is not reported and never
+            # counts towards the best adapter or early stopping.
             return
         p = self.progress
         p.last_val_loss, p.last_val_iteration = loss, it

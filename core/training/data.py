@@ -190,6 +190,7 @@ class BatchStream:
         self.start = start
         self.completed = start
         self.tokens_done = 0
+        self._pending = 0  # loss tokens of the batch handed out last, counted once its step is done
         self.on_boundary = on_boundary
         self.on_val_batch = on_val_batch
         self.warn = warn
@@ -215,20 +216,22 @@ class BatchStream:
         return divmod(p, n_batches)
 
     def _train(self, dataset: Any, groups: list[list[int]], max_seq_length: int) -> Iterator[tuple[Any, Any]]:
+        # A new call of mlx-lm's trainer continues at ``start`` (set to where the last call ended):
+        # the last batch of that call was trained, so its tokens count now.
         n = len(groups)
         p = self.start
         epoch, order = -1, np.empty(0, dtype=np.int64)
-        pending = 0
         while True:
             self.completed = p
-            self.tokens_done += pending
+            self.tokens_done += self._pending
+            self._pending = 0
             if self.on_boundary is not None:
                 self.on_boundary(p)
             e, i = self.position(p, n)
             if e != epoch:
                 epoch, order = e, epoch_order(self.seed, e, n)
             batch = collate(dataset, groups[int(order[i])], max_seq_length, self._warn_once)
-            pending = loss_tokens(batch[1], int(batch[0].shape[1]))
+            self._pending = loss_tokens(batch[1], int(batch[0].shape[1]))
             yield batch
             p += 1
 

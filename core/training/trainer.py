@@ -270,7 +270,7 @@ class Trainer:
         from mlx_lm.tuner.trainer import TrainingArgs
         from mlx_lm.tuner.trainer import train as mlx_train
 
-        from core.training.callback import EarlyStop, EventCallback, Progress, replay_history
+        from core.training.callback import EarlyStop, EventCallback, Progress, replay_history, resume_segments
         from core.training.data import BatchStream
 
         t, adapter_dir = self.t, self.plan.adapter_path
@@ -338,22 +338,29 @@ class Trainer:
                 self.log(f"the curve up to iter {start} is replayed from the checkpoint ({sent} reports)")
         adapter_dir.mkdir(parents=True, exist_ok=True)
         partial = adapter_dir / PARTIAL
-        args = TrainingArgs(
-            batch_size=t.batch_size, iters=t.iters - start, val_batches=t.val_batches,
-            steps_per_report=t.steps_per_report, steps_per_eval=t.steps_per_eval,
-            steps_per_save=t.iters + 1,  # checkpoints are ours (at the step boundary)
-            max_seq_length=t.max_seq_length, adapter_file=str(partial), grad_checkpoint=t.grad_checkpoint,
-        )
         early = False
         t_loop = time.time()
         try:
             if start < t.iters:
                 self.log(f"training {t.fine_tune_type} on {self.plan.model}: iters {start + 1}..{t.iters}"
-                         + (f" on {self.size} ranks" if self.size > 1 else "")
-                         + (f"; mlx-lm's table below counts from 1 again: its iter 1 is iter {start + 1}"
-                            if start else ""))
-                mlx_train(model=model, optimizer=opt, train_dataset=train_set, val_dataset=valid_set, args=args,
-                          iterate_batches=stream, training_callback=callback)
+                         + (f" on {self.size} ranks" if self.size > 1 else ""))
+                for a, b, validate in resume_segments(start, t.iters, t.steps_per_report, t.steps_per_eval):
+                    if a:
+                        self.log(f"mlx-lm's table below counts from 1 again: its iter 1 is iter {a + 1}"
+                                 + (f" (it stops at {b}, so that reports and validations fall where an "
+                                    "uninterrupted run has them)" if b < t.iters else ""))
+                    callback.start, callback.base_tokens = a, progress.trained_tokens
+                    stream.start = a
+                    args = TrainingArgs(
+                        batch_size=t.batch_size, iters=b - a, val_batches=t.val_batches,
+                        steps_per_report=t.steps_per_report, steps_per_eval=t.steps_per_eval,
+                        steps_per_save=t.iters + 1,  # checkpoints are ours (at the step boundary)
+                        max_seq_length=t.max_seq_length, adapter_file=str(partial),
+                        grad_checkpoint=t.grad_checkpoint,
+                    )
+                    mlx_train(model=model, optimizer=opt, train_dataset=train_set,
+                              val_dataset=valid_set if validate else None, args=args,
+                              iterate_batches=stream, training_callback=callback)
                 done = t.iters
             else:
                 done = start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import run_stages
 
 from core import events as ev
@@ -20,7 +21,8 @@ def _weights(adapter: Path) -> dict:
     return mx.load(str(adapter / "adapters.safetensors"))
 
 
-def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg):
+@pytest.mark.parametrize("cadence", ["train.steps_per_eval=10", "train.steps_per_eval=8"])
+def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg, cadence):
     """Train 24 steps straight through; train the same 24 steps with a cancel (SIGINT through the
     runner) in the middle and a second run that resumes. The final adapters must agree to 1e-6
     (absolute, on weights of order 0.01-1) and the final validation losses to 1e-6.
@@ -34,7 +36,7 @@ def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg)
     that lost the schedule position, the optimizer moments or the random stream would miss by far
     more than this.
     """
-    settings = ("train.iters=24", "train.lora_parameters.dropout=0.1",
+    settings = ("train.iters=24", "train.lora_parameters.dropout=0.1", cadence,
                 'train.lr_schedule={name = "cosine_decay", warmup = 4, arguments = [2e-3, 24, 1e-4]}')
     straight_cfg = make_cfg(*settings, folder="straight")
     straight = run_stages(straight_cfg, ["train"])
@@ -67,6 +69,12 @@ def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg)
                                              if v.iteration <= stopped]
     curve = [r.iteration for r in second.state.train]
     assert curve == sorted(curve) and curve[0] == before[0].iteration and curve[-1] == 24
+    if cadence.endswith("=8"):  # validations every 8 (a multiple of the 4-step reports): after the
+        # resume, reports and validations fall on the uninterrupted run's iterations
+        assert [r.iteration for r in live] == [r.iteration for r in straight.of(ev.TrainReport, "train")
+                                               if r.iteration > stopped]
+        assert [v.iteration for v in second.of(ev.ValReport, "train") if not v.replayed] == \
+            [v.iteration for v in straight.of(ev.ValReport, "train") if v.iteration >= stopped]
     assert second.finished("train").headline.endswith(f"resumed @{stopped}")
 
     a = _weights(straight_cfg.resolve(straight_cfg.outputs.adapter))

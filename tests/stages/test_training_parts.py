@@ -291,8 +291,45 @@ def test_the_extra_validation_mlx_lm_runs_at_a_resume_point_never_counts():
     cb, sent = callback(35)
     cb.on_val_loss_report({"iteration": 0, "val_loss": 0.5, "val_time": 0.1})  # at 35: not a regular eval
     assert sent == [] and cb.progress.best_val_loss is None and cb.progress.evals_since_best == 0
+    cb.start = 40  # the next call of mlx-lm's trainer starts at the validation boundary
     cb.on_val_loss_report({"iteration": 9, "val_loss": 1.0, "val_time": 0.1})
-    assert [(e.iteration, e.best_iteration) for e in sent] == [(44, 44)]
+    assert [(e.iteration, e.best_iteration) for e in sent] == [(49, 49)]
     cb, sent = callback(39)  # a straight run validates before step 40 (reported as 39): it counts
     cb.on_val_loss_report({"iteration": 0, "val_loss": 0.5, "val_time": 0.1})
     assert [(e.iteration, e.val_loss) for e in sent] == [(39, 0.5)] and cb.progress.best_iteration == 39
+
+
+@pytest.mark.parametrize(("start", "total", "report", "every"),
+                         [(0, 100, 10, 20), (35, 100, 10, 20), (40, 100, 10, 20), (57, 60, 5, 20),
+                          (13, 100, 4, 12), (99, 600, 10, 100), (35, 100, 10, 15)])
+def test_a_resumed_run_reports_and_validates_where_an_uninterrupted_run_does(start, total, report, every):
+    """mlx-lm's own schedule, called once per span: the reports and the validations that count
+    (regular ones) fall on the same iterations as one uninterrupted call, from ``start`` on."""
+    from core.training.callback import regular_eval, resume_segments
+
+    def mlx_lm_calls(spans):
+        reports, vals, extra = [], [], 0
+        for a, b, validate in spans:
+            n = b - a
+            for it in range(1, n + 1):
+                if validate and (it == 1 or it % every == 0 or it == n):
+                    v = a + it - 1
+                    if regular_eval(v, total, every):
+                        vals.append(v)
+                    else:
+                        extra += 1
+                if it % report == 0 or it == n:
+                    reports.append(a + it)
+        return reports, vals, extra
+
+    straight_reports, straight_vals, _ = mlx_lm_calls([(0, total, True)])
+    spans = resume_segments(start, total, report, every)
+    assert spans[0][0] == start and spans[-1][1] == total
+    assert all(b == c for (_, b, _), (c, _, _) in zip(spans, spans[1:], strict=False))
+    reports, vals, extra = mlx_lm_calls(spans)
+    if every % report == 0:
+        assert reports == [r for r in straight_reports if r > start]
+        assert vals == [v for v in straight_vals if v >= start]
+        assert extra <= 2  # the one at each restart, at most
+    else:  # one call: as before, reports after the resume keep mlx-lm's own count
+        assert spans == [(start, total, True)] or start == 0
