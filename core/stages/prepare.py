@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core import events as ev
 from core.data.preflight import SPLITS, PreflightReport, preflight
 from core.data.problems import DEFAULT_LISTED, render_list
 from core.data.report_text import ordered, render
@@ -84,8 +85,8 @@ def run(ctx: StageContext) -> StageOutcome:
     report = preflight(data_dir, cfg)
     for line in render(report):
         ctx.log(line, level="error" if line.startswith("errors") else "info")
-    for w in report.problems.warnings:
-        ctx.log(str(w), level="warning")
+    for w in report.problems.warnings:  # already in the printed report: an event, not a second line
+        ctx.emit(ev.LogLine(text=str(w), level="warning"))
     listed = None
     if setup or report.problems:
         listed = _write_problems(ctx, setup, report)
