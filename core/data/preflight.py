@@ -53,7 +53,8 @@ class PreflightReport:
     @property
     def headline(self) -> str:
         if not self.ok:
-            return f"{len(self.problems.errors)} problems in the data"
+            n = len(self.problems.errors)
+            return f"{n} problem{'' if n == 1 else 's'} in the data"
         return f"{self.total} rows · {self.tool_rows} tool / {self.direct_rows} direct"
 
     def summary(self) -> dict[str, Any]:
