@@ -22,7 +22,7 @@ from typing import Any
 from core.runs import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.training.commands import lora_command, lora_yaml
-from core.training.plan import PlanError, TrainPlan, make_plan
+from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
 
 
 def _fmt(x: float | None) -> str:
@@ -89,12 +89,13 @@ def write_train_data(plan: TrainPlan, folder: Path) -> Path | None:
 
 def not_made_here(ctx: StageContext, adapter: Path) -> str:
     """What the adapter folder holds that phase25 did not write ('' when it is empty or ours):
-    phase25's adapters come with checkpoints/ (or their retired set) or the train cache record."""
+    phase25 marks the folders it trains into (MADE_BY_PHASE25); older ones are known by their
+    checkpoints/ (or a retired or corrupt set) or the train cache record."""
     if not adapter.is_dir():
         return "a file" if adapter.exists() else ""
     ours_tmp = (".adapters.partial", ".iter-", ".best.", ".checkpoints")
     found = [p.name for p in adapter.iterdir() if not p.name.startswith(ours_tmp)]
-    if not found or {"checkpoints", "checkpoints.previous"} & set(found):
+    if not found or {MADE_BY_PHASE25, "checkpoints", "checkpoints.previous", "checkpoints.corrupt"} & set(found):
         return ""
     root = str(adapter.resolve())
     if any(str(p).startswith(root + "/") for p in (ctx.cache_record().get("outputs") or {})):

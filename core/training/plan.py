@@ -29,6 +29,9 @@ HUB_ID = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
 # [train] fields that change the trained weights' trajectory (see the module docstring).
 TRAJECTORY_FIELDS = ("fine_tune_type", "num_layers", "batch_size", "learning_rate", "lr_schedule",
                      "lora_parameters", "max_seq_length", "mask_prompt", "seed", "val_batches")
+# A file phase25 leaves in every adapter folder it trains into, so that a later run knows the folder
+# is its own (and never overwrites an adapter someone else put there).
+MADE_BY_PHASE25 = ".phase25-adapter"
 # [train] fields that never change the output.
 COSMETIC_FIELDS = {"steps_per_report", "save_every", "backend", "hosts", "n_ranks", "on_corrupt_checkpoint"}
 

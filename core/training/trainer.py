@@ -28,7 +28,7 @@ from core import events as ev
 from core.runs import atomic_write_json
 from core.stages.base import StageCancelledError, StageError
 from core.training import checkpoint as ck
-from core.training.plan import TrainPlan, adapter_config, lr_schedule_config, what_changed
+from core.training.plan import MADE_BY_PHASE25, TrainPlan, adapter_config, lr_schedule_config, what_changed
 
 PARTIAL = ".adapters.partial.safetensors"
 
@@ -337,6 +337,8 @@ class Trainer:
             if sent:
                 self.log(f"the curve up to iter {start} is replayed from the checkpoint ({sent} reports)")
         adapter_dir.mkdir(parents=True, exist_ok=True)
+        if self.writer:
+            (adapter_dir / MADE_BY_PHASE25).touch()
         partial = adapter_dir / PARTIAL
         early = False
         t_loop = time.time()

@@ -103,6 +103,23 @@ def test_an_adapter_folder_phase25_did_not_make_is_never_overwritten(make_cfg):
     assert sorted(p.name for p in adapter.iterdir()) == ["adapter_config.json", "adapters.safetensors"]
 
 
+def test_a_first_training_killed_before_its_first_checkpoint_is_still_ours(make_cfg):
+    """Killed early, a first training leaves only best/ (the step-0 validation) beside its mark."""
+    cfg = make_cfg("train.iters=4")
+    first = run_stages(cfg, ["train"])
+    assert first.pipe.status == "done", first.stderr("train")
+    adapter = cfg.resolve(cfg.outputs.adapter)
+    assert (adapter / ".phase25-adapter").is_file()
+    import shutil
+
+    for p in adapter.iterdir():  # what an OOM kill before the first checkpoint leaves
+        if p.name not in (".phase25-adapter", "best"):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    shutil.rmtree(cfg.runs_dir.parent / "cache", ignore_errors=True)  # and no cache record
+    again = run_stages(cfg, ["train"])
+    assert again.pipe.status == "done", again.state.stages["train"].reason
+
+
 def test_a_missing_local_model_that_looks_like_a_hub_id_says_there_is_no_local_folder_either(make_cfg, tmp_path,
                                                                                            monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network here: fail fast, as a machine offline would
