@@ -120,9 +120,21 @@ def chown_tree(root: Path, uid: int, gid: int) -> None:
 
 
 def remove_tree(root: Path) -> None:
-    def retry(func: Any, path: str, _exc: Any) -> None:
+    """Remove ``root`` and everything in it, making folders inside it writable where needed.
+
+    Only ``root`` and what lies below it are ever chmodded: a failure on ``root`` itself (it is
+    already gone, or another process is removing it too) leaves the folder that holds it alone.
+    """
+    top = os.path.abspath(root)
+
+    def retry(func: Any, path: str, exc: Any) -> None:
+        err = exc[1] if isinstance(exc, tuple) else exc
+        if isinstance(err, FileNotFoundError):
+            return  # removed already (by another sweeper, or the snippet's own processes)
         try:
-            os.chmod(os.path.dirname(path), 0o700)
+            parent = os.path.dirname(os.path.abspath(path))
+            if _inside(parent, top):
+                os.chmod(parent, 0o700)
             if os.path.isdir(path) and not os.path.islink(path):
                 os.chmod(path, 0o700)
             func(path)
@@ -157,6 +169,8 @@ def remove_stale(folder: Path | None = None, *, older_than_s: float = STALE_AFTE
         pid = int(m.group(1))
         if pid == os.getpid() or psutil.pid_exists(pid):
             continue
+        if not os.path.lexists(entry.path):
+            continue  # another process swept it first
         remove_tree(Path(entry.path))
         if not os.path.lexists(entry.path):
             removed.append(Path(entry.path))

@@ -4,6 +4,8 @@ limits from the config reach the child, and what the OS won't enforce is said.""
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -134,6 +136,53 @@ def test_the_sweep_runs_at_most_every_few_minutes(monkeypatch: pytest.MonkeyPatc
     workcopy.sweep_now_and_then()
     assert len(calls) == 1
 
+
+
+@pytest.fixture
+def shared_tmp(tmp_path: Path) -> Path:
+    """A stand-in for the system temp folder: world-writable with the sticky bit."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    os.chmod(folder, 0o1777)
+    return folder
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_removing_a_copy_that_is_already_gone_leaves_the_temp_folder_alone(shared_tmp: Path) -> None:
+    workcopy.remove_tree(shared_tmp / "codemode-4242-gone")  # another sweeper removed it first
+    assert _mode(shared_tmp) == 0o1777
+
+
+def test_a_copy_with_read_only_folders_is_removed_and_the_temp_folder_keeps_its_mode(shared_tmp: Path) -> None:
+    copy = shared_tmp / "codemode-4242-abc"
+    (copy / "locked" / "deeper").mkdir(parents=True)
+    (copy / "locked" / "deeper" / "file.txt").write_text("x")
+    os.chmod(copy / "locked" / "deeper", 0o500)
+    os.chmod(copy / "locked", 0o500)
+    workcopy.remove_tree(copy)
+    assert not copy.exists()
+    assert _mode(shared_tmp) == 0o1777
+
+
+def test_two_sweepers_racing_for_the_same_stale_copy_leave_the_temp_folder_alone(
+    shared_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = shared_tmp / f"codemode-{_dead_pid()}-race"
+    (stale / "work").mkdir(parents=True)
+    long_ago = time.time() - workcopy.STALE_AFTER_S - 60
+    os.utime(stale, (long_ago, long_ago))
+
+    def other_sweeper_wins(pid: int) -> bool:  # the copy vanishes between the listing and the removal
+        shutil.rmtree(stale)
+        return False
+
+    monkeypatch.setattr(workcopy.psutil, "pid_exists", other_sweeper_wins)
+    assert workcopy.remove_stale(shared_tmp) == []
+    assert not stale.exists()
+    assert _mode(shared_tmp) == 0o1777
 
 # --------------------------------------------------------------------------- limits and platform notes
 
