@@ -142,9 +142,19 @@ class EventCallback(TrainingCallback):
     tokens_per_s: list[float] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)  # the reports so far, kept in checkpoints
     first_start: int = 0  # where this process began (``start`` moves on with each call of mlx-lm's trainer)
+    steps_per_report: int = 0  # to correct mlx-lm's it/s for a report window shorter than that
+    last_report: int = 0
 
     def __post_init__(self) -> None:
-        self.first_start = self.start
+        self.first_start = self.last_report = self.start
+
+    def iterations_per_second(self, it: int, reported: float) -> float:
+        """mlx-lm divides steps_per_report by the time since its last report, even when fewer steps
+        ran (a call that ends between reports, as after a resume): scale it to the steps taken."""
+        steps = it - max(self.last_report, self.start)
+        if self.steps_per_report and 0 < steps < self.steps_per_report:
+            return reported * steps / self.steps_per_report
+        return reported
 
     def _report(self, event: Any) -> None:
         self.emit(event)
@@ -166,9 +176,11 @@ class EventCallback(TrainingCallback):
 
         it = self.start + int(train_info["iteration"])
         loss = float(train_info["train_loss"])
+        it_per_s = self.iterations_per_second(it, float(train_info["iterations_per_second"]))
+        self.last_report = it
         self.progress.last_train_loss = loss
         self.progress.trained_tokens = self.base_tokens + int(train_info["trained_tokens"])
-        self.last_it_per_s = float(train_info["iterations_per_second"]) or None
+        self.last_it_per_s = it_per_s or None
         self.tokens_per_s.append(float(train_info["tokens_per_second"]))
         self.train_reports += 1
         if not self.is_writer:
@@ -178,7 +190,7 @@ class EventCallback(TrainingCallback):
             total_iters=self.total,
             train_loss=loss,
             learning_rate=float(train_info["learning_rate"]),
-            iterations_per_second=float(train_info["iterations_per_second"]),
+            iterations_per_second=it_per_s,
             tokens_per_second=float(train_info["tokens_per_second"]),
             trained_tokens=self.progress.trained_tokens,
             peak_memory_gb=float(train_info.get("peak_memory", mx.get_peak_memory() / 1e9)),
@@ -194,10 +206,11 @@ class EventCallback(TrainingCallback):
         it = self.start + int(val_info["iteration"])
         loss = float(val_info["val_loss"])
         self.val_times.append(float(val_info["val_time"]))
-        if not self.regular_eval(it):
+        if not self.regular_eval(it) or it == self.progress.last_val_iteration:
             # mlx-lm validates before the first step of each call, so after a resume it validates
-            # where an uninterrupted run does not: that extra measurement is not reported and never
-            # counts towards the best adapter or early stopping.
+            # where an uninterrupted run does not, or again where the checkpoint already holds a
+            # validation (an early stop saves right after one): that measurement is not reported
+            # and never counts towards the best adapter or early stopping.
             return
         p = self.progress
         p.last_val_loss, p.last_val_iteration = loss, it

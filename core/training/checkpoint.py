@@ -57,17 +57,20 @@ class Checkpoint:
     path: Path
     iteration: int
     state: dict[str, Any] = field(default_factory=dict)
+    loaded: tuple[dict[str, Any], dict[str, Any]] | None = field(default=None, repr=False)
 
     def arrays(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(weights, flat optimizer state) as mlx arrays."""
+        """(weights, flat optimizer state) as mlx arrays, read once."""
         import mlx.core as mx
 
-        try:
-            weights = mx.load(str(self.path / WEIGHTS))
-            opt = mx.load(str(self.path / OPTIMIZER))
-        except Exception as exc:  # mlx raises plain RuntimeError/ValueError on bad files
-            raise CorruptCheckpoint(self.path, self.iteration, f"cannot read: {exc}", None) from None
-        return weights, opt  # type: ignore[return-value]
+        if self.loaded is None:
+            try:
+                weights = mx.load(str(self.path / WEIGHTS))
+                opt = mx.load(str(self.path / OPTIMIZER))
+            except Exception as exc:  # mlx raises plain RuntimeError/ValueError on bad files
+                raise CorruptCheckpoint(self.path, self.iteration, f"cannot read: {exc}", None) from None
+            self.loaded = (weights, opt)  # type: ignore[assignment]
+        return self.loaded
 
 
 def dir_name(iteration: int) -> str:

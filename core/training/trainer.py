@@ -135,8 +135,12 @@ class Trainer:
         while True:
             try:
                 latest = self.store.latest()
+                if self._usable(latest):
+                    latest.arrays()  # hashes can match files mlx cannot read: find out now
                 break
             except ck.CorruptCheckpoint as exc:
+                if exc.previous is None:
+                    exc.previous = next((i for i, _ in self.store.folders() if i < (exc.iteration or 0)), None)
                 if self.t.on_corrupt_checkpoint != "previous" or exc.previous is None:
                     raise StageError(exc.user_message()) from None
                 moved = self.store.set_aside_corrupt(exc.path)
@@ -155,6 +159,11 @@ class Trainer:
             return None, (f"checkpoint iter {latest.iteration} is beyond train.iters ({self.t.iters}): "
                           f"starting fresh; it was moved to {moved}")
         return latest, f"resuming from checkpoint iter {latest.iteration} ({latest.path})"
+
+    def _usable(self, ckpt: ck.Checkpoint | None) -> bool:
+        """A checkpoint this run would resume from (same inputs, within train.iters)."""
+        return (ckpt is not None and ckpt.state.get("resume_key") == self.plan.resume_key
+                and ckpt.iteration <= self.t.iters)
 
     # -- setup -----------------------------------------------------------------------------
     def load(self) -> tuple[Any, Any, Any, Any]:
@@ -329,7 +338,8 @@ class Trainer:
                              warn=lambda s: self.log(s, "warning"))
         callback = EventCallback(emit=self.ctx.emit, start=start, total=t.iters, steps_per_eval=t.steps_per_eval,
                                  progress=progress, base_tokens=base_tokens, has_val=valid_set is not None,
-                                 patience=t.patience, on_best=save_best, is_writer=self.writer)
+                                 patience=t.patience, on_best=save_best, is_writer=self.writer,
+                                 steps_per_report=t.steps_per_report)
         if self.writer and self.resumed is not None:
             history = self.resumed.state.get("history") or []
             sent = replay_history(history, self.ctx.emit)

@@ -144,3 +144,31 @@ def test_a_killed_run_continues_from_its_last_periodic_checkpoint(make_cfg):
     second = run_stages(cfg, ["train"])
     assert second.pipe.status == "done", second.stderr("train")
     assert second.finished("train").summary["resumed_from"] == saved
+
+
+def test_a_checkpoint_whose_files_match_their_hashes_but_cannot_be_read_falls_back_too(make_cfg):
+    """state.json's hashes can describe files mlx cannot read (written by a broken disk or tool):
+    that is found before training starts, so on_corrupt_checkpoint=previous can act on it."""
+    import hashlib
+
+    cfg = make_cfg("train.iters=40", "train.save_every=4", folder="unreadable")
+    first = run_stages(cfg, ["train"], cancel_when=_report_at(8))
+    assert first.pipe.status == "cancelled"
+    ckpts = sorted((cfg.resolve(cfg.outputs.adapter) / "checkpoints").glob("iter-*"))
+    previous, latest = (int(p.name.split("-")[1]) for p in ckpts)
+    weights = ckpts[-1] / "adapters.safetensors"
+    weights.write_bytes(b"not a safetensors file")
+    state = json.loads((ckpts[-1] / "state.json").read_text())
+    state["files"]["adapters.safetensors"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    (ckpts[-1] / "state.json").write_text(json.dumps(state))
+
+    stopped = run_stages(cfg, ["train"])
+    reason = stopped.state.stages["train"].reason
+    assert stopped.pipe.status == "failed" and f"checkpoint iter {latest}" in reason and "cannot read" in reason
+    assert f"resume from the previous checkpoint (iter {previous})" in reason
+
+    cfg_prev = make_cfg("train.iters=40", "train.save_every=4", "train.on_corrupt_checkpoint=previous",
+                        folder="unreadable")
+    resumed = run_stages(cfg_prev, ["train"])
+    assert resumed.pipe.status == "done", resumed.state.stages["train"].reason
+    assert resumed.finished("train").summary["resumed_from"] == previous

@@ -294,6 +294,12 @@ def test_the_extra_validation_mlx_lm_runs_at_a_resume_point_never_counts():
     cb.start = 40  # the next call of mlx-lm's trainer starts at the validation boundary
     cb.on_val_loss_report({"iteration": 9, "val_loss": 1.0, "val_time": 0.1})
     assert [(e.iteration, e.best_iteration) for e in sent] == [(49, 49)]
+    # An early stop saves right after its validation: resumed there, the same validation is not
+    # counted a second time (the replayed history already shows it).
+    cb, sent = callback(29)
+    cb.progress = Progress(last_val_iteration=29, best_val_loss=0.4, best_iteration=9, evals_since_best=2)
+    cb.on_val_loss_report({"iteration": 0, "val_loss": 0.6, "val_time": 0.1})
+    assert sent == [] and cb.progress.evals_since_best == 2
     cb, sent = callback(39)  # a straight run validates before step 40 (reported as 39): it counts
     cb.on_val_loss_report({"iteration": 0, "val_loss": 0.5, "val_time": 0.1})
     assert [(e.iteration, e.val_loss) for e in sent] == [(39, 0.5)] and cb.progress.best_iteration == 39
@@ -333,3 +339,21 @@ def test_a_resumed_run_reports_and_validates_where_an_uninterrupted_run_does(sta
         assert extra <= 2  # the one at each restart, at most
     else:  # one call: as before, reports after the resume keep mlx-lm's own count
         assert spans == [(start, total, True)] or start == 0
+
+
+def test_it_per_second_counts_the_steps_a_short_report_window_really_took():
+    """Resumed at 99, the first call of mlx-lm's trainer runs one step and reports; mlx-lm divides
+    steps_per_report (10) by that one step's time, ten times too fast. The event and the ETA must
+    use the real rate."""
+    from core.training.callback import EventCallback, Progress
+
+    sent: list = []
+    cb = EventCallback(emit=sent.append, start=99, total=600, steps_per_eval=100, progress=Progress(),
+                       steps_per_report=10)
+    info = {"train_loss": 1.0, "learning_rate": 1e-4, "tokens_per_second": 100.0, "trained_tokens": 50}
+    cb.on_train_loss_report({**info, "iteration": 1, "iterations_per_second": 20.0})  # 1 step in 0.5 s
+    assert sent[-1].iteration == 100 and sent[-1].iterations_per_second == pytest.approx(2.0)
+    assert sent[-1].eta_s == pytest.approx(500 / 2.0 + 0, abs=1e-6)  # no validation timed yet
+    cb.start = 100  # the next call starts at the report boundary
+    cb.on_train_loss_report({**info, "iteration": 10, "iterations_per_second": 2.5})  # 10 steps in 4 s
+    assert sent[-1].iteration == 110 and sent[-1].iterations_per_second == pytest.approx(2.5)
