@@ -46,6 +46,7 @@ class LogTail(RichLog):
         self._partial = ""
         self._key: tuple[object, ...] | None = None
         self._placeholder = False  # "(nothing on stdout yet)" is shown, to go with the first line
+        self._header: list[Text] = []  # a failed stage's reason, kept when the placeholder goes
 
     def show_stage(self, view: RunView, stage: str, stream: str | None = None, force: bool = False) -> None:
         """Show one stage's log; nothing is redrawn if it is already shown."""
@@ -61,12 +62,15 @@ class LogTail(RichLog):
         self.stage, self.shown_stream = stage, stream
         self.clear()
         self._placeholder = False
+        self._header = []
         title = BY_NAME[stage].title if stage in BY_NAME else stage
         self.border_title = f"log · {title} · {stream}"
         if st.status == "failed":
-            self.write(Text(f"✗ {title} failed: {st.reason or 'no reason given'}", style="bold red"))
+            self._header.append(Text(f"✗ {title} failed: {st.reason or 'no reason given'}", style="bold red"))
             if st.exit_code is not None:
-                self.write(Text(f"  exit code {st.exit_code}", style="red"))
+                self._header.append(Text(f"  exit code {st.exit_code}", style="red"))
+        for line in self._header:
+            self.write(line)
         if earlier:
             self.write(Text("(not part of this run; from an earlier run)", style="dim"))
             self._path = None
@@ -122,7 +126,9 @@ class LogTail(RichLog):
         text = self._partial + chunk.decode("utf-8", "replace").replace("\r", "\n")
         *lines, self._partial = text.split("\n")
         if lines and self._placeholder:
-            self.clear()
+            self.clear()  # the placeholder goes; a failed stage's reason stays on top
+            for header in self._header:
+                self.write(header)
             self._placeholder = False
         for ln in lines:
             self.write(self.file_line(ln, self.shown_stream))

@@ -1,0 +1,51 @@
+"""The log tail of a failed stage keeps its reason on top when the stage's log gains lines later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+
+from core.runs import Run
+from core.state import StageState
+from tui.view import RunView
+from tui.widgets.log_tail import LogTail
+
+
+class TailApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LogTail()
+
+
+def _text(log: LogTail) -> list[str]:
+    return [str(line.text).rstrip() for line in log.lines]
+
+
+async def test_a_failed_stage_keeps_its_reason_when_late_lines_replace_the_placeholder(tmp_path: Path) -> None:
+    run = Run(tmp_path / "run-1")
+    stderr = run.stage_log("prepare", "stderr")
+    stderr.parent.mkdir(parents=True)
+    stderr.write_text("")
+    view = RunView(run=run, origin="replay")
+    view.state.stages["prepare"] = StageState("prepare", status="failed", reason="preflight found problems",
+                                              exit_code=2)
+    app = TailApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        log = app.query_one(LogTail)
+        log.show_stage(view, "prepare")
+        await pilot.pause()
+        before = _text(log)
+        assert before[-1] == "(nothing on stderr)"
+        header = before[:-1]
+        assert any("failed: preflight found problems" in ln for ln in header)
+        assert any("exit code 2" in ln for ln in header)
+
+        stderr.write_text("flushed late by a child of the stage\nsecond line\n")
+        assert log.poll() == 2
+        await pilot.pause()
+        assert _text(log) == [*header, "flushed late by a child of the stage", "second line"]
+
+        stderr.write_text(stderr.read_text() + "third line\n")
+        assert log.poll() == 1
+        await pilot.pause()
+        assert _text(log) == [*header, "flushed late by a child of the stage", "second line", "third line"]
