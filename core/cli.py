@@ -253,8 +253,7 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
             continue
         events, _ = run.read_events()
         state = RunState.from_events(events)
-        lock_alive = run.lock().path.exists()
-        status = state.derived_status(alive=lock_alive)
+        status = state.derived_status(alive=run.writer_alive(state.running_pid))
         t.add_row(
             run.id,
             Path(info.config_path).name + (" (demo)" if info.demo else ""),

@@ -272,6 +272,8 @@ class Pipeline:
                 sp = StageProcess(run, self.defs.get(name) or get(name), force=name in self.force)
                 self.current = sp
                 sp.start()
+                assert sp.proc is not None
+                experiment.update(stage_pid=sp.proc.pid)  # it writes the outputs even if this process dies
                 if self._cancel.is_set():  # cancelled while starting
                     sp.cancel(self.grace_s)
                 terminal = False
@@ -280,6 +282,7 @@ class Pipeline:
                     yield e
                 stage_status = sp.finish(terminal)
                 self.current = None
+                experiment.update(stage_pid=None)
                 yield from tail.poll()
                 if stage_status != "done":
                     status = stage_status
@@ -293,8 +296,10 @@ class Pipeline:
             writer.close()
             lock.release()
             left = self.current.proc if self.current is not None else None
-            if left is not None and left.poll() is None and self._detach.is_set():
-                experiment.hand_over(left.pid)  # the stage left running still writes the outputs
+            if left is not None and left.poll() is None:
+                # A stage left running (detached), or still saving after the cancel above: it
+                # writes the outputs until it exits, so the lock stays with it.
+                experiment.hand_over(left.pid)
             else:
                 experiment.release()
 

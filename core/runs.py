@@ -16,6 +16,7 @@ Every file except the append-only logs is written atomically (temp file + rename
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -29,10 +30,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psutil
 from pydantic import BaseModel, Field
 
 from core.config import ExperimentConfig, dump_config
+from core.procs import is_stage_process, process_alive
 
 
 def _umask() -> int:
@@ -106,9 +107,11 @@ class LockedError(RuntimeError):
         pid = holder.get("pid")
         host = holder.get("host", "?")
         run = holder.get("run")
-        what = what or f"run {path.parent.name} is"
+        stage_pid = holder.get("stage_pid")
+        what = what or f"{path.name} is"
         super().__init__(
             f"{what} being written by pid {pid} on {host}" + (f" (run {run})" if run else "")
+            + (f", with its stage pid {stage_pid}" if stage_pid and stage_pid != pid else "")
             + f", since {time.strftime('%H:%M:%S', time.localtime(holder.get('since', 0)))}; lock file: {path}"
         )
 
@@ -118,7 +121,8 @@ class FileLock:
 
     The lock is written whole to a temp file and then linked into place, so a reader never sees
     an empty or half-written lock. A second process gets :class:`LockedError` naming the holder.
-    A lock left by a dead process on this host is taken over.
+    The lock may also name a stage process (``stage_pid``) that writes for its holder: it stays
+    held while either lives. A lock whose processes on this host have all gone is taken over.
     """
 
     what: str | None = None  # how LockedError names the locked thing ("... is")
@@ -136,8 +140,14 @@ class FileLock:
         return data if isinstance(data, dict) else {}
 
     def _stale(self, holder: dict[str, Any]) -> bool:
+        """A lock of this host whose holder and stage have both gone (a zombie has gone; a
+        stage's pid counts only while it still runs a stage, not once another program got it)."""
         pid = holder.get("pid")
-        return isinstance(pid, int) and holder.get("host") == socket.gethostname() and not psutil.pid_exists(pid)
+        if not isinstance(pid, int) or holder.get("host") != socket.gethostname():
+            return False
+        run = holder.get("run") if isinstance(holder.get("run"), str) else None  # a stage of that run
+        holder_up = is_stage_process(pid, run) if holder.get("handed_over") else process_alive(pid)
+        return not (holder_up or is_stage_process(holder.get("stage_pid"), run))
 
     def _write_tmp(self, content: dict[str, Any]) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
@@ -168,19 +178,19 @@ class FileLock:
             tmp.unlink(missing_ok=True)
 
     def _take_over(self, stale: dict[str, Any]) -> None:
-        """Remove a dead holder's lock: moved aside first, so a lock another process took in the
-        meantime is put back instead of deleted."""
-        aside = self.path.with_name(f".{self.path.name}.stale-{os.getpid()}")
+        """Remove a dead holder's lock. Take-overs queue on an flock of the lock's folder (no
+        file is left behind), and the lock is removed only if it still holds the stale content:
+        one another process took in the meantime stays."""
+        fd = os.open(self.path.parent, os.O_RDONLY)
         try:
-            os.replace(self.path, aside)
-        except FileNotFoundError:
-            return
-        if self._holder(aside) != stale:
             try:
-                os.link(aside, self.path)
-            except FileExistsError:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # a filesystem without flock: the content check alone
                 pass
-        aside.unlink(missing_ok=True)
+            if self._holder() == stale:
+                self.path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)  # closing drops the flock
 
     def acquire(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,14 +205,23 @@ class FileLock:
             self._take_over(holder)
         raise LockedError(self.path, self._holder(), self.what)
 
+    def _rewrite(self, **fields: Any) -> None:
+        """Change what the held lock says, in one atomic rewrite (a field set to None goes)."""
+        current = self._holder()
+        if not self.held or current.get("pid") != os.getpid():
+            return  # not (or no longer) this process's lock
+        content = {k: v for k, v in {**current, **fields}.items() if v is not None}
+        os.replace(self._write_tmp(content), self.path)
+
+    def update(self, **fields: Any) -> None:
+        """Record more about the holder, e.g. ``stage_pid``: the stage it runs, which keeps the
+        lock held while it lives even if the holder dies first."""
+        self._rewrite(**fields)
+
     def hand_over(self, pid: int) -> None:
-        """Give the lock to another process of this host (one left running): it is held while
-        that process lives, and taken over as stale once it has gone."""
-        if not self.held:
-            return
-        content = {**self._holder(), "pid": pid}
-        tmp = self._write_tmp(content)
-        os.replace(tmp, self.path)
+        """Give the lock to a stage process of this host left running: it is held while that
+        process lives (and is still a stage), and taken over as stale once it has gone."""
+        self._rewrite(pid=pid, stage_pid=pid, handed_over=True)
         self.held = False
 
     def release(self) -> None:
@@ -223,6 +242,7 @@ class RunLock(FileLock):
 
     def __init__(self, run_dir: Path):
         super().__init__(Path(run_dir) / "run.lock")
+        self.what = f"run {self.path.parent.name} is"
 
 
 class ExperimentLock(FileLock):
@@ -285,6 +305,13 @@ class Run:
 
     def lock(self) -> RunLock:
         return RunLock(self.path)
+
+    def writer_alive(self, stage_pid: int | None = None) -> bool:
+        """Whether a live process still writes this run: the one holding its lock, or its running
+        stage ``stage_pid`` (one the dashboard left running after it let the lock go)."""
+        lock = self.lock()
+        holder = lock._holder()
+        return (bool(holder) and not lock._stale(holder)) or is_stage_process(stage_pid, self.path)
 
     # -- metadata ------------------------------------------------------------------------
     def info(self) -> RunInfo:

@@ -152,6 +152,12 @@ class RunState:
             state.apply(e)
         return state
 
+    @property
+    def running_pid(self) -> int | None:
+        """The pid of the stage started last that has no end event yet (None when none is running)."""
+        running = [s for s in self.stages.values() if s.status == "running" and s.started is not None]
+        return max(running, key=lambda s: s.started or 0).pid if running else None
+
     def derived_status(self, alive: bool = False) -> str:
         """A status for listings. A run without a run_finished event is still running when its
         writer is alive. Otherwise its stages tell: the dashboard may have left the last stage to

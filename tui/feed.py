@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from core import events as ev
+from core.procs import is_stage_process, process_alive
 from core.runs import Run, list_runs
 
 
@@ -62,24 +61,13 @@ class Attachable:
 
 
 def _pid_alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return False
-    try:
-        p = psutil.Process(int(pid))
-        return p.status() != psutil.STATUS_ZOMBIE
-    except (psutil.Error, ValueError):
-        return False
+    """A live process other than this one (a zombie is not alive)."""
+    return bool(pid) and pid != os.getpid() and process_alive(pid)
 
 
 def _is_stage_process(pid: int | None) -> bool:
     """A live pid that is really a stage process (not a recycled pid)."""
-    if not _pid_alive(pid):
-        return False
-    try:
-        cmd = psutil.Process(int(pid)).cmdline()  # type: ignore[arg-type]
-    except psutil.Error:
-        return False
-    return "core.stages" in cmd
+    return _pid_alive(pid) and is_stage_process(pid)
 
 
 def lock_holder(run: Run) -> int | None:

@@ -241,3 +241,35 @@ async def test_a_run_refused_by_the_experiment_lock_says_who_holds_it(make_app):
             assert isinstance(app.screen, PipelineScreen)  # the dashboard stays up
         finally:
             lock.release()
+
+
+def test_the_runs_screen_lists_a_run_whose_stage_was_left_running_as_running(tmp_config, monkeypatch):
+    import signal
+
+    from core import events as ev
+    from core.runner import Pipeline
+    from core.runs import ExperimentLock, LockedError
+    from tui.screens.runs import read_row
+
+    monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
+    cfg = tmp_config.model_copy(update={"train": tmp_config.train.model_copy(update={"iters": 100000})})
+    pipe = Pipeline(cfg, ["train"], defs=STAND_IN, poll_interval=0.05)
+    gen = pipe.events()
+    for e in gen:
+        if isinstance(e, ev.TrainReport):
+            break
+    pipe.detach()  # what "leave it running" does
+    gen.close()
+    proc = pipe.current.proc
+    try:
+        assert proc.poll() is None and not (pipe.run.path / "run.lock").exists()
+        assert read_row(pipe.run).status == "running"
+        try:
+            ExperimentLock(cfg, "next").acquire().release()
+            raise AssertionError("the stage left running should keep the experiment locked")
+        except LockedError as exc:
+            assert f"pid {proc.pid}" in str(exc)
+    finally:
+        proc.send_signal(signal.SIGINT)  # it saves a checkpoint and ends as cancelled
+        proc.wait(timeout=20)
+    assert read_row(pipe.run).status == "cancelled"

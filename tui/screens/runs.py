@@ -21,7 +21,6 @@ from core.runs import Run, list_runs
 from core.stages import BY_NAME, STAGE_NAMES
 from core.state import RunState
 from tui import fmt
-from tui.feed import lock_holder
 from tui.messages import RunsListed
 from tui.screens.base import RunScreen
 from tui.view import RunView
@@ -51,8 +50,7 @@ def read_row(run: Run) -> RunRow | None:
         return None
     events, bad = ev.read_events(run.events_path)
     state = RunState.from_events(events)
-    alive = lock_holder(run) is not None
-    status = state.derived_status(alive=alive)
+    status = state.derived_status(alive=run.writer_alive(state.running_pid))
     duration = state.duration_s
     if status == "running" and state.started is not None:
         duration = time.time() - state.started
