@@ -52,7 +52,8 @@ class StageList(DataTable[Text]):
 
     def show(self, view: RunView) -> None:
         now = view.now()
-        width = max(16, self.size.width - 32) if self.size.width else self.figure_width
+        # the other three columns (27) and every cell's padding (2 x 4), and the scrollbar gutter
+        width = max(16, self.size.width - 37) if self.size.width else self.figure_width
         for name in STAGE_NAMES:
             st, earlier = view.stage_state(name)
             status: str = st.status
