@@ -22,21 +22,12 @@ from rich.text import Text
 
 from core import events as ev
 from core.config import ConfigError, ExperimentConfig, load_config
-from core.fmt import duration, nbytes
+from core.fmt import STATUS_STYLE, duration, nbytes
 from core.paths import default_config, remember_config
 from core.runs import LockedError, list_runs, open_run
 from core.stages import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
 from core.state import RunState, StageState
 
-STATUS_STYLE = {
-    "pending": "dim",
-    "running": "bold yellow",
-    "cached": "cyan",
-    "done": "green",
-    "failed": "bold red",
-    "cancelled": "magenta",
-    "interrupted": "magenta",
-}
 DEMO_NOTE = "demo config: tiny stand-in models built locally; their scores say nothing about the real models"
 
 

@@ -40,3 +40,16 @@ def count(n: float | None, unknown: str = UNKNOWN) -> str:
     if n >= 1e3:
         return f"{n / 1e3:.1f}k"
     return f"{n:.0f}"
+
+
+# Rich styles of run and stage statuses, for the CLI and for the dashboard's rich renderables.
+STATUS_STYLE = {
+    "pending": "dim",
+    "running": "bold yellow",
+    "cached": "cyan",
+    "done": "green",
+    "failed": "bold red",
+    "cancelled": "magenta",
+    "interrupted": "magenta",
+    "new": "dim",
+}

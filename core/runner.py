@@ -23,23 +23,17 @@ import psutil
 
 from core import events as ev
 from core.config import ExperimentConfig
+from core.paths import PROJECT_ROOT
 from core.runs import ExperimentLock, Run, RunLock, create_run, new_run_id
 from core.stages import BY_NAME, StageDef, get, ordered
+from core.textfile import read_tail
 
 STDERR_TAIL_LINES = 50
-from core.paths import PROJECT_ROOT  # noqa: E402
 
 
-def tail_lines(path: Path, n: int = STDERR_TAIL_LINES, max_bytes: int = 256 * 1024) -> list[str]:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - max_bytes))
-            data = fh.read()
-    except OSError:
-        return []
-    lines = data.decode("utf-8", "replace").replace("\r", "\n").splitlines()
+def tail_lines(path: Path, n: int = STDERR_TAIL_LINES) -> list[str]:
+    """The last ``n`` non-blank lines of a stage's log."""
+    lines, _ = read_tail(path, lines=1 << 30)  # every line of the last 256 KiB
     return [ln for ln in lines if ln.strip()][-n:]
 
 

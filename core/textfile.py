@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,18 @@ def parse_json(text: str, path: str | Path) -> Any:
 
 def read_json(path: str | Path, what: str = "file") -> Any:
     return parse_json(read_text(path, what), path)
+
+
+def read_tail(path: str | Path, lines: int, max_bytes: int = 256 * 1024) -> tuple[list[str], int]:
+    """The last ``lines`` lines of a (growing) log file, read from at most its last ``max_bytes``,
+    and its size (the offset to follow it from). A missing or unreadable file has none."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            data = fh.read()
+    except OSError:
+        return [], 0
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    return text.splitlines()[-lines:], size

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
+from core.fmt import STATUS_STYLE as STATUS_RICH  # Rich styles, for renderables built outside markup
 from core.fmt import UNKNOWN, count, duration, nbytes  # noqa: F401 - re-exported for the screens
 
 STATUS_STYLE = {
@@ -17,17 +18,6 @@ STATUS_STYLE = {
     "failed": "bold $error",
     "cancelled": "$secondary",
     "interrupted": "$secondary",
-    "new": "dim",
-}
-# Rich styles (no Textual variables) for renderables built outside the markup parser.
-STATUS_RICH = {
-    "pending": "dim",
-    "running": "bold yellow",
-    "cached": "cyan",
-    "done": "green",
-    "failed": "bold red",
-    "cancelled": "magenta",
-    "interrupted": "magenta",
     "new": "dim",
 }
 STATUS_ICON = {

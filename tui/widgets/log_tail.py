@@ -3,7 +3,6 @@ the stage runs), the LogLine events when there is no log file, and a failed stag
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from rich.text import Text
@@ -11,24 +10,11 @@ from textual.widgets import RichLog
 
 from core import events as ev
 from core.stages import BY_NAME
+from core.textfile import read_tail
 from tui.view import RunView
 
 TAIL_LINES = 300
 LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
-
-
-def read_tail(path: Path, lines: int = TAIL_LINES, max_bytes: int = 256 * 1024) -> tuple[list[str], int]:
-    """The last lines of a file and the offset to follow it from."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - max_bytes))
-            data = fh.read()
-    except OSError:
-        return [], 0
-    text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
-    return text.splitlines()[-lines:], size
 
 
 class LogTail(RichLog):
@@ -76,7 +62,7 @@ class LogTail(RichLog):
             self._path = None
             return
         self._path = view.run.stage_log(stage, stream) if view.run is not None else None
-        lines, self._offset = read_tail(self._path) if self._path else ([], 0)
+        lines, self._offset = read_tail(self._path, TAIL_LINES) if self._path else ([], 0)
         self._partial = ""
         if lines:
             for ln in lines:
