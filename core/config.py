@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -249,7 +250,7 @@ def _key_line(text: str, loc: tuple[Any, ...]) -> int | None:
     return best[1] if best else None
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     msg = err["msg"]
     typ = err["type"]
     if typ == "extra_forbidden":

@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
@@ -192,7 +192,7 @@ class FileLock:
         finally:
             os.close(fd)  # closing drops the flock
 
-    def acquire(self) -> FileLock:
+    def acquire(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(), **self.info}
         for _ in range(3):

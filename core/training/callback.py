@@ -61,10 +61,11 @@ def replay_history(history: Any, emit: Callable[[Any], Any]) -> int:
     where the interrupted one began. Returns how many were sent; malformed entries are skipped."""
     from pydantic import ValidationError
 
-    kinds = {"train_report": ev.TrainReport, "val_report": ev.ValReport}
+    kinds: dict[str, type[ev.TrainReport] | type[ev.ValReport]] = {
+        "train_report": ev.TrainReport, "val_report": ev.ValReport}
     sent = 0
     for item in history if isinstance(history, list) else []:
-        kind = kinds.get(item.get("type")) if isinstance(item, dict) else None
+        kind = kinds.get(str(item.get("type"))) if isinstance(item, dict) else None
         if kind is None:
             continue
         try:

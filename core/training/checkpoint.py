@@ -69,7 +69,9 @@ class Checkpoint:
                 opt = mx.load(str(self.path / OPTIMIZER))
             except Exception as exc:  # mlx raises plain RuntimeError/ValueError on bad files
                 raise CorruptCheckpoint(self.path, self.iteration, f"cannot read: {exc}", None) from None
-            self.loaded = (weights, opt)  # type: ignore[assignment]
+            if not isinstance(weights, dict) or not isinstance(opt, dict):
+                raise CorruptCheckpoint(self.path, self.iteration, "not a safetensors map of arrays", None)
+            self.loaded = (weights, opt)
         return self.loaded
 
 

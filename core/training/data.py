@@ -112,11 +112,11 @@ def load_datasets(data_dir: Path, tokenizer: Any, mask_prompt: bool, batch_size:
             raise DataError(f"{path}: {len(rows)} rows, fewer than train.batch_size ({batch_size})")
         if split == "valid" and 0 < len(rows) < batch_size:
             raise DataError(f"{path}: {len(rows)} rows, fewer than train.batch_size ({batch_size})")
-        dataset = CacheDataset(create_dataset(rows, tokenizer, args)) if rows else None
+        dataset: Any = CacheDataset(create_dataset(rows, tokenizer, args)) if rows else None
         if dataset is not None and max_seq_length is not None:
-            dataset = Trainable(dataset, max_seq_length)
-            if dataset.dropped and warn is not None:
-                warn(f"{path}: {dataset.dropped} of {len(rows)} rows have nothing to train within "
+            trimmed = dataset = Trainable(dataset, max_seq_length)
+            if trimmed.dropped and warn is not None:
+                warn(f"{path}: {trimmed.dropped} of {len(rows)} rows have nothing to train within "
                      f"train.max_seq_length ({max_seq_length} tokens) and are left out; raise max_seq_length "
                      "to keep them")
             if split == "train" and len(dataset) < batch_size:

@@ -135,7 +135,7 @@ class Trainer:
         while True:
             try:
                 latest = self.store.latest()
-                if self._usable(latest):
+                if latest is not None and self._usable(latest):
                     latest.arrays()  # hashes can match files mlx cannot read: find out now
                 break
             except ck.CorruptCheckpoint as exc:
