@@ -76,17 +76,25 @@ def scripted_results(cfg: ExperimentConfig, suite_file: Path, role: str, path: s
     return run_suite(cfg, load_suite(suite_file), ModelToTest(ident, path), suite_path=suite_file)
 
 
-@pytest.fixture
-def made(tmp_path, scripted, suite_file):
-    """A config without baseline.results, the two models' results and the combined file they make."""
-    cfg = load_config(write_config(tmp_path, suite_file))
-    cand = scripted_results(cfg, suite_file, "candidate", str(tmp_path / "out" / "q5"))
-    base = scripted_results(cfg, suite_file, "baseline", str(tmp_path / "models" / "no-baseline"))
+@pytest.fixture(scope="module")
+def made(tmp_path_factory, suite_file):
+    """A config without baseline.results, the two models' results and the combined file they make.
+
+    Built once for the module (two scripted suite runs): every test reads these files and writes
+    only into its own tmp_path."""
+    from eval_scripted import use_scripted_engine
+
+    root = tmp_path_factory.mktemp("earlier")
+    with pytest.MonkeyPatch.context() as mp:
+        use_scripted_engine(mp)
+        cfg = load_config(write_config(root, suite_file))
+        cand = scripted_results(cfg, suite_file, "candidate", str(root / "out" / "q5"))
+        base = scripted_results(cfg, suite_file, "baseline", str(root / "models" / "no-baseline"))
     doc = Phase25Results(run_id="20250101-000000-earl", experiment="earlier-results", demo=True,
                          config_hash="c" * 64, data_hash="d" * 64, suite_hash=cand.suite_hash,
                          verdict=compare(cfg, cand, base).verdict.model_dump(), candidate=cand, baseline=base,
                          comparison=compare(cfg, cand, base))
-    keep = tmp_path / "keep"
+    keep = root / "keep"
     keep.mkdir()
     files = {"candidate": keep / "phase25_results.candidate.json", "baseline": keep / "phase25_results.baseline.json",
              "combined": keep / "phase25_results.json"}
@@ -217,7 +225,7 @@ def test_the_report_names_the_decision_s_run_and_warns_when_it_chose_another_mod
     report = (out / "phase25_report.md").read_text()
     assert f"Decision made by run `{OLD_DECISION_RUN}`" in report
     assert f"**Warning:** the parity decision (run {OLD_DECISION_RUN}) chose {out / 'q8'}" in report
-    assert f"the candidate tested is {out / 'q5'}" in report
+    assert f"the candidate tested is {made['doc'].candidate.model.path}" in report
     assert any("parity decision" in t for t in logs(seen, "warning"))
     memory = (out / "MEMORY.md").read_text()
     assert "7B at 5-bit" in memory  # the model tested, not the stale decision's 8 bits

@@ -191,6 +191,7 @@ async def test_leaving_a_run_all_says_which_stages_will_not_start_and_none_does(
     import time
 
     from core import events as ev
+    from core.runs import ExperimentLock
     from tui.feed import _pid_alive
 
     monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
@@ -215,9 +216,11 @@ async def test_leaving_a_run_all_says_which_stages_will_not_start_and_none_does(
         while time.monotonic() < end and _pid_alive(pid):
             time.sleep(0.1)
         assert not _pid_alive(pid)
-        time.sleep(1.0)
         events, _ = ev.read_events(run.events_path)
         assert any(isinstance(e, ev.StageFinished) and e.stage == "train" for e in events)
+        # Nothing holds the experiment any more: no runner is left that could start fuse next.
+        ExperimentLock(app.cfg, "after-leave").acquire().release()
+        events, _ = ev.read_events(run.events_path)
         assert [e.stage for e in events if isinstance(e, ev.StageStarted)] == ["train"]
     finally:
         if pid and _pid_alive(pid):

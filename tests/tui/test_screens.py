@@ -137,6 +137,10 @@ async def test_the_runs_screen_lists_runs_and_opens_one(make_app):
         screen = app.screen
         assert isinstance(screen, RunsScreen)
         run_id = recorded("failed-prepare")
+        # The list is read by a thread worker and arrives as a message: the worker can be done
+        # before the screen has handled what it posted, so wait for the rows themselves.
+        await wait_for(pilot, lambda: run_id in [r.run.id for r in screen.rows])
+        await pilot.pause()
         text = screen_text(app)
         assert run_id in text and "✗ failed" in text and "phase25.demo.toml (demo)" in text
         table = screen.query_one("#runs-table")
