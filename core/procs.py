@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 
-STAGE_MODULES = ("core.stages", "core.training.worker")  # what a phase25 stage process runs
+STAGE_MODULES = ("core.stages", "core.stages.train_worker")  # what a phase25 stage process runs
 
 
 def process_alive(pid: object) -> bool:

@@ -24,8 +24,8 @@ import psutil
 from core import events as ev
 from core.config import ExperimentConfig
 from core.paths import PROJECT_ROOT
+from core.pipeline import BY_NAME, StageDef, get, ordered
 from core.runs import ExperimentLock, Run, RunLock, create_run, new_run_id
-from core.stages import BY_NAME, StageDef, get, ordered
 from core.textfile import read_tail
 
 STDERR_TAIL_LINES = 50

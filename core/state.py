@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core import events as ev
-from core.stages import STAGE_NAMES
+from core.pipeline import STAGE_NAMES
 
 # A stage logs its plain mlx_lm equivalent as "equivalent: COMMAND" (and puts it in its summary).
 EQUIVALENT_PREFIX = "equivalent: "

@@ -16,9 +16,9 @@ from textual.binding import Binding
 
 from core.config import ConfigError, ExperimentConfig, load_config
 from core.paths import default_config, remember_config
+from core.pipeline import StageDef
 from core.runner import Pipeline
 from core.runs import Run, list_runs
-from core.stages import StageDef
 from tui import fmt
 from tui.commands import Phase25Commands
 from tui.control import RunControl

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from core.pipeline import STAGES
 from core.runs import list_runs
-from core.stages import STAGES
 
 if TYPE_CHECKING:
     from tui.app import Phase25App

@@ -17,9 +17,9 @@ from textual.worker import get_current_worker
 
 from core import events as ev
 from core.config import ExperimentConfig
+from core.pipeline import BY_NAME, STAGE_NAMES, StageDef, with_prerequisites
 from core.runner import Pipeline
 from core.runs import LockedError, Run
-from core.stages import BY_NAME, STAGE_NAMES, StageDef, with_prerequisites
 from tui.feed import EventFeed, follow_run, interrupt_stage
 from tui.messages import EventsArrived, FollowEnded
 from tui.screens.base import RunScreen

@@ -1,79 +1,24 @@
-"""The pipeline's stages. Each one is a module here, run as its own process::
+"""The pipeline's stages: one module here per stage, each run as its own process::
 
     python -m core.stages NAME --run-dir logs/runs/<id> [--force] [stage options]
 
-This file only names the stages and their order; it imports nothing heavy, so the dashboard can
-read it without pulling in mlx.
+The stage table itself (names, order, prerequisites) lives in ``core.pipeline`` so that the
+foundation (the run state, the dashboard) can read it without importing this package.
+This package may import the domain (core.codemode, core.data, core.evaluation, core.training)
+and the foundation; nothing below it imports it.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class StageDef:
-    name: str
-    module: str
-    title: str
-    needs: tuple[str, ...] = ()
-    args: tuple[str, ...] = field(default_factory=tuple)
-    uses_mlx: bool = True
-
-
-STAGES: tuple[StageDef, ...] = (
-    StageDef("prepare", "prepare", "prepare", uses_mlx=False),
-    StageDef("train", "train", "train", needs=("prepare",)),
-    StageDef("fuse", "fuse", "fuse", needs=("train",)),
-    StageDef("quantize", "quantize", "quantize", needs=("fuse",)),
-    StageDef("parity", "parity", "parity", needs=("train", "fuse", "quantize")),
-    StageDef("test_candidate", "test", "test 7B", needs=("parity",), args=("--model", "candidate")),
-    StageDef("test_baseline", "test", "test 30B", needs=("prepare",), args=("--model", "baseline")),
-    StageDef("compare", "compare", "compare", needs=("test_candidate", "test_baseline"), uses_mlx=False),
-    StageDef("report", "report", "report", needs=("compare",), uses_mlx=False),
+from core.pipeline import (
+    BY_NAME,
+    STAGE_NAMES,
+    STAGES,
+    StageDef,
+    UnknownStage,
+    get,
+    ordered,
+    parse_stage_list,
+    with_prerequisites,
 )
-STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
-BY_NAME: dict[str, StageDef] = {s.name: s for s in STAGES}
 
-
-class UnknownStage(ValueError):
-    pass
-
-
-def get(name: str) -> StageDef:
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        raise UnknownStage(f"unknown stage {name!r}; the stages are: {', '.join(STAGE_NAMES)}") from None
-
-
-def ordered(names: list[str] | tuple[str, ...]) -> list[str]:
-    """The named stages, checked and put in pipeline order."""
-    wanted = {get(n).name for n in names}
-    return [s for s in STAGE_NAMES if s in wanted]
-
-
-def with_prerequisites(names: list[str] | tuple[str, ...]) -> list[str]:
-    """The named stages plus everything they need, in pipeline order."""
-    todo = list(names)
-    seen: set[str] = set()
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        todo.extend(get(n).needs)
-    return ordered(sorted(seen))
-
-
-def parse_stage_list(text: str) -> list[str]:
-    """'prepare,train' or 'all' or 'train+' (train and its prerequisites)."""
-    text = text.strip()
-    if text in ("all", "*"):
-        return list(STAGE_NAMES)
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    if not names:
-        raise UnknownStage("no stages named")
-    plus = [n[:-1] for n in names if n.endswith("+")]
-    plain = [n for n in names if not n.endswith("+")]
-    return ordered(plain + with_prerequisites(plus)) if plus else ordered(plain)
+__all__ = ["BY_NAME", "STAGE_NAMES", "STAGES", "StageDef", "UnknownStage", "get", "ordered",
+           "parse_stage_list", "with_prerequisites"]

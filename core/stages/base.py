@@ -13,32 +13,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core import events as ev
 from core.config import ExperimentConfig
 from core.runs import Artifact, Run, atomic_write_json, tree_digest
+from core.stagekit import StageCancelledError, StageError, StageOutcome
 
-
-class StageError(Exception):
-    """A stage cannot go on; the message is shown to the user as is (no traceback)."""
-
-
-class StageCancelledError(Exception):
-    """The user cancelled; whatever could be saved has been."""
-
-    def __init__(self, checkpoint: str | None = None):
-        self.checkpoint = checkpoint
-        super().__init__("cancelled")
-
-
-@dataclass
-class StageOutcome:
-    summary: dict[str, Any] = field(default_factory=dict)
-    headline: str = ""
-    cached: bool = False
+__all__ = ["StageCancelledError", "StageContext", "StageError", "StageOutcome"]
 
 
 class StageContext:

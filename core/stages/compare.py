@@ -7,10 +7,10 @@ from pathlib import Path
 
 from core.evaluation.compare import compare, headline_figures
 from core.evaluation.schema import ResultsFile
-from core.evaluation.stagekit import try_load
 from core.evaluation.targets import results_path
 from core.runs import atomic_write_text
 from core.stages.base import StageContext, StageError, StageOutcome
+from core.stages.evalkit import try_load
 
 
 def comparison_path(ctx: StageContext) -> Path:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from core.evaluation.schema import ResultsFile
-from core.evaluation.stagekit import load_stage_suite, run_target, save_results
 from core.evaluation.suite_run import ModelToTest
 from core.evaluation.targets import (
     TargetError,
@@ -26,6 +25,7 @@ from core.evaluation.targets import (
 )
 from core.runs import atomic_write_json
 from core.stages.base import StageContext, StageError, StageOutcome
+from core.stages.evalkit import load_stage_suite, run_target, save_results
 
 
 def lost_against(reference: ResultsFile, other: ResultsFile) -> list[str]:

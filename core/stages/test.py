@@ -17,7 +17,15 @@ from pathlib import Path
 from core.data.suite import Suite
 from core.evaluation.reuse import NotABaseline, earlier_baseline, suite_mismatch
 from core.evaluation.schema import ResultsError
-from core.evaluation.stagekit import (
+from core.evaluation.targets import (
+    TargetError,
+    baseline_target,
+    candidate_target,
+    read_parity_decision,
+    results_path,
+)
+from core.stages.base import StageContext, StageError, StageOutcome
+from core.stages.evalkit import (
     announce,
     equivalent_command,
     load_stage_suite,
@@ -27,14 +35,6 @@ from core.evaluation.stagekit import (
     save_results,
     try_load,
 )
-from core.evaluation.targets import (
-    TargetError,
-    baseline_target,
-    candidate_target,
-    read_parity_decision,
-    results_path,
-)
-from core.stages.base import StageContext, StageError, StageOutcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 With ``train.n_ranks > 1`` (local ranks) or ``train.hosts`` (one rank per host), the train stage
 writes its plan to the run folder and starts::
 
-    mlx.launch [-n N | --hostfile H] --backend ring -- python -m core.training.worker --run-dir D ...
+    mlx.launch [-n N | --hostfile H] --backend ring -- python -m core.stages.train_worker --run-dir D ...
 
 Each rank runs the same :class:`~core.training.trainer.Trainer`; mlx-lm's trainer averages the
 gradients across ranks. Rank 0 alone writes events, checkpoints and the adapter, and leaves its
@@ -97,5 +97,5 @@ def launch_argv(plan: TrainPlan, run_dir: Path, plan_path: Path, hostfile: Path 
         argv += ["--backend", t.backend]
     if t.backend in ("ring", "any"):
         argv += ["--starting-port", str(free_port_block(plan.world_size))]
-    return argv + ["--", sys.executable, "-m", "core.training.worker", "--run-dir", str(run_dir),
+    return argv + ["--", sys.executable, "-m", "core.stages.train_worker", "--run-dir", str(run_dir),
                    "--plan", str(plan_path), "--cancel-file", str(cancel_file), "--result", str(result_file)]

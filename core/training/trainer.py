@@ -26,7 +26,7 @@ from typing import Any
 
 from core import events as ev
 from core.runs import atomic_write_json
-from core.stages.base import StageCancelledError, StageError
+from core.stagekit import StageCancelledError, StageError, StageIO
 from core.training import checkpoint as ck
 from core.training.plan import MADE_BY_PHASE25, TrainPlan, adapter_config, lr_schedule_config, what_changed
 
@@ -77,7 +77,7 @@ class Trainer:
     """One training run: ``Trainer(ctx, plan).run()`` -> TrainResult, or raises
     StageCancelledError / StageError. ``ctx`` is a StageContext (or a muted one on ranks > 0)."""
 
-    def __init__(self, ctx: Any, plan: TrainPlan, is_cancelled: Any = None):
+    def __init__(self, ctx: StageIO, plan: TrainPlan, is_cancelled: Any = None):
         import mlx.core as mx
 
         self.ctx, self.plan, self.t = ctx, plan, plan.settings

@@ -25,7 +25,7 @@ def test_two_local_ranks_train_together_and_the_loss_falls(make_cfg):
     adapter = cfg.resolve(cfg.outputs.adapter)
     assert (adapter / "adapters.safetensors").is_file() and (adapter / "adapter_config.json").is_file()
     launched = [e for e in out.of(ev.LogLine, "train") if e.text.startswith("launching 2 ranks")]
-    assert launched and "core.training.worker" in launched[0].text
+    assert launched and "core.stages.train_worker" in launched[0].text
 
 
 def _deadline(seconds: float):

@@ -181,7 +181,7 @@ def test_multi_rank_launch_and_equivalent_commands(make_cfg, tmp_path):
     assert hosts["backend"] == "ring" and [h["ips"] for h in hosts["hosts"]] == [["127.0.0.1"], ["127.0.0.1"]]
     argv = launch_argv(plan, tmp_path, tmp_path / "plan.json", hostfile, tmp_path / "cancel", tmp_path / "r.json")
     assert argv[argv.index("--hostfile") + 1] == str(hostfile)
-    assert argv[argv.index("--") + 1:][:3] == [argv[0], "-m", "core.training.worker"]
+    assert argv[argv.index("--") + 1:][:3] == [argv[0], "-m", "core.stages.train_worker"]
     yaml = lora_yaml(plan)
     assert yaml is not None and "rank: 16" in yaml
     cmd = lora_command(plan, tmp_path / "lora.yaml", hostfile)

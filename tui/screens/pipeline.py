@@ -13,7 +13,7 @@ from textual.containers import Container
 from textual.widgets import DataTable, Footer, Static
 
 from core import events as ev
-from core.stages import BY_NAME
+from core.pipeline import BY_NAME
 from tui.screens.base import RunScreen
 from tui.view import RunView
 from tui.widgets.log_tail import LogTail

@@ -17,8 +17,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Static
 
 from core import events as ev
+from core.pipeline import BY_NAME, STAGE_NAMES
 from core.runs import Run, list_runs
-from core.stages import BY_NAME, STAGE_NAMES
 from core.state import RunState
 from tui import fmt
 from tui.messages import RunsListed

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from core import events as ev
-from core.stages import BY_NAME
+from core.pipeline import BY_NAME
 from core.textfile import read_tail
 from tui.view import RunView
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from core import events as ev
-from core.stages import BY_NAME, STAGE_NAMES
+from core.pipeline import BY_NAME, STAGE_NAMES
 from tui import fmt
 from tui.view import RunView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from core.stages import BY_NAME, STAGE_NAMES
+from core.pipeline import BY_NAME, STAGE_NAMES
 from core.state import StageState
 from tui import fmt
 from tui.view import RunView

@@ -119,7 +119,7 @@ def choose_config(path: Path, explicit: str | None) -> Path:
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    from core.cli import load_or_exit
+    from core.cli.common import load_or_exit
     from core.data.preflight import preflight
     from core.data.report_text import render
 

@@ -1,7 +1,5 @@
-"""The headless ``phase25`` command: the same pipeline as the dashboard, for scripts and CI.
-
-Subcommands live here (run, runs, show, stages, config) and in ``core/commands/*.py``; each of
-those modules has ``register(subparsers)`` and is picked up automatically.
+"""The ``phase25`` command line: the parser, the pipeline subcommands (run, runs, show, stages,
+config) and the live view of a run. Other subcommands are plug-ins in ``core/cli/commands/``.
 """
 
 from __future__ import annotations
@@ -21,31 +19,14 @@ from rich.table import Table
 from rich.text import Text
 
 from core import events as ev
-from core.config import ConfigError, ExperimentConfig, load_config
-from core.fmt import STATUS_STYLE, duration, nbytes
-from core.paths import default_config, remember_config
+from core.cli.common import fmt_bytes, fmt_duration, load_or_exit
+from core.fmt import STATUS_STYLE
+from core.paths import remember_config
+from core.pipeline import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
 from core.runs import LockedError, list_runs, open_run
-from core.stages import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
 from core.state import RunState, StageState
 
 DEMO_NOTE = "demo config: tiny stand-in models built locally; their scores say nothing about the real models"
-
-
-def fmt_duration(s: float | None) -> str:
-    return duration(s, "-")
-
-
-def fmt_bytes(n: float | None) -> str:
-    return nbytes(n, "-")
-
-
-def load_or_exit(console: Console, path: str | None, overrides: list[str]) -> ExperimentConfig:
-    cfg_path = Path(path) if path else default_config()
-    try:
-        return load_config(cfg_path, overrides)
-    except ConfigError as exc:
-        console.print(Text(exc.render(), style="red"))
-        raise SystemExit(2) from None
 
 
 # -- rendering -----------------------------------------------------------------------------
@@ -375,10 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(cf)
     cf.set_defaults(func=cmd_config)
 
-    import core.commands
+    import core.cli.commands
 
-    for mod in pkgutil.iter_modules(core.commands.__path__):
-        module = importlib.import_module(f"core.commands.{mod.name}")
+    for mod in pkgutil.iter_modules(core.cli.commands.__path__):
+        module = importlib.import_module(f"core.cli.commands.{mod.name}")
         if hasattr(module, "register"):
             module.register(sub)
     return p

@@ -1,6 +1,6 @@
 """One rank of a multi-rank training run (started by mlx.launch, see core.training.launch).
 
-    python -m core.training.worker --run-dir D --plan P --cancel-file F --result R
+    python -m core.stages.train_worker --run-dir D --plan P --cancel-file F --result R
 
 Rank 0 writes the run's events and its outcome to R as JSON ({"status": "done"|"cancelled"|
 "failed", ...}); the other ranks only compute.
@@ -36,7 +36,7 @@ class RankContext(StageContext):
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m core.training.worker")
+    p = argparse.ArgumentParser(prog="python -m core.stages.train_worker")
     p.add_argument("--run-dir", required=True)
     p.add_argument("--plan", required=True)
     p.add_argument("--cancel-file", required=True)

@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from core.cli import load_or_exit
+    from core.cli.common import load_or_exit
     from core.evaluation.report import load_combined, stale_parity
     from core.evaluation.schema import CHECKS, ResultsError
 
