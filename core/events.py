@@ -164,7 +164,7 @@ KnownEvent = Annotated[
     Field(discriminator="type"),
 ]
 Event = KnownEvent | UnknownEvent
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(KnownEvent)
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(KnownEvent)
 _KNOWN_TYPES = {
     cls.model_fields["type"].default
     for cls in _Event.__subclasses__()
@@ -180,7 +180,7 @@ class BadLine(BaseModel):
     truncated: bool = False
 
 
-def parse_event(data: dict[str, Any]) -> Any:
+def parse_event(data: dict[str, Any]) -> Event:
     """Turn a decoded JSON object into an event model. Unknown types become UnknownEvent."""
     if data.get("type") in _KNOWN_TYPES:
         return _ADAPTER.validate_python(data)

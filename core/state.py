@@ -80,7 +80,7 @@ class RunState:
             return None
         return (self.ended or self.last_ts or self.started) - self.started
 
-    def apply(self, e: Any) -> None:  # noqa: C901 - one branch per event type, flat on purpose
+    def apply(self, e: ev.Event) -> None:  # noqa: C901 - one branch per event type, flat on purpose
         self.count += 1
         ts = getattr(e, "ts", None)
         if isinstance(ts, (int, float)):

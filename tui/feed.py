@@ -29,12 +29,12 @@ class EventFeed:
 
     def __init__(self, ring: Callable[[], Any]):
         self._ring = ring
-        self._queue: deque[Any] = deque()
+        self._queue: deque[ev.Event] = deque()
         self._lock = threading.Lock()
         self._pending = False
         self.put_count = 0
 
-    def put(self, event: Any) -> None:
+    def put(self, event: ev.Event) -> None:
         with self._lock:
             self._queue.append(event)
             self.put_count += 1
@@ -43,7 +43,7 @@ class EventFeed:
         if ring:
             self._ring()
 
-    def drain(self) -> list[Any]:
+    def drain(self) -> list[ev.Event]:
         with self._lock:
             self._pending = False
             out = list(self._queue)

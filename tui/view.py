@@ -39,7 +39,7 @@ class RunView:
         """The run folder's name (what the Runs screen lists), else the id its events give."""
         return self.run.id if self.run is not None else self.state.run_id
 
-    def apply(self, events: list[Any]) -> None:
+    def apply(self, events: list[ev.Event]) -> None:
         for e in events:
             self.state.apply(e)
             ts = getattr(e, "ts", None)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ class TrainPlan:
     model_is_local: bool
     data_dir: str
     adapter_dir: str
-    train: dict[str, Any]
+    train: TrainSection  # validated once, when the config is loaded (or the plan file is read)
     world_size: int
     config_file: str = ""
     resume_key: str = ""
@@ -57,7 +57,7 @@ class TrainPlan:
 
     @property
     def settings(self) -> TrainSection:
-        return TrainSection.model_validate(self.train)
+        return self.train
 
     @property
     def adapter_path(self) -> Path:
@@ -69,11 +69,15 @@ class TrainPlan:
         return files + ([Path(self.model)] if self.model_is_local else [])
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
+        doc = {f.name: getattr(self, f.name) for f in fields(self)}
+        doc["train"] = self.train.model_dump(mode="json")
+        return json.dumps(doc, indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TrainPlan:
-        return cls(**json.loads(text))
+        doc = json.loads(text)
+        doc["train"] = TrainSection.model_validate(doc["train"])
+        return cls(**doc)
 
 
 def _digest(obj: Any) -> str:
@@ -142,7 +146,7 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
         model_is_local=is_local,
         data_dir=str(data_dir),
         adapter_dir=str(adapter_dir),
-        train=train,
+        train=t,
         world_size=world,
         config_file=str(cfg.source or ""),
         resume_key=_digest(inputs),
