@@ -21,12 +21,16 @@ def duration(s: float | None, unknown: str = UNKNOWN) -> str:
 
 
 def nbytes(n: float | None, unknown: str = UNKNOWN) -> str:
-    if n is None or n <= 0:
+    """A byte size in SI units (1 GB = 10^9 bytes), the units model sizes are quoted in. Every
+    figure the CLI, the dashboard and the report show goes through here, so they agree."""
+    if n is None or n < 0:
         return unknown
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
-        n /= 1024
+    if n < 1000:
+        return f"{n:.0f} B"
+    for unit in ("kB", "MB", "GB", "TB"):
+        n /= 1000
+        if n < 1000 or unit == "TB":
+            return f"{n:.2f} {unit}" if n < 10 else f"{n:.1f} {unit}" if n < 100 else f"{n:.0f} {unit}"
     return unknown
 
 

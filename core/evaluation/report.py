@@ -20,6 +20,7 @@ from core.evaluation.schema import (
     read_results_json,
     validate_versioned,
 )
+from core.fmt import nbytes
 
 DEMO_WARNING = ("**Demo run.** Both models are tiny stand-ins built locally (a few hundred thousand "
                 "parameters); their scores and speeds say nothing about Qwen2.5-Coder-7B or Qwen3-30B-A3B. "
@@ -104,12 +105,7 @@ def _num(x: float | None, unit: str = "") -> str:
 
 
 def _bytes(n: float | None) -> str:
-    if n is None:
-        return "unknown"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= size:
-            return f"{n / size:.2f} {unit}"
-    return f"{int(n)} B"
+    return nbytes(n, "unknown")
 
 
 def _ratio(x: float | None) -> str:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.fmt import nbytes
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.training.commands import fuse_command
 from core.training.fsutil import looks_generated
 from core.training.plan import PlanError, resolve_base_model
-
-
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.2f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
 def run(ctx: StageContext) -> StageOutcome:
@@ -55,7 +52,7 @@ def run(ctx: StageContext) -> StageOutcome:
             raise StageCancelledError(None) from None
     art = ctx.artifact("fused_model", out)
     summary = {**info, "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent}
-    headline = f"float16 · {_gb(art.bytes)}" + (" · dequantized" if info["dequantized"] else "")
+    headline = f"float16 · {nbytes(art.bytes)}" + (" · dequantized" if info["dequantized"] else "")
     outcome = StageOutcome(summary=summary, headline=headline)
     ctx.store_cache(key, outcome, outputs=[out])
     return outcome

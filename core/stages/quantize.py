@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.fmt import nbytes
 from core.stages.base import StageContext, StageError, StageOutcome
 from core.training.commands import convert_command
 from core.training.fsutil import looks_generated
@@ -24,10 +25,6 @@ BITS = (2, 3, 4, 5, 6, 8)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bits", type=int, choices=BITS, default=None,
                         help="quantize at these bits instead of quantize.bits (e.g. the 8-bit fallback)")
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e9:.2f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
 def run(ctx: StageContext) -> StageOutcome:
@@ -63,7 +60,7 @@ def run(ctx: StageContext) -> StageOutcome:
                 + ", ".join(f"{s['layer']} ({s['reason']})" for s in info["skipped"][:4])
                 + (" ..." if info["skipped_layers"] > 4 else ""), "warning")
     bpw = info["bits_per_weight"]
-    headline = f"{bits}-bit · {bpw:.2f} bpw · {_size(art.bytes)}" if bpw else f"{bits}-bit · {_size(art.bytes)}"
+    headline = f"{bits}-bit · {bpw:.2f} bpw · {nbytes(art.bytes)}" if bpw else f"{bits}-bit · {nbytes(art.bytes)}"
     if info["skipped_layers"]:
         headline += f" · {info['skipped_layers']} skipped"
     outcome = StageOutcome(summary=summary, headline=headline)
