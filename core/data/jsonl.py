@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.data.problems import Problems
+from core.fmt import nbytes
 
 MAX_ROW_BYTES = 1_000_000
 """A row longer than this (about 250k tokens) cannot be a sensible training example."""
@@ -47,10 +48,6 @@ FORMAT_SHAPES = {
 }
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
-
-
 def read_jsonl(path: Path, problems: Problems, max_row_bytes: int = MAX_ROW_BYTES) -> list[Row]:
     """Every readable row of ``path``; every problem goes to ``problems`` (nothing is raised)."""
     path = Path(path)
@@ -78,7 +75,7 @@ def read_jsonl(path: Path, problems: Problems, max_row_bytes: int = MAX_ROW_BYTE
         lines.pop()  # the newline that ends the last row
     for number, chunk in enumerate(lines, start=1):
         if len(chunk) > max_row_bytes:
-            problems.add(path, number, None, f"row is {_mb(len(chunk))}, over the {_mb(max_row_bytes)} limit "
+            problems.add(path, number, None, f"row is {nbytes(len(chunk))}, over the {nbytes(max_row_bytes)} limit "
                          "for one training row; it was not parsed")
             continue
         try:
