@@ -217,6 +217,17 @@ def _conversation(row: ChatRow, file: Any, line: int, problems: Problems) -> Non
 
 def validate_row(data: dict[str, Any], file: Any, line: int, problems: Problems) -> ChatRow | None:
     """The row as a ChatRow, or None; every problem (shape and conversation) goes to ``problems``."""
+    row = check_shape(data, file, line, problems)
+    if row is not None:
+        _conversation(row, file, line, problems)
+    return row
+
+
+def check_shape(data: Any, file: Any, line: int, problems: Problems) -> ChatRow | None:
+    """The row as a ChatRow if it has the chat shape mlx-lm reads, else None with the problems."""
+    if not isinstance(data, dict):
+        problems.add(file, line, None, f"expected a JSON object, got {type(data).__name__}")
+        return None
     try:
         row = ChatRow.model_validate(data)
     except ValidationError as exc:
@@ -228,5 +239,4 @@ def validate_row(data: dict[str, Any], file: Any, line: int, problems: Problems)
             seen.add((fld, message))
             problems.add(file, line, fld, message)
         return None
-    _conversation(row, file, line, problems)
     return row

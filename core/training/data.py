@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from core.data.problems import Problems
+from core.data.schema import check_shape
 from core.data.turns import expand
 
 VAL_STREAM = 0x7A11D  # a second seed stream for the validation order
@@ -32,7 +34,7 @@ class DataError(ValueError):
 
 
 def read_rows(path: Path, key: str = "data.train") -> list[dict[str, Any]]:
-    """Rows of a chat JSONL file, checked: each line a JSON object with a non-empty 'messages' list."""
+    """Rows of a chat JSONL file, each checked against the chat-row schema preflight uses."""
     rows: list[dict[str, Any]] = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -47,16 +49,11 @@ def read_rows(path: Path, key: str = "data.train") -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataError(f"{path}:{n}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{n}: expected a JSON object, got {type(row).__name__}")
-        msgs = row.get("messages")
-        if not isinstance(msgs, list) or not msgs:
-            raise DataError(f"{path}:{n}: field 'messages': expected a non-empty list of chat messages")
-        for i, m in enumerate(msgs):
-            if not isinstance(m, dict) or not isinstance(m.get("role"), str):
-                raise DataError(f"{path}:{n}: field 'messages[{i}].role': missing or not a string")
-        if "tools" in row and not isinstance(row["tools"], list):
-            raise DataError(f"{path}:{n}: field 'tools': expected a list")
+        found = Problems()
+        if check_shape(row, path, n, found) is None:
+            first = found.errors[0]
+            what = f"field '{first.field}': " if first.field else ""
+            raise DataError(f"{path}:{n}: {what}{first.message}")
         rows.append(row)
     return rows
 
