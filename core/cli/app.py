@@ -10,7 +10,6 @@ import pkgutil
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -23,6 +22,7 @@ from core.cli.common import fmt_bytes, fmt_duration, load_or_exit
 from core.fmt import STATUS_STYLE
 from core.paths import remember_config
 from core.pipeline import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
+from core.run_index import UnreadableRun, index, unreadable_reason
 from core.runs import LockedError, list_runs, open_run
 from core.state import RunState, StageState
 
@@ -216,40 +216,22 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
     t.add_column("status", no_wrap=True)
     t.add_column("duration", overflow="fold")
     problems: list[str] = []
-    for run in runs[: args.limit]:
-        try:
-            info = run.info()
-        except (OSError, ValueError) as exc:
-            t.add_row(run.id, "-", "-", Text("unreadable", style="red"), "-")
-            problems.append(f"{run.path / 'run.json'}: unreadable run.json: {unreadable_reason(exc)}")
+    for row in index(cfg.runs_dir, args.limit):
+        if isinstance(row, UnreadableRun):
+            t.add_row(row.run.id, "-", "-", Text("unreadable", style="red"), "-")
+            problems.append(f"{row.run.path / 'run.json'}: unreadable run.json: {row.reason}")
             continue
-        events, _ = run.read_events()
-        state = RunState.from_events(events)
-        status = state.derived_status(alive=run.writer_alive(state.running_pid))
         t.add_row(
-            run.id,
-            Path(info.config_path).name + (" (demo)" if info.demo else ""),
-            ",".join(info.stages),
-            Text(status, style=STATUS_STYLE.get(status, "")),
-            fmt_duration(state.duration_s),
+            row.run.id,
+            row.config + (" (demo)" if row.demo else ""),
+            ",".join(row.stages),
+            Text(row.status, style=STATUS_STYLE.get(row.status, "")),
+            fmt_duration(row.state.duration_s),
         )
     console.print(t)
     for line in problems:
         console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
     return 0
-
-
-def unreadable_reason(exc: Exception) -> str:
-    """One line: a pydantic error as 'field: message', else the exception's text."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            first = errors()[0]
-            where = ".".join(str(x) for x in first.get("loc", ())) or "run.json"
-            return f"{where}: {first.get('msg', exc)}"
-        except (IndexError, TypeError, AttributeError):
-            pass
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:

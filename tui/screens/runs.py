@@ -4,7 +4,6 @@ curves, memory and results; pick a second run to draw its loss curve over the on
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from core import events as ev
 from core.pipeline import BY_NAME, STAGE_NAMES
-from core.runs import Run, list_runs
-from core.state import RunState
+from core.run_index import RunRow, index
+from core.run_index import read_row as index_row
+from core.runs import Run
 from tui import fmt
 from tui.messages import RunsListed
 from tui.screens.base import RunScreen
@@ -29,33 +29,10 @@ from tui.widgets.topbar import TopBar
 MAX_RUNS = 200
 
 
-@dataclass
-class RunRow:
-    run: Run
-    created: float | None
-    config: str
-    demo: bool
-    stages: list[str]
-    status: str
-    duration_s: float | None
-    events: int
-    bad: int
-    state: RunState
-
-
 def read_row(run: Run) -> RunRow | None:
-    try:
-        info = run.info()
-    except (OSError, ValueError):
-        return None
-    events, bad = ev.read_events(run.events_path)
-    state = RunState.from_events(events)
-    status = state.derived_status(alive=run.writer_alive(state.running_pid))
-    duration = state.duration_s
-    if status == "running" and state.started is not None:
-        duration = time.time() - state.started
-    return RunRow(run, info.created, Path(info.config_path).name, info.demo, list(info.stages),
-                  status, duration, len(events), len(bad), state)
+    """A run's row, or None for a run folder that cannot be read (the CLI names those)."""
+    row = index_row(run)
+    return row if isinstance(row, RunRow) else None
 
 
 def preview(row: RunRow) -> Table:
@@ -124,7 +101,7 @@ class RunsScreen(RunScreen):
 
     @work(thread=True, exclusive=True, group="runs-list", exit_on_error=False)
     def _list(self, runs_dir: Path) -> None:
-        rows = [r for r in (read_row(run) for run in list_runs(runs_dir)[:MAX_RUNS]) if r is not None]
+        rows = [r for r in index(runs_dir, MAX_RUNS) if isinstance(r, RunRow)]
         self.post_message(RunsListed(rows))
 
     def on_runs_listed(self, msg: RunsListed) -> None:
