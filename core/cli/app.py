@@ -159,17 +159,27 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     pipe = Pipeline(cfg, stages, force=force, grace_s=args.grace)
     state = RunState()
     interrupts = 0
+    announced = False
 
     def on_sigint(signum: int, frame: Any) -> None:
+        # A signal handler runs between two bytecodes of the main thread, which may be in the
+        # middle of writing to stdout: printing here would be a reentrant write (RuntimeError).
+        # So it only asks the pipeline to cancel; the loop below tells the user.
         nonlocal interrupts
         interrupts += 1
         if interrupts == 1:
-            console.print("[magenta]cancelling: the running stage saves its work (Ctrl-C again to stop now)[/]")
             pipe.cancel()
         else:
             pipe.grace_s = 0
             if pipe.current is not None:
                 pipe.current.cancel(0)
+
+    def cancel_notice() -> str | None:
+        nonlocal announced
+        if interrupts and not announced:
+            announced = True
+            return "cancelling: the running stage saves its work (Ctrl-C again to stop now)"
+        return None
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     interactive = console.is_terminal and not args.plain
@@ -178,6 +188,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         if interactive:
             with Live(console=console, refresh_per_second=4, transient=True) as live:
                 for e in pipe.events():
+                    if notice := cancel_notice():
+                        live.console.print(Text(notice, style="magenta"))
                     state.apply(e)
                     line = plain_line(e)
                     if line and not isinstance(e, (ev.TrainReport, ev.QueryResult)):
@@ -188,9 +200,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         else:
             for e in pipe.events():
                 state.apply(e)
-                for line in (plain_line(e), new_equivalent(state, e, shown)):
+                for line in (cancel_notice(), plain_line(e), new_equivalent(state, e, shown)):
                     if line:
                         print(line, flush=True)
+        if notice := cancel_notice():
+            console.print(Text(notice, style="magenta"))
     except LockedError as exc:
         console.print(f"[red]{exc}[/red]")
         return 3
