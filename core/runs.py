@@ -139,6 +139,12 @@ class FileLock:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def holder_pid(self) -> int | None:
+        """The pid recorded by the live holder of this lock; None when it is free or stale."""
+        holder = self._holder()
+        pid = holder.get("pid")
+        return pid if isinstance(pid, int) and not self._stale(holder) else None
+
     def _stale(self, holder: dict[str, Any]) -> bool:
         """A lock of this host whose holder and stage have both gone (a zombie has gone; a
         stage's pid counts only while it still runs a stage, not once another program got it)."""

@@ -155,8 +155,18 @@ class RunState:
     @property
     def running_pid(self) -> int | None:
         """The pid of the stage started last that has no end event yet (None when none is running)."""
+        running = self._running()
+        return running.pid if running is not None else None
+
+    @property
+    def running_stage(self) -> str | None:
+        """The stage started last that has no end event yet (None when none is running)."""
+        running = self._running()
+        return running.name if running is not None else None
+
+    def _running(self) -> StageState | None:
         running = [s for s in self.stages.values() if s.status == "running" and s.started is not None]
-        return max(running, key=lambda s: s.started or 0).pid if running else None
+        return max(running, key=lambda s: s.started or 0) if running else None
 
     def derived_status(self, alive: bool = False) -> str:
         """A status for listings. A run without a run_finished event is still running when its

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 from collections import deque
@@ -22,6 +21,7 @@ from typing import Any
 from core import events as ev
 from core.procs import is_stage_process, process_alive
 from core.runs import Run, list_runs
+from core.state import RunState
 
 
 class EventFeed:
@@ -70,31 +70,6 @@ def _is_stage_process(pid: int | None) -> bool:
     return _pid_alive(pid) and is_stage_process(pid)
 
 
-def lock_holder(run: Run) -> int | None:
-    """The pid holding the run's lock if that process is alive on this host."""
-    import json
-
-    try:
-        holder = json.loads(run.lock().path.read_text())
-    except (OSError, ValueError):
-        return None
-    pid = holder.get("pid")
-    if holder.get("host") == socket.gethostname() and _pid_alive(pid):
-        return int(pid)
-    return None
-
-
-def running_stage(events: list[Any]) -> tuple[str | None, int | None]:
-    """The stage started last without a terminal event, and its pid."""
-    current: tuple[str | None, int | None] = (None, None)
-    for e in events:
-        if isinstance(e, ev.StageStarted):
-            current = (e.stage, e.pid)
-        elif isinstance(e, (ev.StageFinished, ev.StageFailed, ev.StageCancelled)) and e.stage == current[0]:
-            current = (None, None)
-    return current
-
-
 def find_attachable(runs_dir: Path, look_at: int = 5) -> Attachable | None:
     """A recent run that is still being written: its lock is held by a live process, or its stage
     process is alive and the run has no RunFinished (the dashboard left it running)."""
@@ -102,8 +77,9 @@ def find_attachable(runs_dir: Path, look_at: int = 5) -> Attachable | None:
         events, _ = ev.read_events(run.events_path)
         if any(isinstance(e, ev.RunFinished) for e in events):
             continue
-        stage, pid = running_stage(events)
-        holder = lock_holder(run)
+        state = RunState.from_events(events)
+        stage, pid = state.running_stage, state.running_pid
+        holder = run.lock().holder_pid()
         if holder is not None:
             return Attachable(run, stage, pid, f"being written by pid {holder}")
         if stage is not None and _is_stage_process(pid):
@@ -119,7 +95,7 @@ def follow_run(
     tail = ev.EventTail(run.events_path)
     events = tail.poll()
     yield from events
-    stage, pid = running_stage(events)
+    state = RunState.from_events(events)
     finished = any(isinstance(e, ev.RunFinished) for e in events)
     quiet_since: float | None = None
     while not finished and not stop.is_set():
@@ -129,8 +105,9 @@ def follow_run(
             if isinstance(e, ev.RunFinished):
                 finished = True
             yield e
-        stage, pid = _advance(stage, pid, new)
-        alive = _pid_alive(pid) or lock_holder(run) is not None or _pid_alive(writer_pid)
+        for e in new:
+            state.apply(e)
+        alive = _pid_alive(state.running_pid) or run.lock().holder_pid() is not None or _pid_alive(writer_pid)
         if alive:
             quiet_since = None
         else:
@@ -138,15 +115,6 @@ def follow_run(
             if time.time() - quiet_since > 3 * interval:  # let the last lines land
                 yield from tail.poll()
                 return
-
-
-def _advance(stage: str | None, pid: int | None, new: list[Any]) -> tuple[str | None, int | None]:
-    for e in new:
-        if isinstance(e, ev.StageStarted):
-            stage, pid = e.stage, e.pid
-        elif isinstance(e, (ev.StageFinished, ev.StageFailed, ev.StageCancelled)) and e.stage == stage:
-            stage, pid = None, None
-    return stage, pid
 
 
 def interrupt_stage(pid: int | None) -> bool:
