@@ -10,4 +10,6 @@ sandbox child starts fast):
 * ``core.codemode.prompt``: ``execute_code_tool_schema``, ``tool_stubs``, ``system_prompt``, ``render_chat``
 * ``core.codemode.parse``: ``parse_tool_call`` -> ``ParsedCall``
 * ``core.codemode.workspaces``: the fixture workspaces in data/workspaces
+
+Domain layer: imports only the standard library, pydantic and the foundation.
 """
