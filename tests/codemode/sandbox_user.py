@@ -24,10 +24,12 @@ from core.codemode.executor import ExecutionLimits, ExecutionResult, UnconfinedE
 from core.codemode.sandbox import PROJECT_ROOT, needed_paths
 
 USER = "nobody"
+CALLER_PIDS: list[int] = []
+"""The pids of the callers started so far (their temporary copies are named after them)."""
 
 CALLER = r"""
-import json, sys
-from core.codemode.executor import ExecutionLimits, execute_code, sandbox_info
+import json, os, sys
+from core.codemode.executor import ExecutionLimits, execute_code
 try:
     from core.codemode.executor import UnconfinedError
 except ImportError:  # a version of the project that ran everything
@@ -35,9 +37,9 @@ except ImportError:  # a version of the project that ran everything
 code, workspace, limits = json.loads(sys.stdin.read())
 try:
     result = execute_code(code, workspace, ExecutionLimits.model_validate(limits))
-    print(json.dumps({"result": result.model_dump(mode="json"), "info": sandbox_info().model_dump()}))
+    print(json.dumps({"result": result.model_dump(mode="json"), "pid": os.getpid()}))
 except UnconfinedError as exc:
-    print(json.dumps({"refused": str(exc), "info": sandbox_info().model_dump()}))
+    print(json.dumps({"refused": str(exc), "pid": os.getpid()}))
 """
 
 
@@ -106,6 +108,7 @@ def run_as_user(code: str, workspace: Path, limits: ExecutionLimits | None = Non
     if proc.returncode != 0 or not proc.stdout.strip():
         raise RuntimeError(f"the {USER} caller failed ({proc.returncode}): {proc.stderr[-3000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
+    CALLER_PIDS.append(int(out["pid"]))
     if "refused" in out:
         return None, out["refused"]
     return ExecutionResult.model_validate(out["result"]), ""
