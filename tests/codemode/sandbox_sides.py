@@ -43,6 +43,11 @@ class Side:
         return self.outside / "sentinel.txt"
 
     @property
+    def victim(self) -> Path:
+        """A file of the user's that a snippet might try to delete."""
+        return self.outside / "victim.txt"
+
+    @property
     def secret(self) -> Path:
         return self.outside / "home" / ".ssh" / "id_ed25519"
 
@@ -96,6 +101,7 @@ def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
         area = Path(tempfile.mkdtemp(prefix="hostile-user-"))
         s = Side(as_user.USER, as_user.execute_as_user, pwd.getpwnam(as_user.USER).pw_uid, outside=area)
     s.sentinel.write_text("keep me")
+    s.victim.write_text("delete me not")
     s.secret.parent.mkdir(parents=True)
     s.secret.write_text("FAKE PRIVATE KEY")
     s.secret.chmod(0o600)
@@ -108,6 +114,7 @@ def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
     try:
         assert _tree(s.workspace) == before[0], "the workspace changed"
         assert s.sentinel.read_text() == "keep me" and s.secret.read_text() == "FAKE PRIVATE KEY"
+        assert s.victim.read_text() == "delete me not"
         assert _tree(s.outside) == before[1], "files outside the copy changed"
         assert _stray_in_project() == before[2], "something was written into the project folder"
         assert _copies() == before[3], "a temporary copy was left behind"
