@@ -58,8 +58,8 @@ def _confine(cfg: dict[str, object], notes: dict[str, object]) -> bool:
         return False
     try:
         enter_new_root(plan, notes)
-    except OSError as exc:
-        notes["confine_error"] = str(exc)
+    except Exception as exc:  # any failure means: not confined, so the snippet must not run
+        notes["confine_error"] = f"{type(exc).__name__}: {exc}"
         return False
     notes["readonly_outside"] = True
     return True
@@ -192,8 +192,8 @@ def main(config_path: str) -> None:
                 _drop_to_user(int(drop["uid"]), int(drop["gid"]), notes)
             else:
                 drop_user_namespace(int(drop["uid"]), int(drop["gid"]), notes)
-        except OSError as exc:
-            notes["drop_error"] = str(exc)
+        except Exception as exc:
+            notes["drop_error"] = f"{type(exc).__name__}: {exc}"
             confined = False
     notes["confined"] = confined
     if cfg.get("require_confined") and not confined:

@@ -15,6 +15,7 @@ caller's own uid: the process keeps no capability over its mounts, its network o
 cannot create further user namespaces. As root, the harness drops to ``nobody`` instead.
 """
 
+import ctypes
 import os
 
 _SYSCALLS = {
@@ -31,10 +32,8 @@ _CLONE_NEWUSER = 0x10000000
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
-def _sys():  # type: ignore[no-untyped-def]
-    import ctypes
-
-    return ctypes, ctypes.CDLL(None, use_errno=True)
+def _cdll() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _nr(name: str) -> int:
@@ -48,13 +47,12 @@ def _nr(name: str) -> int:
 
 def _check(rc: int, what: str) -> None:
     if rc != 0:
-        ctypes, _ = _sys()
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def _mount(src: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    ctypes, libc = _sys()
+    libc = _cdll()
     rc = libc.mount(
         src.encode(), target.encode(), fstype.encode() if fstype else None, ctypes.c_ulong(flags),
         data.encode() if data else None,
@@ -63,7 +61,7 @@ def _mount(src: str, target: str, fstype: str | None, flags: int, data: str | No
 
 
 def _set_readonly(path: str, readonly: bool, recursive: bool) -> None:
-    ctypes, libc = _sys()
+    libc = _cdll()
 
     class MountAttr(ctypes.Structure):
         _fields_ = [(n, ctypes.c_uint64) for n in ("attr_set", "attr_clr", "propagation", "userns_fd")]
@@ -140,7 +138,7 @@ def enter_new_root(plan: dict[str, object], notes: dict[str, object]) -> None:
             _set_readonly(new_root + path, False, recursive=False)
     finally:
         os.umask(old_umask)
-    ctypes, libc = _sys()
+    libc = _cdll()
     os.chdir(new_root)
     _check(libc.syscall(_nr("pivot_root"), b".", b"."), "pivot_root")
     _check(libc.umount2(b".", _MNT_DETACH), "detach the old root")
@@ -154,7 +152,7 @@ def _write(path: str, text: str) -> None:
 
 
 def _drop_capabilities() -> None:
-    ctypes, libc = _sys()
+    libc = _cdll()
     pr_capbset_drop, pr_cap_ambient, pr_cap_ambient_clear_all = 24, 47, 4
     for cap in range(64):
         if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
@@ -168,7 +166,7 @@ def _drop_capabilities() -> None:
 def drop_user_namespace(uid: int, gid: int, notes: dict[str, object]) -> None:
     """Leave every capability behind: a nested user namespace mapped to the caller's ``uid``/``gid``,
     no capabilities in it, no new privileges, and no further user namespaces."""
-    ctypes, libc = _sys()
+    libc = _cdll()
     # This namespace's own limit: the nested one below is the last user namespace allowed.
     _write("/proc/sys/user/max_user_namespaces", "1")
     _check(libc.syscall(_nr("unshare"), _CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")

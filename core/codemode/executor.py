@@ -42,8 +42,8 @@ from core.codemode import confine, sandbox
 from core.codemode._capture import Captured, collect, kill_group
 from core.codemode._harness import BOOTSTRAP, REFUSED_EXIT
 from core.codemode.confine import UnconfinedError
-from core.codemode.policy import SandboxPolicy
 from core.codemode.models import RESULT_MODELS
+from core.codemode.policy import SandboxPolicy
 from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
 from core.codemode.tools import RECORD_ENV, TOOLS
 from core.codemode.workcopy import chown_tree, copy_workspace, new_run_dir, remove_tree, sweep_now_and_then

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sandbox_user as as_user
 
 from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, ExecutionResult, execute_code, sandbox_info
 from core.codemode.workspaces import workspace_path
-
-import sandbox_user as as_user
 
 FIXTURE = workspace_path("clean_service")
 REFUSED = {"PermissionError", "FileNotFoundError"}  # hidden, or not permitted

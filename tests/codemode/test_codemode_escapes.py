@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_sides import REFUSED, Side, attempts, outcomes, side  # noqa: F401  (side is a fixture)
+from sandbox_sides import REFUSED, Side, attempts, outcomes  # the `side` fixture comes from conftest.py
 from test_codemode_hostile import wait_until_gone
 
 from core.codemode.executor import ExecutionLimits

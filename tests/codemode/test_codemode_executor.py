@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from core.codemode.executor import ExecutionLimits, ExecutionResult, UnconfinedError, execute_code, sandbox_info
+from core.codemode.executor import (
+    ExecutionLimits,
+    ExecutionResult,
+    UnconfinedError,
+    execute_code,
+    sandbox_info,
+)
 from core.codemode.workspaces import workspace_path
 
 UNCONFINED = ExecutionLimits(allow_unconfined=True)

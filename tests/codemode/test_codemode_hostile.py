@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
-from sandbox_sides import FIXTURE, REFUSED, Side, side  # noqa: F401  (side is a fixture)
+from sandbox_sides import FIXTURE, REFUSED, Side  # the `side` fixture comes from conftest.py
 
 from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, ExecutionResult, execute_code, sandbox_info
 
