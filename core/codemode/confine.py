@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,15 @@ def refusal(reason: str) -> str:
     )
 
 
-def require_confinement(allow_unconfined: bool, info: SandboxInfo | None = None) -> None:
-    """Raise ``UnconfinedError`` when no engine confines the child and unconfined runs are not allowed."""
+def require_confinement(allow_unconfined: bool, info: SandboxInfo | None = None) -> str:
+    """Raise ``UnconfinedError`` when no engine confines the child and unconfined runs are not allowed;
+    otherwise say how runs will be confined (``describe``, for a run folder in the temp folder)."""
     info = info or sandbox.sandbox_info()
     if not info.confined and not allow_unconfined:
         raise UnconfinedError(refusal(info.unconfined_reason or "no engine"))
+    if not info.confined:
+        return describe(info, None)
+    return describe(info, policy_for(Path(tempfile.gettempdir()) / "codemode-<pid>-<random>"))
 
 
 def policy_for(run_root: Path) -> SandboxPolicy:
