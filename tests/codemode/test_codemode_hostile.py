@@ -283,10 +283,13 @@ def test_ctypes_imports_but_cannot_regain_privileges(side: Side) -> None:
         "libc = ctypes.CDLL(None, use_errno=True)\n"
         "print(libc.getuid() == os.getuid())\n"
         "print(libc.setuid(0), libc.unshare(0x40000000))\n"
+        "print(libc.unshare(0x10000000))  # CLONE_NEWUSER\n"
     )
     result = side.run(code, side.workspace)
     assert result.ok, result.stderr
-    first, second = result.stdout.splitlines()
+    first, second, third = result.stdout.splitlines()
     assert first == "True"  # ctypes works: it is not blocked, the OS decides what it may do
     assert result.privileges_dropped
     assert second == "-1 -1"  # no setuid(0), no new namespaces: no capabilities left
+    if result.confinement.startswith("namespaces-user"):
+        assert third == "-1"  # and no further user namespace either
