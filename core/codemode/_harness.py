@@ -52,7 +52,9 @@ def _confine(cfg: dict[str, object], notes: dict[str, object]) -> bool:
     """Build the new root (Linux); True when it holds. Never mounts in the caller's namespace."""
     plan = cfg.get("mount_plan")
     if not isinstance(plan, dict):
-        return cfg.get("engine") == "seatbelt"  # confined from outside by sandbox-exec
+        seatbelt = cfg.get("engine") == "seatbelt"  # confined from outside by sandbox-exec
+        notes["readonly_outside"] = seatbelt
+        return seatbelt
     if not _in_own_mount_namespace(cfg.get("parent_mount_ns")):
         notes["confine_error"] = "not in a private mount namespace"
         return False

@@ -8,8 +8,8 @@ home folders not at all; no network. The same object drives both engines:
   minimal ``/dev``, a fresh ``/proc`` and empty private ``/tmp`` and ``/dev/shm``; everything
   else, the home folders included, does not exist for the snippet (``core.codemode._mounts``).
 * macOS (``seatbelt_profile``): an SBPL profile for ``sandbox-exec`` that denies the network,
-  every write outside the writable paths, and every read under a hidden folder except the
-  readonly and writable paths inside it. **Never run here**: nobody working on this project could
+  every write outside the writable paths, and every read under a hidden folder (the home folder,
+  the temporary folder) except the readonly and writable paths inside it. **Never run here**: nobody working on this project could
   run it on a Mac, so it is checked only as text (tests/codemode/test_codemode_policy.py).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-LINUX_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+LINUX_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/nix")
 """System folders bound read-only into the Linux root (those that exist)."""
 SEATBELT_DEVICES = ("/dev/null", "/dev/zero", "/dev/dtracehelper")
 """Devices a snippet may write to under Seatbelt."""
@@ -32,7 +32,9 @@ class SandboxPolicy(BaseModel):
 
     writable: list[str] = Field(description="read-write: the run folder (copy, HOME, TMPDIR)")
     readonly: list[str] = Field(description="read-only: the Python install, the project, system folders")
-    hidden: list[str] = Field(default_factory=list, description="never readable: the home folders")
+    hidden: list[str] = Field(
+        default_factory=list, description="never readable: the home folders and the temporary folder"
+    )
     network: bool = Field(default=False, description="network access allowed")
     private_tmp: bool = Field(default=True, description="Linux: an empty private /tmp and /dev/shm")
 
@@ -69,10 +71,14 @@ def home_folders() -> list[str]:
     return sorted({os.path.realpath(h) for h in homes if h and h != "/"})
 
 
-def build_policy(run_root: Path, needed: list[str], *, system: tuple[str, ...] = LINUX_SYSTEM) -> SandboxPolicy:
+def build_policy(
+    run_root: Path, needed: list[str], *, system: tuple[str, ...] = LINUX_SYSTEM, temp: str | None = None
+) -> SandboxPolicy:
     """The policy for one run: ``run_root`` writable, ``needed`` (interpreter, project) and the
-    existing ``system`` folders read-only, the caller's home folder hidden."""
-    hidden = home_folders()
+    existing ``system`` folders read-only; the caller's home folder and the temporary folder that
+    holds the run (``temp``, by default the one holding ``run_root``) hidden."""
+    temp_folder = os.path.realpath(temp or os.path.dirname(os.path.realpath(run_root)))
+    hidden = [*home_folders(), *([temp_folder] if temp_folder != "/" else [])]
 
     def reveals_home(path: str) -> bool:  # "/", "/home", or the home folder itself (a cwd in sys.path)
         return any(h == path or h.startswith(path.rstrip("/") + "/") for h in hidden)

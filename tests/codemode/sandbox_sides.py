@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,11 @@ from core.codemode.workspaces import workspace_path
 
 FIXTURE = workspace_path("clean_service")
 REFUSED = {"PermissionError", "FileNotFoundError"}  # hidden, or not permitted
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="tests a Linux mechanism (pid namespace, /proc, private /dev/shm); the macOS Seatbelt "
+    "profile denies reads of the home and temporary folders, writes and the network, nothing more",
+)
 
 
 @dataclass

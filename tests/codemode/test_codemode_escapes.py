@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_sides import REFUSED, Side, attempts, outcomes  # the `side` fixture comes from conftest.py
+from sandbox_sides import (  # the `side` fixture comes from conftest.py
+    REFUSED,
+    Side,
+    attempts,
+    linux_only,
+    outcomes,
+)
 from test_codemode_hostile import wait_until_gone
 
 from core.codemode.executor import ExecutionLimits
@@ -73,6 +79,7 @@ def test_hard_links_do_not_reach_outside_files(side: Side, hard_linked: tuple[Pa
     assert original.read_text() == "keep me" and (ws / "notes.txt").read_text() == "keep me"
 
 
+@linux_only
 def test_proc_self_root_is_the_sandbox_root(side: Side) -> None:
     result = side.run(attempts({
         "read_secret": f"open('/proc/self/root' + {str(side.secret)!r}).read()",
@@ -91,6 +98,7 @@ def _sleeper(uid: int, env: dict[str, str] | None = None) -> subprocess.Popen[by
                             user=uid if uid != os.getuid() else None)
 
 
+@linux_only
 def test_ptrace_reaches_no_process_outside(side: Side) -> None:
     same_user = _sleeper(side.uid)
     try:
@@ -117,6 +125,7 @@ def test_raw_sockets_are_refused(side: Side) -> None:
     assert set(outcomes(result).values()) <= {"PermissionError"}, result.stdout
 
 
+@linux_only
 def test_dev_shm_is_private(side: Side) -> None:
     name = f"codemode-shm-{uuid.uuid4().hex}"
     result = side.run(attempts({"write": f"open('/dev/shm/{name}', 'w').write('x')",
@@ -150,6 +159,7 @@ def test_forking_past_the_limit_fails_and_every_process_is_reaped(side: Side) ->
     assert wait_until_gone(marker) == []
 
 
+@linux_only
 def test_other_processes_environments_are_out_of_reach(side: Side) -> None:
     token = f"CODEMODE_SECRET_{uuid.uuid4().hex}"
     env = {"PATH": "/usr/bin:/bin", "TOKEN": token}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
-from sandbox_sides import FIXTURE, REFUSED, Side  # the `side` fixture comes from conftest.py
+from sandbox_sides import FIXTURE, REFUSED, Side, linux_only  # the `side` fixture comes from conftest.py
 
 from core.codemode.executor import PROJECT_ROOT, ExecutionLimits, ExecutionResult, execute_code, sandbox_info
 
@@ -88,6 +88,7 @@ def test_fork_bomb_is_capped_and_every_process_is_reaped(side: Side) -> None:
     assert wait_until_gone(marker) == []
 
 
+@linux_only
 def test_processes_that_leave_the_session_die_with_the_snippet(side: Side) -> None:
     marker = f"62.{uuid.uuid4().int % 10**6:06d}"
     code = (
@@ -184,6 +185,7 @@ def test_writing_outside_the_copy_is_refused(side: Side) -> None:
     assert result.privileges_dropped and result.readonly_outside
 
 
+@linux_only
 def test_other_temporary_files_are_hidden(side: Side) -> None:
     mine = Path(tempfile.gettempdir()) / f"codemode-visible-{uuid.uuid4().hex}.txt"
     mine.write_text("a world-readable temporary file of someone else")

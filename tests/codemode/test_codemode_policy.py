@@ -19,7 +19,7 @@ from core.codemode.policy import SandboxPolicy, build_policy, mount_plan, seatbe
 MAC = SandboxPolicy(
     writable=["/private/var/folders/ab/cd/T/codemode-41-x1"],
     readonly=["/Users/me/.pyenv/versions/3.11.7", "/Users/me/src/phase25", "/usr"],
-    hidden=["/Users/me"],
+    hidden=["/Users/me", "/private/var/folders/ab/cd/T"],
 )
 
 
@@ -31,9 +31,10 @@ def test_the_seatbelt_profile_for_a_typical_mac_layout() -> None:
         "(deny file-write*)\n"
         '(allow file-write* (subpath "/private/var/folders/ab/cd/T/codemode-41-x1") (literal "/dev/null") '
         '(literal "/dev/zero") (literal "/dev/dtracehelper"))\n'
-        '(deny file-read* (subpath "/Users/me"))\n'
+        '(deny file-read* (subpath "/Users/me") (subpath "/private/var/folders/ab/cd/T"))\n'
         "(allow file-read-metadata)\n"
-        '(allow file-read* (subpath "/Users/me/.pyenv/versions/3.11.7") (subpath "/Users/me/src/phase25"))\n'
+        '(allow file-read* (subpath "/Users/me/.pyenv/versions/3.11.7") (subpath "/Users/me/src/phase25") '
+        '(subpath "/private/var/folders/ab/cd/T/codemode-41-x1"))\n'
     )
 
 
@@ -43,7 +44,7 @@ def test_the_seatbelt_profile_follows_the_policy() -> None:
     assert "network" not in text and "file-read" not in text
     assert text.splitlines()[:3] == ["(version 1)", "(allow default)", "(deny file-write*)"]
     # A copy inside the home folder is readable again, as the interpreter and the project are.
-    in_home = MAC.model_copy(update={"writable": ["/Users/me/tmp/codemode-1-a"]})
+    in_home = MAC.model_copy(update={"writable": ["/Users/me/tmp/codemode-1-a"], "hidden": ["/Users/me"]})
     assert seatbelt_profile(in_home).splitlines()[-1] == (
         '(allow file-read* (subpath "/Users/me/.pyenv/versions/3.11.7") (subpath "/Users/me/src/phase25") '
         '(subpath "/Users/me/tmp/codemode-1-a"))'
@@ -80,10 +81,10 @@ def test_the_policy_hides_the_home_folder_but_keeps_what_lives_in_it(
     (home / ".pyenv").mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setattr("core.codemode.policy.pwd.getpwuid", lambda uid: type("E", (), {"pw_dir": str(home)}))
-    needed = [str(home / "project"), str(home / ".pyenv"), str(home), str(tmp_path), "/"]
+    needed = [str(home / "project"), str(home / ".pyenv"), str(home), str(tmp_path.parent), "/"]
     policy = build_policy(tmp_path / "run", needed, system=("/usr", "/no-such-folder"))
-    assert policy.hidden == [str(home)]
-    # the home folder itself (a working directory in sys.path) and what holds it are left out
+    assert policy.hidden == [str(home), str(tmp_path)]  # the home folder, the folder holding the run
+    # a hidden folder itself (a working directory in sys.path) and what holds one are left out
     assert policy.readonly == sorted(["/usr", str(home / ".pyenv"), str(home / "project")])
     assert policy.writable == [str(tmp_path / "run")] and not policy.network
     assert policy.summary().startswith(f"network denied; writes only in the run folder {tmp_path / 'run'}; "
