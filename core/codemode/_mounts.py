@@ -131,10 +131,10 @@ def enter_new_root(plan: dict[str, object], notes: dict[str, object]) -> None:
             _mount("proc", new_root + "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
             notes["fresh_proc"] = True
         except OSError as exc:  # e.g. a container that masks parts of /proc
-            _mount("/proc", new_root + "/proc", None, _MS_BIND | _MS_REC)
-            notes["fresh_proc"] = f"the host's /proc is bound instead: {exc}"
+            # Never the host's /proc: its /proc/<pid>/root would lead back to the real root.
+            notes["fresh_proc"] = f"no /proc in the sandbox (a fresh one could not be mounted: {exc})"
         _set_readonly(new_root, True, recursive=True)
-        for path in [*writable, *tmpfs, "/dev/shm", "/proc"]:
+        for path in [*writable, *tmpfs, "/dev/shm", *(["/proc"] if notes.get("fresh_proc") is True else [])]:
             _set_readonly(new_root + path, False, recursive=False)
     finally:
         os.umask(old_umask)

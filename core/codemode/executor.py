@@ -46,7 +46,14 @@ from core.codemode.models import RESULT_MODELS
 from core.codemode.policy import SandboxPolicy
 from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
 from core.codemode.tools import RECORD_ENV, TOOLS
-from core.codemode.workcopy import chown_tree, copy_workspace, new_run_dir, remove_tree, sweep_now_and_then
+from core.codemode.workcopy import (
+    chown_tree,
+    copy_workspace,
+    new_run_dir,
+    read_regular,
+    remove_tree,
+    sweep_now_and_then,
+)
 
 HARNESS_SOURCE = "\n".join(
     Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("_mounts.py", "_harness.py")
@@ -185,17 +192,13 @@ def platform_notes(platform: str) -> list[str]:
 
 def _read_calls(path: Path) -> list[ToolCallRecord]:
     records: list[ToolCallRecord] = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if len(records) >= 1000:
-                    break
-                try:
-                    records.append(ToolCallRecord.model_validate_json(line))
-                except ValueError:
-                    continue
-    except OSError:
-        pass
+    for line in (read_regular(path) or b"").decode("utf-8", errors="replace").splitlines():
+        if len(records) >= 1000:
+            break
+        try:
+            records.append(ToolCallRecord.model_validate_json(line))
+        except ValueError:
+            continue
     return records
 
 
@@ -348,9 +351,11 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
 
         outcome: dict[str, Any] = {}
         try:
-            outcome = json.loads((run.meta / "result.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            outcome = json.loads(read_regular(run.meta / "result.json") or b"{}")
+        except ValueError:
             pass
+        if not isinstance(outcome, dict):
+            outcome = {}
         setup = outcome.get("setup") or {}
         if outcome.get("refused") or (exit_code == REFUSED_EXIT and run.config["require_confined"]):
             raise UnconfinedError(confine.refusal(

@@ -183,3 +183,24 @@ def test_other_processes_environments_are_out_of_reach(side: Side) -> None:
             proc.kill()
             proc.wait()
     assert result.stdout == "[]\n", result.stdout + result.stderr
+
+
+def test_a_fifo_or_link_left_in_place_of_the_result_files_does_not_stall_the_caller(side: Side) -> None:
+    records = side.outside / "records.jsonl"
+    code = (
+        "import os\n"
+        "meta = os.path.join(os.path.dirname(os.getcwd()), 'meta')\n"
+        "os.remove(os.path.join(meta, 'result.json'))\n"
+        "os.mkfifo(os.path.join(meta, 'result.json'))\n"
+        f"os.symlink({str(records)!r}, os.path.join(meta, 'calls.jsonl'))\n"
+        "print('planted')\n"
+    )
+    records.write_text('{"name": "typecheck", "ok": true}\n')  # what a followed link would read
+    side.own(records)
+    try:
+        result = side.run(code, side.workspace, ExecutionLimits(timeout_s=3))
+    finally:
+        records.unlink()
+    assert result.stdout == "planted\n"
+    assert result.tool_calls == []  # the link was not followed
+    assert result.duration_s < 6
