@@ -25,7 +25,7 @@ import os
 import sys
 
 if __name__ != "__main__":  # imported for its names; the executor prepends _mounts.py's source
-    from core.codemode._mounts import drop_user_namespace, enter_new_root
+    from core.codemode._mounts import drop_bounding_set, drop_user_namespace, enter_new_root
 
 HARNESS_FILENAME = "<codemode-harness>"
 REFUSED_EXIT = 97
@@ -97,6 +97,7 @@ def _set_limits(limits: dict[str, int], notes: dict[str, object]) -> None:
 
 
 def _drop_to_user(uid: int, gid: int, notes: dict[str, object]) -> None:
+    drop_bounding_set()
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)

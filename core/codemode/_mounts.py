@@ -151,13 +151,19 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def _drop_capabilities() -> None:
+def drop_bounding_set() -> None:
+    """Empty the capability bounding set and the ambient set: no later execve can grant any."""
     libc = _cdll()
     pr_capbset_drop, pr_cap_ambient, pr_cap_ambient_clear_all = 24, 47, 4
     for cap in range(64):
         if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
             break  # past the last capability this kernel knows
     libc.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0)
+
+
+def _drop_capabilities() -> None:
+    libc = _cdll()
+    drop_bounding_set()
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
     _check(libc.syscall(_nr("capset"), header, data), "capset")

@@ -204,3 +204,17 @@ def test_a_fifo_or_link_left_in_place_of_the_result_files_does_not_stall_the_cal
     assert result.stdout == "planted\n"
     assert result.tool_calls == []  # the link was not followed
     assert result.duration_s < 6
+
+
+@linux_only
+def test_the_snippet_cannot_undo_its_confinement(side: Side) -> None:
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.umount2(b'/tmp', 2), libc.umount2(b'/', 2))  # MNT_DETACH\n"
+        "print(libc.mount(None, b'/', None, 32 | 4096, None))  # MS_REMOUNT | MS_BIND, read-write\n"
+        "print(libc.mount(b'tmpfs', b'/usr', b'tmpfs', 0, None), libc.chroot(b'/tmp'))\n"
+        "print(sorted({l.split()[1] for l in open('/proc/self/status') if l.startswith('Cap')}))\n"
+    )
+    result = side.run(code, side.workspace)
+    assert result.stdout.splitlines() == ["-1 -1", "-1", "-1 -1", "['0000000000000000']"], result.stderr
