@@ -25,7 +25,8 @@ UNCONFINED = ExecutionLimits(allow_unconfined=True)
 
 
 def codemode_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("codemode-*")}
+    """This process's temporary copies (other programs on the machine may be making their own)."""
+    return {p.name for p in Path(tempfile.gettempdir()).glob(f"codemode-{os.getpid()}-*")}
 
 
 def test_typecheck_snippet_prints_what_it_needs_and_records_the_call() -> None:
