@@ -79,7 +79,10 @@ def _user_probe() -> str | None:
     """Why the ``nobody`` side cannot run here, or None (probed once)."""
     if (why := as_user.why_not()) is not None:
         return why
-    result, refused = as_user.run_as_user("print('ok')", FIXTURE)
+    try:
+        result, refused = as_user.run_as_user("print('ok')", FIXTURE)
+    except RuntimeError as exc:  # e.g. no mount namespace for the helper, or nobody cannot run Python
+        return f"cannot start a {as_user.USER} caller here: {exc}"
     if result is None:
         return f"the {as_user.USER} caller is refused here: {refused}"
     return None
