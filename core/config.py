@@ -132,6 +132,10 @@ class EvaluationSection(_Strict):
     batch_size: int = Field(4, ge=1, description="Queries generated together.")
     exec_timeout_s: float = Field(30.0, gt=0)
     compact_prompt: bool = Field(False, description="Use the terse system prompt (for tiny demo models).")
+    allow_unconfined: bool = Field(
+        False, description="Run model-written code even where it cannot be confined (it then has your "
+        "user's access to your files and the network). Off: such runs are refused."
+    )
     bandwidth_gb_s: float = Field(
         400.0, gt=0, description="Memory bandwidth used for the predicted decode ceiling (M-series Max: 400)."
     )

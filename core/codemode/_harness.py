@@ -4,11 +4,14 @@ The executor starts the interpreter with ``-c BOOTSTRAP``, this file's source
 and the path of a JSON config as arguments (so nothing from ``core`` is
 imported unless the snippet uses a tool). In order, it:
 
-1. when root inside fresh mount/pid/net namespaces: re-mounts the directories
-   that hold the interpreter and the project so an unprivileged user can reach
-   them, hiding the rest of any unreadable parent directory (e.g. ``/root``);
+1. Linux: builds the new root the policy describes (``core.codemode._mounts``, whose
+   source the executor prepends to this one) and moves into it; under Seatbelt the
+   confinement comes from ``sandbox-exec`` outside;
 2. sets the resource limits (CPU, address space, open files, processes, file size);
-3. when root: drops to the unprivileged user (``nobody``) and sets no_new_privs;
+3. gives up its privileges: drops to ``nobody`` as root, or enters a nested user namespace
+   mapped to the caller's uid with no capabilities; sets no_new_privs. If any step of the
+   confinement failed and the run requires it, exits with ``REFUSED_EXIT`` without running
+   the snippet;
 4. binds the tools (lazily: the tools and Pydantic are imported only when the
    snippet mentions them) and runs the snippet as ``__main__``;
 5. writes what happened (exception type and message, setup notes) to a result
@@ -21,7 +24,12 @@ import json
 import os
 import sys
 
+if __name__ != "__main__":  # imported for its names; the executor prepends _mounts.py's source
+    from core.codemode._mounts import drop_bounding_set, drop_user_namespace, enter_new_root
+
 HARNESS_FILENAME = "<codemode-harness>"
+REFUSED_EXIT = 97
+"""Exit status when the confinement did not hold and the snippet was not run."""
 BOOTSTRAP = "import sys; exec(compile(sys.argv.pop(1), '<codemode-harness>', 'exec'))"
 """The ``-c`` program: compile this file's source (argv[1]) under a name tracebacks can hide."""
 
@@ -40,108 +48,23 @@ def _in_own_mount_namespace(parent_ns: object) -> bool:
     return isinstance(parent_ns, str) and bool(parent_ns) and mine != parent_ns
 
 
-def _mount_plan(plan: list[list[object]], stage_dir: str) -> None:
-    """Make each needed path reachable: bind it aside, cover its blocked ancestor with a tmpfs, bind it back."""
-    ctypes, libc = _libc()
-    ms_bind, ms_rec, ms_nosuid, ms_nodev, mnt_detach = 4096, 16384, 2, 4, 2
-
-    def check(rc: int, what: str) -> None:
-        if rc != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"{what}: {os.strerror(err)}")
-
-    def mount(src: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
-        rc = libc.mount(
-            src.encode(),
-            target.encode(),
-            fstype.encode() if fstype else None,
-            ctypes.c_ulong(flags),
-            data.encode() if data else None,
-        )
-        check(rc, f"mount {src} on {target}")
-
-    old_umask = os.umask(0o022)
+def _confine(cfg: dict[str, object], notes: dict[str, object]) -> bool:
+    """Build the new root (Linux); True when it holds. Never mounts in the caller's namespace."""
+    plan = cfg.get("mount_plan")
+    if not isinstance(plan, dict):
+        seatbelt = cfg.get("engine") == "seatbelt"  # confined from outside by sandbox-exec
+        notes["readonly_outside"] = seatbelt
+        return seatbelt
+    if not _in_own_mount_namespace(cfg.get("parent_mount_ns")):
+        notes["confine_error"] = "not in a private mount namespace"
+        return False
     try:
-        for group_index, (blocked, needed) in enumerate(plan):
-            assert isinstance(blocked, str) and isinstance(needed, list)
-            staged = []
-            for i, path in enumerate(needed):
-                stage = os.path.join(stage_dir, f"{group_index}_{i}")
-                if os.path.isdir(path):
-                    os.makedirs(stage, exist_ok=True)
-                else:
-                    open(stage, "a").close()
-                mount(path, stage, None, ms_bind | ms_rec, None)
-                staged.append((path, stage))
-            mount("tmpfs", blocked, "tmpfs", ms_nosuid | ms_nodev, "mode=0755,size=1m")
-            for path, stage in staged:
-                if os.path.isdir(stage):
-                    os.makedirs(path, exist_ok=True)
-                else:
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    open(path, "a").close()
-                mount(stage, path, None, ms_bind | ms_rec, None)
-                check(libc.umount2(stage.encode(), mnt_detach), f"umount {stage}")
-    finally:
-        os.umask(old_umask)
-
-
-def _readonly_outside(writable: str, private_tmp: str | None) -> None:
-    """Make every mount read-only except ``writable`` (the sandbox), a fresh /dev/shm and,
-    when ``private_tmp`` is given, a fresh empty tmpfs over it (the sandbox re-bound inside),
-    which hides other users' temporary files."""
-    machine = os.uname().machine
-    if machine not in ("x86_64", "aarch64", "arm64"):
-        raise OSError(f"mount_setattr: unknown syscall number on {machine}")
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    class MountAttr(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_uint64) for n in ("attr_set", "attr_clr", "propagation", "userns_fd")]
-
-    sys_mount_setattr, at_fdcwd, at_recursive, mount_attr_rdonly = 442, -100, 0x8000, 0x1
-    ms_bind, ms_rec, ms_nosuid, ms_nodev = 4096, 16384, 2, 4
-    tmpfs_flags = ctypes.c_ulong(ms_nosuid | ms_nodev)
-
-    def check(rc: int, what: str) -> None:
-        if rc != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"{what}: {os.strerror(err)}")
-
-    def bind(source: str, target: str) -> None:
-        rc = libc.mount(source.encode(), target.encode(), None, ctypes.c_ulong(ms_bind | ms_rec), None)
-        check(rc, f"bind {source} on {target}")
-
-    def set_attr(path: str, set_: int, clear: int) -> None:
-        attr = MountAttr(set_, clear, 0, 0)
-        rc = libc.syscall(
-            sys_mount_setattr, at_fdcwd, path.encode(), at_recursive, ctypes.byref(attr), ctypes.sizeof(attr)
-        )
-        check(rc, f"mount_setattr {path}")
-
-    writable_mounts = [writable]
-    if private_tmp:
-        keep = os.open(writable, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            check(
-                libc.mount(b"tmpfs", private_tmp.encode(), b"tmpfs", tmpfs_flags, b"size=64m,mode=1777"),
-                "tmp",
-            )
-            os.makedirs(writable, mode=0o700)
-            bind(f"/proc/self/fd/{keep}", writable)
-        finally:
-            os.close(keep)
-        writable_mounts.insert(0, private_tmp)
-    else:
-        bind(writable, writable)
-    set_attr("/", mount_attr_rdonly, 0)
-    for path in writable_mounts:
-        set_attr(path, 0, mount_attr_rdonly)
-    if os.path.isdir("/dev/shm"):
-        check(
-            libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", tmpfs_flags, b"size=64m,mode=1777"), "mount /dev/shm"
-        )
+        enter_new_root(plan, notes)
+    except Exception as exc:  # any failure means: not confined, so the snippet must not run
+        notes["confine_error"] = f"{type(exc).__name__}: {exc}"
+        return False
+    notes["readonly_outside"] = True
+    return True
 
 
 def _set_limits(limits: dict[str, int], notes: dict[str, object]) -> None:
@@ -173,7 +96,8 @@ def _set_limits(limits: dict[str, int], notes: dict[str, object]) -> None:
     notes["limits_failed"] = failed
 
 
-def _drop_privileges(uid: int, gid: int, notes: dict[str, object]) -> None:
+def _drop_to_user(uid: int, gid: int, notes: dict[str, object]) -> None:
+    drop_bounding_set()
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
@@ -261,36 +185,25 @@ def main(config_path: str) -> None:
         cfg = json.load(fh)
     with open(cfg["code_path"], encoding="utf-8") as fh:
         source = fh.read()
-    notes: dict[str, object] = {"privileges_dropped": False, "mounts_ok": None, "readonly_outside": False}
-    drop = cfg.get("drop_to")
-    wants_mounts = bool(cfg.get("mount_plan") or cfg.get("readonly_outside"))
-    if wants_mounts and not _in_own_mount_namespace(cfg.get("parent_mount_ns")):
-        # Never touch the caller's mounts: without a namespace of our own, mount nothing.
-        notes["mounts_ok"] = False
-        notes["mount_error"] = notes["readonly_error"] = "not in a private mount namespace"
-        if cfg.get("mount_plan"):
-            drop = None
-    else:
-        if cfg.get("mount_plan"):
-            try:
-                _mount_plan(cfg["mount_plan"], cfg["stage_dir"])
-                notes["mounts_ok"] = True
-            except OSError as exc:
-                notes["mounts_ok"] = False
-                notes["mount_error"] = str(exc)
-                drop = None  # the unprivileged user could not reach the interpreter
-        if cfg.get("readonly_outside"):
-            try:
-                _readonly_outside(cfg["readonly_outside"], cfg.get("private_tmp"))
-                notes["readonly_outside"] = True
-            except OSError as exc:
-                notes["readonly_error"] = str(exc)
+    notes: dict[str, object] = {"privileges_dropped": False, "readonly_outside": False}
+    confined = _confine(cfg, notes)
     _set_limits(cfg.get("limits", {}), notes)
-    if drop:
+    drop = cfg.get("drop")
+    if confined and isinstance(drop, dict):
         try:
-            _drop_privileges(int(drop[0]), int(drop[1]), notes)
-        except OSError as exc:
-            notes["drop_error"] = str(exc)
+            if drop.get("how") == "user":
+                _drop_to_user(int(drop["uid"]), int(drop["gid"]), notes)
+            else:
+                drop_user_namespace(int(drop["uid"]), int(drop["gid"]), notes)
+        except Exception as exc:
+            notes["drop_error"] = f"{type(exc).__name__}: {exc}"
+            confined = False
+    notes["confined"] = confined
+    if cfg.get("require_confined") and not confined:
+        # Fail closed: the snippet never runs outside its confinement.
+        with open(cfg["result_path"], "w", encoding="utf-8") as fh:
+            json.dump({"setup": notes, "refused": True}, fh)
+        sys.exit(REFUSED_EXIT)
     os.chdir(cfg["workdir"])
     result: dict[str, object] = {"setup": notes, "exception_type": None, "exception_message": None}
     try:

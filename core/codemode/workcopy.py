@@ -109,6 +109,25 @@ def copy_workspace(workspace: Path, copy: Path, *, unprivileged: bool = False) -
     return contain_links(workspace, copy, unprivileged=unprivileged)
 
 
+def read_regular(path: Path, limit: int = 8 * 1024**2) -> bytes | None:
+    """At most ``limit`` bytes of ``path`` if it is a regular file, else None. The snippet owns the run
+    folder: never follow its links, and never block on a FIFO it left in place of a file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0 and (chunk := os.read(fd, min(left, 1024**2))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 # --------------------------------------------------------------------------- removing
 
 

@@ -48,6 +48,7 @@ class Settings(_M):
     exec_timeout_s: float
     system_prompt_sha256: str
     system_prompt_tokens: int = Field(description="Tokens of the shared prefix, prefilled once")
+    confinement: str | None = Field(None, description="How model-written code was confined (engine: policy)")
 
 
 class ParseRecord(_M):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.codemode.confine import require_confinement
 from core.codemode.executor import ExecutionLimits, execute_code
 from core.codemode.prompt import assistant_tool_call, execute_code_tool_schema, system_prompt, tool_message
 from core.config import ExperimentConfig
@@ -80,9 +81,10 @@ def build_record(q: SuiteQuery, rounds: list[Round], call: ParseRecord, executio
     )
 
 
-def run_code(code: str, workspace: Path, timeout_s: float) -> tuple[ToolExecution, float]:
+def run_code(code: str, workspace: Path, timeout_s: float, allow_unconfined: bool = False
+             ) -> tuple[ToolExecution, float]:
     t0 = time.perf_counter()
-    res = execute_code(code, workspace, ExecutionLimits.for_timeout(timeout_s))
+    res = execute_code(code, workspace, ExecutionLimits.for_timeout(timeout_s, allow_unconfined=allow_unconfined))
     took = time.perf_counter() - t0
     return ToolExecution(code=code, workspace=workspace.name, ok=res.ok, response=res.to_tool_response(),
                          result=res.model_dump(mode="json")), took
@@ -101,6 +103,7 @@ def run_suite(
 ) -> ResultsFile:
     ev = cfg.evaluation
     workspaces = cfg.resolve(cfg.data.workspaces)
+    confinement = require_confinement(ev.allow_unconfined)  # refuse before loading the model
     t_load = time.perf_counter()
     try:
         model, tokenizer = load(target.load_path, target.adapter_path)
@@ -139,7 +142,8 @@ def run_suite(
         call = parse_record(o.text)
         first[q.id], calls[q.id] = r, call
         if q.category == "tool" and call.code is not None and call.lenient_ok and q.workspace:
-            pending[q.id] = pool.submit(run_code, call.code, workspaces / q.workspace, ev.exec_timeout_s)
+            pending[q.id] = pool.submit(run_code, call.code, workspaces / q.workspace, ev.exec_timeout_s,
+                                       ev.allow_unconfined)
         else:
             finish(build_record(q, [r], call, None, None))
 
@@ -179,7 +183,7 @@ def run_suite(
             max_tokens=ev.max_tokens, temperature=ev.temperature, batch_size=ev.batch_size,
             compact_prompt=ev.compact_prompt, exec_timeout_s=ev.exec_timeout_s,
             system_prompt_sha256=hashlib.sha256(sys_prompt.encode()).hexdigest(),
-            system_prompt_tokens=len(engine.prefix),
+            system_prompt_tokens=len(engine.prefix), confinement=confinement,
         ),
         wall_s=wall,
         load_s=load_s,

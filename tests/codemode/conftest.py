@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 import pytest
 
 from core.codemode.workspaces import workspace_path
+
+sys.path.insert(0, str(Path(__file__).parent))  # the helper modules sandbox_user and sandbox_sides
+from sandbox_sides import side  # noqa: E402, F401  (the fixture that runs hostile snippets both ways)
 
 
 def _tree_state(root: Path) -> dict[str, tuple[int, int]]:

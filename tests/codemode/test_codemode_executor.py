@@ -12,12 +12,21 @@ from typing import Any
 
 import pytest
 
-from core.codemode.executor import ExecutionLimits, ExecutionResult, execute_code, sandbox_info
+from core.codemode.executor import (
+    ExecutionLimits,
+    ExecutionResult,
+    UnconfinedError,
+    execute_code,
+    sandbox_info,
+)
 from core.codemode.workspaces import workspace_path
+
+UNCONFINED = ExecutionLimits(allow_unconfined=True)
 
 
 def codemode_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("codemode-*")}
+    """This process's temporary copies (other programs on the machine may be making their own)."""
+    return {p.name for p in Path(tempfile.gettempdir()).glob(f"codemode-{os.getpid()}-*")}
 
 
 def test_typecheck_snippet_prints_what_it_needs_and_records_the_call() -> None:
@@ -235,30 +244,64 @@ def no_namespaces(monkeypatch: pytest.MonkeyPatch) -> Any:
     sandbox.sandbox_info.cache_clear()
 
 
-def test_without_namespaces_it_still_runs_and_says_what_is_missing(no_namespaces: Any) -> None:
+def test_without_confinement_model_code_is_refused_naming_the_reason_and_the_override(
+    no_namespaces: Any, tmp_path: Path
+) -> None:
+    assert not no_namespaces.confined and "unshare" in (no_namespaces.unconfined_reason or "")
+    marker = tmp_path / "ran"
+    with pytest.raises(UnconfinedError) as refused:
+        execute_code(f"open({str(marker)!r}, 'w').write('x')", workspace_path("clean_service"))
+    message = str(refused.value)
+    assert "`unshare` (util-linux) is not available" in message
+    assert "[evaluation] allow_unconfined = true" in message
+    assert not marker.exists()  # the code never ran
+
+
+def test_without_namespaces_it_runs_when_allowed_and_says_what_is_missing(no_namespaces: Any) -> None:
     assert not no_namespaces.network_isolation and not no_namespaces.pid_namespace
-    result = execute_code("print(read_file('README.md').total_lines)", workspace_path("clean_service"))
+    result = execute_code("print(read_file('README.md').total_lines)", workspace_path("clean_service"), UNCONFINED)
     assert result.ok and result.stdout == "9\n"
     assert not result.network_isolated and not result.pid_namespace
     assert "network is NOT isolated" in result.notes
-    assert any("no network or pid namespace" in note for note in result.notes)
+    assert any("no confinement" in note for note in result.notes)
+    assert result.confinement.startswith("unconfined (`unshare` (util-linux) is not available)")
 
 
 def test_without_namespaces_the_parent_is_an_intermediate_process(no_namespaces: Any) -> None:
     code = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('still here')\n"
-    result = execute_code(code, workspace_path("clean_service"), ExecutionLimits(timeout_s=5))
+    result = execute_code(code, workspace_path("clean_service"), UNCONFINED.model_copy(update={"timeout_s": 5}))
     assert result.stdout == "still here\n"  # the intermediate shell died, this process did not
 
 
 def test_without_namespaces_a_timeout_kills_the_whole_group(no_namespaces: Any) -> None:
     code = "import subprocess\nsubprocess.Popen(['sleep', '63.5'])\nwhile True:\n    pass\n"
-    result = execute_code(code, workspace_path("clean_service"), ExecutionLimits(timeout_s=1))
+    result = execute_code(code, workspace_path("clean_service"), UNCONFINED.model_copy(update={"timeout_s": 1}))
     assert result.timed_out
     import psutil  # type: ignore[import-untyped,unused-ignore]
 
     time.sleep(0.3)
     left = [p for p in psutil.process_iter(["cmdline"]) if (p.info["cmdline"] or [])[-1:] == ["63.5"]]
     assert [p for p in left if p.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def test_a_confinement_that_fails_in_the_child_refuses_the_run(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    if not sandbox_info().confined or sandbox_info().engine == "seatbelt":
+        pytest.skip("no Linux confinement here")
+    from core.codemode import confine
+
+    real = confine.confine_config
+
+    def broken(*args: Any) -> dict[str, Any]:
+        part = real(*args)
+        part["mount_plan"]["readonly"].append(str(tmp_path / "does-not-exist"))
+        return part
+
+    monkeypatch.setattr(confine, "confine_config", broken)
+    marker = tmp_path / "ran"
+    with pytest.raises(UnconfinedError, match="confinement failed: .*does-not-exist"):
+        execute_code(f"open({str(marker)!r}, 'w').write('x')", workspace_path("clean_service"))
+    assert not marker.exists()
 
 
 def test_the_harness_never_mounts_in_the_callers_namespace() -> None:

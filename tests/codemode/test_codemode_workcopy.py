@@ -11,6 +11,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,18 @@ from core.codemode.executor import ExecutionLimits, execute_code
 from core.codemode.workspaces import workspace_path
 from core.config import load_config
 from core.paths import REAL_CONFIG
+
+
+@pytest.fixture
+def unconfined(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """No confinement engine (as on a machine without one), runs allowed anyway: the copy's own
+    link handling is all that stands between a snippet and the user's files."""
+    from core.codemode import sandbox
+
+    monkeypatch.setattr(sandbox, "unshare_path", lambda: None)
+    sandbox.sandbox_info.cache_clear()
+    yield ExecutionLimits(allow_unconfined=True)
+    sandbox.sandbox_info.cache_clear()
 
 
 @pytest.fixture
@@ -52,10 +65,10 @@ LINK_SNIPPET = (
 
 
 def test_a_link_to_a_file_outside_is_copied_so_writes_stay_in_the_copy(
-    linked_workspace: tuple[Path, Path],
+    linked_workspace: tuple[Path, Path], unconfined: ExecutionLimits
 ) -> None:
     ws, important = linked_workspace
-    result = execute_code(LINK_SNIPPET, ws, ExecutionLimits(drop_privileges=False))
+    result = execute_code(LINK_SNIPPET, ws, unconfined)
     assert result.ok, result.stderr
     assert result.stdout.splitlines() == ["keep me", "True main.py", "True True", "False False"]
     assert important.read_text() == "keep me"  # the user's real file
@@ -78,14 +91,13 @@ def test_with_the_default_limits_the_users_file_is_untouched_too(linked_workspac
     assert ("notes.txt" in " ".join(n for n in result.notes if "left out" in n)) == result.privileges_dropped
 
 
-def test_a_relative_link_out_of_the_workspace_is_contained(tmp_path: Path) -> None:
+def test_a_relative_link_out_of_the_workspace_is_contained(tmp_path: Path, unconfined: ExecutionLimits) -> None:
     (tmp_path / "secret.txt").write_text("outside")
     ws = tmp_path / "ws"
     (ws / "pkg").mkdir(parents=True)
     # enough ".." to reach / from wherever the copy lands, then down to the user's file
     (ws / "pkg" / "up.txt").symlink_to("../" * 40 + str(tmp_path / "secret.txt").lstrip("/"))
-    result = execute_code("open('pkg/up.txt', 'w').write('changed')\nprint('ok')\n", ws,
-                          ExecutionLimits(drop_privileges=False))
+    result = execute_code("open('pkg/up.txt', 'w').write('changed')\nprint('ok')\n", ws, unconfined)
     assert result.ok and result.stdout == "ok\n", result.stderr
     assert (tmp_path / "secret.txt").read_text() == "outside"
 
