@@ -197,8 +197,8 @@ BANDS = {"7B primary": "primary", "split by use case": "split", "stay on 30B": "
 def predicted_ratios(comp: Comparison) -> tuple[float | None, float | None]:
     """(speed, memory) of the real candidate over the real baseline at equal bits (like for like),
     else from the real models' predicted rows."""
-    if comp.physics is not None and len(comp.physics.rows) > 1:
-        row = comp.physics.rows[1]
+    if comp.physics is not None:
+        row = comp.physics.equal_bits()
         return row.speed_ratio, 1 - row.memory_saving
     real = {p.role: p for p in comp.predicted if p.what == "real model"}
     c, b = real.get("candidate"), real.get("baseline")

@@ -230,6 +230,10 @@ class Physics(BaseModel):
     memory_claim_holds: bool
     statements: list[str]
 
+    def equal_bits(self) -> PhysicsRow:
+        """The first like-for-like row (both models at the same bits)."""
+        return next(r for r in self.rows if r.candidate_bits == r.baseline_bits)
+
 
 def bits_label(bits: int | None) -> str:
     return f"{bits}-bit" if bits is not None else "16-bit"
@@ -267,11 +271,12 @@ def like_for_like(candidate_cfg: Path, baseline_cfg: Path, candidate_bits: int |
     """The real models at the tested bits and at equal bits, and the seed's two claims judged on the
     equal-bits row (the like-for-like one)."""
     cand, base = read_config(candidate_cfg), read_config(baseline_cfg)
-    rows = [physics_row("as tested", cand, base, candidate_bits, base_bits, group_size, bandwidth_gb_s)]
+    rows = [] if candidate_bits == base_bits else [
+        physics_row("as tested", cand, base, candidate_bits, base_bits, group_size, bandwidth_gb_s)]
     for bits in sorted({b for b in (candidate_bits, base_bits)}, key=lambda b: b or 16):
         rows.append(physics_row(f"equal bits ({bits_label(bits)})", cand, base, bits, bits, group_size,
                                 bandwidth_gb_s))
-    equal = rows[1]
+    equal = next(r for r in rows if r.candidate_bits == r.baseline_bits)
     low = min(expected_speedup) if expected_speedup else 1.0
     speed_holds = equal.speed_ratio >= low
     mem_holds = round(equal.memory_saving, 2) >= round(expected_memory_saving, 2)

@@ -20,6 +20,14 @@ from core.evaluation.schema import (
     read_results_json,
     validate_versioned,
 )
+from core.evaluation.verdict_md import (
+    passes_words,
+    physics_lines,
+    power_lines,
+    routing_lines,
+    scope_lines,
+    tentative_lines,
+)
 
 DEMO_WARNING = ("**Demo run.** Both models are tiny stand-ins built locally (a few hundred thousand "
                 "parameters); their scores and speeds say nothing about Qwen2.5-Coder-7B or Qwen3-30B-A3B. "
@@ -258,14 +266,26 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         "",
         "## Verdict",
         "",
-        f"**{v.label}**: the candidate passed {c.aggregates.strict_passes}/{c.aggregates.n} queries strictly "
-        f"({_pct(v.candidate_accuracy)}), the baseline {b.aggregates.strict_passes}/{b.aggregates.n} "
-        f"({_pct(v.baseline_accuracy)}); ratio {ratio} ({v.reason}).",
+        f"**{v.label}**: the candidate passed {passes_words(doc.comparison, doc.candidate.aggregates)} ({_pct(v.candidate_accuracy)}), the "
+        f"baseline {passes_words(doc.comparison, doc.baseline.aggregates, baseline=True)} ({_pct(v.baseline_accuracy)}); ratio {ratio} ({v.reason}).",
+        *tentative_lines(doc.comparison),
         "",
         f"Bands: ratio >= {v.primary:.2f} means 7B primary; {v.split:.2f} to {v.primary:.2f} means split by use "
         f"case; below {v.split:.2f} means stay on 30B.",
         f"Partial credit (share of applicable checks passed, a second figure only): candidate "
         f"{_pct(c.aggregates.partial_credit)}, baseline {_pct(b.aggregates.partial_credit)}.",
+        "",
+        *scope_lines(doc.comparison),
+        "",
+        "### Power: would another run land in the same band?",
+        "",
+        *power_lines(doc.comparison),
+        "",
+        "## Routing the split outcome",
+        "",
+        "From the two models' per-query results (no new generation).",
+        "",
+        *routing_lines(doc.comparison),
         "",
         "## Models",
         "",
@@ -303,6 +323,10 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         *_speed_rows(doc),
         "",
         *_speed_lines(doc),
+        "",
+        "## Where the seed's speed and memory claims stand",
+        "",
+        *physics_lines(doc.comparison.physics),
         "",
         "## Predicted against measured",
         "",

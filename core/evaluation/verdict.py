@@ -146,7 +146,8 @@ def scope_verdict(scope: Scope, cand: dict[str, list[QueryRecord]], base: dict[s
     if v.label == "split by use case" and routing is not None:
         best = max((p for p in routing.policies if p.name in ("by topic", "cascade")), key=lambda p: p.accuracy)
         rec = (f"route {best.name}: accuracy {best.accuracy:.0%} with {best.candidate_share:.0%} of queries "
-               f"served by the 7B")
+               f"served by the 7B" + (" (every query goes to the 30B: on these results the split does not pay)"
+                                      if best.candidate_share == 0 else ""))
     return ScopeVerdict(
         scope=scope, title=SCOPE_TITLES[scope], query_ids=ids, candidate=c_fig, baseline=b_fig, verdict=v,
         interval=interval, mcnemar=mcnemar_exact(fixed, regressed), margin=marg,
