@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from core.config import ExperimentConfig
 from core.evaluation.compare import Comparison, classify, predicted_ratios
+from core.evaluation.predict import Physics
 from core.evaluation.routing import Routing
 from core.evaluation.schema import CHECKS, QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.verdict import ScopeVerdict, scope_verdict
@@ -210,6 +211,8 @@ class Summary(BaseModel):
     memory_measured: float | None = None
     memory_predicted: float | None = None
     physics: list[str] = Field(default_factory=list, description="Where the seed's claims stand, in words")
+    claims: list[str] = Field(default_factory=list, description="The seed's claims: speed, memory")
+    claims_hold: list[bool] = Field(default_factory=list, description="Whether each claim holds (bandwidth model)")
     from_compare: bool = False
     origin: str = Field(default="", description="Where the verdict and ratios come from, in words")
 
@@ -356,23 +359,45 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
         scopes["core"] = scopes["core"].model_copy(update={"passes": counted})
     speed = memory = None
     speed_pred = mem_pred = None
-    physics: list[str] = []
+    ph = comp.physics if comp is not None else None
+    if ph is None and cfg is not None:
+        ph = config_physics(cfg)
     if comp is not None:
         by = {r.metric.split(" (")[0]: r for r in comp.measured}
         speed = by["generation tokens/s"].ratio if "generation tokens/s" in by else None
         memory = by["peak memory"].ratio if "peak memory" in by else None
         speed_pred, mem_pred = predicted_ratios(comp)
-        physics = claims(comp)
     return Summary(scopes=scopes, scope=scope if scope in scopes else "core", speed_measured=speed,
-                   speed_predicted=speed_pred, memory_measured=memory, memory_predicted=mem_pred, physics=physics,
-                   from_compare=comp is not None, origin=origin)
+                   speed_predicted=speed_pred, memory_measured=memory, memory_predicted=mem_pred,
+                   physics=claims(ph) if ph else [], claims=claim_names(ph) if ph else [],
+                   claims_hold=[ph.speed_claim_holds, ph.memory_claim_holds] if ph else [], from_compare=comp is not None, origin=origin)
 
 
-def claims(comp: Comparison) -> list[str]:
+def claim_names(ph: Physics) -> list[str]:
+    return ['"' + "-".join(f"{x:g}" for x in ph.expected_speedup) + 'x faster"',
+            f'"{ph.expected_memory_saving:.0%} less memory"']
+
+
+def config_physics(cfg: ExperimentConfig) -> Physics | None:
+    """The real models' physics from the config alone: the candidate at the configured bits, the
+    baseline at its own config.json's bits, else the seed's."""
+    from core.evaluation.compare import physics
+    from core.evaluation.schema import ModelIdentity
+
+    def ident(role: str, spec: Any, bits: int | None) -> ModelIdentity:
+        return ModelIdentity(role=role, name=spec.name, path=str(cfg.resolve(spec.path)), hf_id=spec.hf_id,
+                             family=spec.family, form="quantized" if bits else "base", bits=bits,
+                             group_size=None, adapter_path=None, size_on_disk_bytes=None)
+
+    try:
+        return physics(cfg, ident("candidate", cfg.candidate, cfg.quantize.bits),
+                       ident("baseline", cfg.baseline, None))
+    except (ValueError, OSError):
+        return None
+
+
+def claims(ph: Physics) -> list[str]:
     """The seed's two claims, each with whether it holds under the bandwidth model, in short."""
-    ph = comp.physics
-    if ph is None:
-        return []
     eq = ph.equal_bits()
     speed = "-".join(f"{x:g}" for x in ph.expected_speedup) + "x faster"
     return [f'"{speed}" {"holds" if ph.speed_claim_holds else "does not hold"}: the 7B should decode at '

@@ -88,8 +88,11 @@ def uncertainty_text(sh: ScopeSummary, narrow: bool) -> Text:
     if sh.queries_for_90 and not narrow:
         t.append(f" (90% at {sh.queries_for_90} queries)", style="dim")
     if sh.tentative:
-        t.append("  ")
-        t.append(sh.tentative, style="bold yellow")
+        t.append("\n" if not narrow else "  ")
+        short = sh.tentative
+        for words, band in (("7B primary", "primary"), ("split by use case", "split"), ("stay on 30B", "stay")):
+            short = short.replace(words, band)
+        t.append(sh.tentative if not narrow else short, style="bold yellow")
     return t
 
 
@@ -128,14 +131,20 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append(" measured, " if not narrow else " (predicted ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
     t.append(" predicted" if not narrow else ")", style="dim")
-    if s.physics:
-        t.append("\n")
-        t.append("physics: " if not narrow else "", style="dim")
-        t.append(" · ".join(s.physics), style="italic")
+    if s.physics and narrow:
+        t.append(" ")
+        for claim, holds in zip(s.claims, s.claims_hold, strict=True):
+            t.append(" ")
+            t.append_text(fmt.check_mark(holds))
+            t.append(" " + claim.strip('"').replace("memory", "mem"), style="dim")
     where = source_words(s, source)
     if where:
         t.append("\n" if narrow else "   ")
         t.append(f"({where})", style="dim italic")
+    if s.physics and not narrow:
+        t.append("\n")
+        t.append("physics: ", style="dim")
+        t.append(" · ".join(s.physics), style="italic")
     return t
 
 
@@ -150,10 +159,11 @@ def routing_text(sh: ScopeSummary, narrow: bool) -> Text:
         name = p.name if not narrow else p.name.replace(" only", "").replace("by topic", "topic")
         t.append(f" {name} ", style="bold reverse" if p.name == r.best else "bold")
         t.append(f" {p.accuracy:.0%}")
-        t.append(f" 7B {p.candidate_share:.0%}", style="dim")
         if not narrow:
-            t.append(f" {fmt.num(p.latency_s_mean, '.2f', ' s')}", style="dim")
-        t.append("  ")
+            t.append(f" 7B {p.candidate_share:.0%} {fmt.num(p.latency_s_mean, '.2f', ' s')}", style="dim")
+        elif p.name in ("by topic", "cascade"):
+            t.append(f"/{p.candidate_share:.0%}", style="dim")
+        t.append("  " if not narrow else " ")
     if sh.recommendation and not narrow:
         t.append("\n")
         t.append(f"recommended: {sh.recommendation}", style="italic")
