@@ -140,6 +140,7 @@ class Comparison(BaseModel):
     scopes: dict[str, ScopeVerdict] = Field(
         default_factory=dict, description="'core' (the seed's queries) and, when the extended tier ran, 'extended'")
     physics: Physics | None = None
+    bits_note: str | None = Field(None, description="Set when the two models were measured at different bits")
 
 
 def with_suite_labels(res: ResultsFile, suite: Suite | None) -> dict[str, list[QueryRecord]]:
@@ -174,8 +175,9 @@ def compare(cfg: ExperimentConfig, candidate: ResultsFile, baseline: ResultsFile
     if not same_batch:
         notes.append("the two models ran with different batch sizes, so tokens/s are not like for like")
     cb, bb = candidate.model.bits, baseline.model.bits
+    bits_note = None
     if cb != bb:
-        notes.append(f"the two models were measured at different bits (candidate {cb or 16}-bit, baseline "
+        bits_note = (f"the two models were measured at different bits (candidate {cb or 16}-bit, baseline "
                      f"{bb or 16}-bit), so the measured speed and memory are not like for like"
                      + ("; on MLX's CPU kernels quantized matmuls are far slower than float ones" if
                         cfg.experiment.demo else "")
@@ -187,7 +189,7 @@ def compare(cfg: ExperimentConfig, candidate: ResultsFile, baseline: ResultsFile
         seed_expectations={"speedup_low": low, "speedup_high": high,
                            "memory_saving": vc.expected_memory_saving},
         same_batch_size=same_batch, notes=notes, scopes=scopes,
-        physics=physics(cfg, candidate.model, baseline.model),
+        physics=physics(cfg, candidate.model, baseline.model), bits_note=bits_note,
     )
 
 

@@ -342,7 +342,7 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
                   "the ceilings are not comparable with them; the real-model rows are what to expect on the Mac.",
                   ""]
     lines += ["## Quantization parity", "", *_parity_lines(doc), ""]
-    for note in doc.comparison.notes + c.notes[:1]:
+    for note in doc.comparison.notes + ([doc.comparison.bits_note] if doc.comparison.bits_note else []) + c.notes[:1]:
         lines.append(f"- {note}")
     lines += [
         "",

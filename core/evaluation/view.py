@@ -213,6 +213,7 @@ class Summary(BaseModel):
     physics: list[str] = Field(default_factory=list, description="Where the seed's claims stand, in words")
     claims: list[str] = Field(default_factory=list, description="The seed's claims: speed, memory")
     claims_hold: list[bool] = Field(default_factory=list, description="Whether each claim holds (bandwidth model)")
+    bits_note: str | None = Field(default=None, description="Set when the models were measured at different bits")
     from_compare: bool = False
     origin: str = Field(default="", description="Where the verdict and ratios come from, in words")
 
@@ -370,7 +371,8 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
     return Summary(scopes=scopes, scope=scope if scope in scopes else "core", speed_measured=speed,
                    speed_predicted=speed_pred, memory_measured=memory, memory_predicted=mem_pred,
                    physics=claims(ph) if ph else [], claims=claim_names(ph) if ph else [],
-                   claims_hold=[ph.speed_claim_holds, ph.memory_claim_holds] if ph else [], from_compare=comp is not None, origin=origin)
+                   claims_hold=[ph.speed_claim_holds, ph.memory_claim_holds] if ph else [],
+                   bits_note=comp.bits_note if comp is not None else None, from_compare=comp is not None, origin=origin)
 
 
 def claim_names(ph: Physics) -> list[str]:

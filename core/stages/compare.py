@@ -70,6 +70,8 @@ def run(ctx: StageContext) -> StageOutcome:
     if comp.physics is not None:
         for line in comp.physics.statements[:2]:
             ctx.log(f"  physics: {line}")
+    if comp.bits_note:
+        ctx.log(comp.bits_note)
     for note in comp.notes:
         ctx.log(note, "warning")
     summary = {

@@ -131,6 +131,8 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append(" measured, " if not narrow else " (predicted ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
     t.append(" predicted" if not narrow else ")", style="dim")
+    if s.bits_note and not narrow:
+        t.append("  measured at different bits: not like for like", style="yellow")
     if s.physics and narrow:
         t.append(" ")
         for claim, holds in zip(s.claims, s.claims_hold, strict=True):
