@@ -368,6 +368,9 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
         speed = by["generation tokens/s"].ratio if "generation tokens/s" in by else None
         memory = by["peak memory"].ratio if "peak memory" in by else None
         speed_pred, mem_pred = predicted_ratios(comp)
+    if ph is not None and (comp is None or comp.physics is None):  # like for like, from the config
+        eq = ph.equal_bits()
+        speed_pred, mem_pred = eq.speed_ratio, 1 - eq.memory_saving
     return Summary(scopes=scopes, scope=scope if scope in scopes else "core", speed_measured=speed,
                    speed_predicted=speed_pred, memory_measured=memory, memory_predicted=mem_pred,
                    physics=claims(ph) if ph else [], claims=claim_names(ph) if ph else [],

@@ -72,7 +72,9 @@ def uncertainty_text(sh: ScopeSummary, narrow: bool) -> Text:
     t = Text()
     if sh.interval is None:
         if sh.band is not None:
-            t.append("no interval (the baseline passed nothing)", style="dim")
+            t.append("no interval", style="dim")
+            if sh.band == "inconclusive" and sh.reason and not narrow:
+                t.append(f": {sh.reason}", style="dim")
         return t
     lo, hi = sh.interval
     t.append("95% CI " if narrow else "95% interval ", style="dim")
@@ -113,8 +115,6 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append("  ")
     if sh.band:
         t.append(f" {BAND_WORDS[sh.band]} ", style=BAND_STYLE[sh.band])
-        if sh.band == "inconclusive" and sh.reason and not narrow:
-            t.append(f" {sh.reason}", style="dim")
     else:
         t.append("verdict unknown", style="dim")
     unc = uncertainty_text(sh, narrow)
@@ -124,17 +124,16 @@ def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
     t.append("\n")
     t.append("7B/30B speed " if not narrow else "speed ", style="dim")
     t.append(fmt.num(s.speed_measured, ".2f", "×"))
-    t.append(" measured, " if not narrow else " (predicted ", style="dim")
+    t.append(" measured, " if not narrow else " (pred ", style="dim")
     t.append(fmt.num(s.speed_predicted, ".2f", "×"))
-    t.append(" predicted   memory " if not narrow else ")  memory ", style="dim")
+    t.append(" predicted   memory " if not narrow else ") mem ", style="dim")
     t.append(fmt.num(s.memory_measured, ".2f", "×"))
-    t.append(" measured, " if not narrow else " (predicted ", style="dim")
+    t.append(" measured, " if not narrow else " (pred ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
     t.append(" predicted" if not narrow else ")", style="dim")
     if s.bits_note and not narrow:
         t.append("  measured at different bits: not like for like", style="yellow")
     if s.physics and narrow:
-        t.append(" ")
         for claim, holds in zip(s.claims, s.claims_hold, strict=True):
             t.append(" ")
             t.append_text(fmt.check_mark(holds))
