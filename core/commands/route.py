@@ -28,7 +28,6 @@ def cmd_route(args: argparse.Namespace, console: Console) -> int:
     from core.cli import load_or_exit
     from core.evaluation.report import load_combined
     from core.evaluation.schema import ResultsError
-    from core.evaluation.view import scope_of
 
     cfg = load_or_exit(console, args.config, [])
     path = Path(args.file) if args.file else cfg.resolve(cfg.outputs.results)
@@ -74,3 +73,13 @@ def cmd_route(args: argparse.Namespace, console: Console) -> int:
     for note in routing.notes:
         console.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
     return 0
+
+
+def scope_of(cfg: Any, doc: Any, scope: str) -> Any:
+    """The combined document's verdict on ``scope`` (a ScopeVerdict), computed again when the file
+    predates verdict scopes; None when the scope has no query."""
+    if scope in doc.comparison.scopes:
+        return doc.comparison.scopes[scope]
+    from core.evaluation.compare import compare
+
+    return compare(cfg, doc.candidate, doc.baseline).scopes.get(scope)

@@ -128,6 +128,21 @@ def physics(cfg: ExperimentConfig, candidate: ModelIdentity, baseline: ModelIden
         return None
 
 
+def config_physics(cfg: ExperimentConfig) -> Physics | None:
+    """The real models' physics from the config alone: the candidate at the configured bits, the
+    baseline at its own config.json's bits, else the seed's."""
+
+    def ident(role: str, spec: Any, bits: int | None) -> ModelIdentity:
+        return ModelIdentity(role=role, name=spec.name, path=str(cfg.resolve(spec.path)), hf_id=spec.hf_id,
+                             family=spec.family, form="quantized" if bits else "base", bits=bits,
+                             group_size=None, adapter_path=None, size_on_disk_bytes=None)
+
+    try:
+        return physics(cfg, ident("candidate", cfg.candidate, cfg.quantize.bits), ident("baseline", cfg.baseline, None))
+    except (ValueError, OSError):
+        return None
+
+
 class Comparison(BaseModel):
     verdict: Verdict = Field(description="The seed's verdict: the core queries' (the scopes' 'core')")
     classes: dict[str, QueryClass]

@@ -234,6 +234,18 @@ class Physics(BaseModel):
         """The first like-for-like row (both models at the same bits)."""
         return next(r for r in self.rows if r.candidate_bits == r.baseline_bits)
 
+    def claim_names(self) -> list[str]:
+        return ['"' + "-".join(f"{x:g}" for x in self.expected_speedup) + 'x faster"',
+                f'"{self.expected_memory_saving:.0%} less memory"']
+
+    def claims(self) -> list[str]:
+        """The seed's two claims, each with whether it holds under the bandwidth model, in short."""
+        eq = self.equal_bits()
+        speed, memory = self.claim_names()
+        return [f'{speed} {"holds" if self.speed_claim_holds else "does not hold"}: the 7B should decode at '
+                f"{eq.speed_ratio:.2f}x the 30B at equal bits",
+                f'{memory} {"holds" if self.memory_claim_holds else "does not hold"} ({eq.memory_saving:.0%})']
+
 
 def bits_label(bits: int | None) -> str:
     return f"{bits}-bit" if bits is not None else "16-bit"

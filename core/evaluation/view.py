@@ -16,8 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from core.config import ExperimentConfig
-from core.evaluation.compare import Comparison, classify, predicted_ratios
-from core.evaluation.predict import Physics
+from core.evaluation.compare import Comparison, classify, config_physics, predicted_ratios
 from core.evaluation.routing import Routing
 from core.evaluation.schema import CHECKS, QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.verdict import ScopeVerdict, scope_verdict
@@ -373,53 +372,9 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
         speed_pred, mem_pred = eq.speed_ratio, 1 - eq.memory_saving
     return Summary(scopes=scopes, scope=scope if scope in scopes else "core", speed_measured=speed,
                    speed_predicted=speed_pred, memory_measured=memory, memory_predicted=mem_pred,
-                   physics=claims(ph) if ph else [], claims=claim_names(ph) if ph else [],
+                   physics=ph.claims() if ph else [], claims=ph.claim_names() if ph else [],
                    claims_hold=[ph.speed_claim_holds, ph.memory_claim_holds] if ph else [],
                    bits_note=comp.bits_note if comp is not None else None, from_compare=comp is not None, origin=origin)
-
-
-def claim_names(ph: Physics) -> list[str]:
-    return ['"' + "-".join(f"{x:g}" for x in ph.expected_speedup) + 'x faster"',
-            f'"{ph.expected_memory_saving:.0%} less memory"']
-
-
-def config_physics(cfg: ExperimentConfig) -> Physics | None:
-    """The real models' physics from the config alone: the candidate at the configured bits, the
-    baseline at its own config.json's bits, else the seed's."""
-    from core.evaluation.compare import physics
-    from core.evaluation.schema import ModelIdentity
-
-    def ident(role: str, spec: Any, bits: int | None) -> ModelIdentity:
-        return ModelIdentity(role=role, name=spec.name, path=str(cfg.resolve(spec.path)), hf_id=spec.hf_id,
-                             family=spec.family, form="quantized" if bits else "base", bits=bits,
-                             group_size=None, adapter_path=None, size_on_disk_bytes=None)
-
-    try:
-        return physics(cfg, ident("candidate", cfg.candidate, cfg.quantize.bits),
-                       ident("baseline", cfg.baseline, None))
-    except (ValueError, OSError):
-        return None
-
-
-def claims(ph: Physics) -> list[str]:
-    """The seed's two claims, each with whether it holds under the bandwidth model, in short."""
-    eq = ph.equal_bits()
-    speed = "-".join(f"{x:g}" for x in ph.expected_speedup) + "x faster"
-    return [f'"{speed}" {"holds" if ph.speed_claim_holds else "does not hold"}: the 7B should decode at '
-            f"{eq.speed_ratio:.2f}x the 30B at equal bits",
-            f'"{ph.expected_memory_saving:.0%} less memory" {"holds" if ph.memory_claim_holds else "does not hold"}'
-            f" ({eq.memory_saving:.0%})"]
-
-
-def scope_of(cfg: ExperimentConfig, doc: Any, scope: str) -> ScopeVerdict | None:
-    """A combined results document's verdict on ``scope``, computed again when the file predates
-    scopes (``doc`` is a Phase25Results)."""
-    if scope in doc.comparison.scopes:
-        return doc.comparison.scopes[scope]  # type: ignore[no-any-return]
-    from core.evaluation.compare import compare
-
-    comp = compare(cfg, doc.candidate, doc.baseline)
-    return comp.scopes.get(scope)
 
 
 __all__ = ["BAND_WORDS", "CHECK_ORDER", "CHECK_SHORT", "FILTERS", "MODELS", "SHORT", "ModelResult", "QueryRecord", "Row",
