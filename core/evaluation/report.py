@@ -27,6 +27,7 @@ from core.evaluation.verdict_md import (
     routing_lines,
     scope_lines,
     tentative_lines,
+    uncertainty_suffix,
 )
 
 DEMO_WARNING = ("**Demo run.** Both models are tiny stand-ins built locally (a few hundred thousand "
@@ -374,7 +375,7 @@ def diary_entry(doc: Phase25Results, report_path: str) -> str:
         f"{_pct(c.partial_credit)}, {_num(c.generation_tps_mean, 'tok/s')}, peak {_bytes(c.peak_memory_bytes)}",
         f"- baseline {doc.baseline.model.name}: {b.strict_passes}/{b.n} strict, partial "
         f"{_pct(b.partial_credit)}, {_num(b.generation_tps_mean, 'tok/s')}, peak {_bytes(b.peak_memory_bytes)}",
-        f"- ratio {ratio}: {v.reason}",
+        f"- ratio {ratio}: {v.reason}" + uncertainty_suffix(doc.comparison),
         f"- classes: {', '.join(f'{k} {n}' for k, n in doc.comparison.class_counts.items())}",
         f"- parity: {(doc.parity or {}).get('reason', 'not run')}"
         + (" (stale decision: it chose another model than the one tested)" if stale_parity(doc) else ""),
@@ -391,4 +392,4 @@ def memory_entry(doc: Phase25Results) -> str:
     bits = (parity or {}).get("chosen_bits") or doc.candidate.model.bits
     return (f"- {doc.created[:10]} Phase 25 decision: **{v.label}** (7B {doc.candidate.aggregates.strict_passes}/"
             f"{doc.candidate.aggregates.n} vs 30B {doc.baseline.aggregates.strict_passes}/"
-            f"{doc.baseline.aggregates.n}, ratio {ratio}; 7B at {bits or 16}-bit; run {doc.run_id}){demo}")
+            f"{doc.baseline.aggregates.n}, ratio {ratio}{uncertainty_suffix(doc.comparison)}; 7B at {bits or 16}-bit; run {doc.run_id}){demo}")

@@ -165,3 +165,12 @@ def passes_words(comp: Comparison, agg: Aggregates, baseline: bool = False) -> s
 def tentative_lines(comp: Comparison) -> list[str]:
     scope = comp.scopes.get("core")
     return [f"*{scope.tentative}*: the 95% interval spans more than one band."] if scope and scope.tentative else []
+
+
+def uncertainty_suffix(comp: Comparison) -> str:
+    """'; 95% interval a-b, tentative: ...' for the diary and MEMORY.md lines ('' without an interval)."""
+    core = comp.scopes.get("core")
+    if core is None or core.interval is None:
+        return ""
+    return (f"; 95% interval {core.interval.low:.2f}-{core.interval.high:.2f}"
+            + (f", {core.tentative}" if core.tentative else ""))
