@@ -1,5 +1,8 @@
-"""The Results screen: the 20 queries with both models' checks, pass, latency and speed, filters,
-and a summary bar with the accuracies, the ratio and the verdict band."""
+"""The Results screen: the queries with both models' checks, pass, latency and speed, filters, and a
+summary with the accuracies (overall, tool, direct), the ratio, the verdict band with its interval,
+margin, power and tentative label, the seed's speed and memory claims, and a routing panel. ``e``
+switches between the seed's core verdict and the extended one. It draws core's Results view
+(core.evaluation.view) and decides nothing itself."""
 
 from __future__ import annotations
 
@@ -174,12 +177,12 @@ def routing_text(sh: ScopeSummary, narrow: bool) -> Text:
 class ResultsScreen(RunScreen):
     MODE = "results"
     BINDINGS = [
-        Binding("a", "filter('all')", "All", tooltip="show all 20 queries"),
+        Binding("a", "filter('all')", "All", tooltip="show every query of the verdict shown (core or extended)"),
         Binding("g", "filter('regressions')", "Regressed", tooltip="queries the 30B passes and the 7B fails"),
         Binding("x", "filter('fixed')", "Fixed", tooltip="queries the 7B passes and the 30B fails"),
         Binding("f", "filter('failures')", "Failures", tooltip="queries either model fails"),
-        Binding("t", "filter('tool')", "Tool", tooltip="the 13 tool queries"),
-        Binding("d", "filter('direct')", "Direct", tooltip="the 7 direct questions"),
+        Binding("t", "filter('tool')", "Tool", tooltip="the tool queries (13 in the core)"),
+        Binding("d", "filter('direct')", "Direct", tooltip="the direct questions (7 in the core)"),
         Binding("e", "switch_scope", "Core/ext", tooltip="switch between the seed's core verdict and the extended one"),
         Binding("enter", "open_diff", "Diff", show=False),
         Binding("j", "cursor(1)", "Down", show=False),
