@@ -139,6 +139,8 @@ class EvaluationSection(_Strict):
     bandwidth_gb_s: float = Field(
         400.0, gt=0, description="Memory bandwidth used for the predicted decode ceiling (M-series Max: 400)."
     )
+    samples: int = Field(1, ge=1, description="Replies generated per query; with more than 1, set a temperature.")
+    seed: int = Field(0, ge=0, description="Seed of the sampler and of the verdict's bootstrap and power simulation.")
 
 
 class VerdictSection(_Strict):
@@ -149,6 +151,10 @@ class VerdictSection(_Strict):
     )
     expected_memory_saving: float = Field(
         0.75, ge=0, lt=1, description="The seed's expected share of memory the 7B saves against the 30B."
+    )
+    seed_baseline_bits: int = Field(
+        5, ge=2, le=16, description="The seed's Phase 24 model's bits, for predictions when the tested baseline's "
+        "config.json can't be read."
     )
 
     @model_validator(mode="after")

@@ -26,9 +26,14 @@ def results_markdown(state: RunState, cfg: ExperimentConfig | None) -> str:
     for m in MODELS:
         p, n = s.passes[m]
         acc = UNKNOWN if s.accuracy[m] is None else f"{s.accuracy[m] * 100:.0f}%"  # type: ignore[operator]
-        lines.append(f"- {SHORT[m]} ({m}): {acc} ({p}/{n} strict passes)")
+        lines.append(f"- {SHORT[m]} ({m}): {acc} ({p:g}/{n} strict passes)")
     lines.append(f"- ratio: {_num(s.ratio, '.2f')} · verdict: {BAND_WORDS.get(s.band or '', UNKNOWN)}"
                  + (f" ({s.reason})" if s.reason else ""))
+    sh = s.shown
+    if sh.interval is not None:
+        lines.append(f"- 95% interval {sh.interval[0]:.2f}-{sh.interval[1]:.2f}, margin up "
+                     f"{_num(sh.margin_up, 'd')} / down {_num(sh.margin_down, 'd')} queries"
+                     + (f" · {sh.tentative}" if sh.tentative else ""))
     lines.append(f"- speed 7B/30B: {_num(s.speed_measured, '.2f')} measured, {_num(s.speed_predicted, '.2f')} predicted")
     lines.append(f"- memory 7B/30B: {_num(s.memory_measured, '.2f')} measured, "
                  f"{_num(s.memory_predicted, '.2f')} predicted")

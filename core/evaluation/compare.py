@@ -9,43 +9,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.config import ExperimentConfig
-from core.evaluation.predict import PredictError, predict, read_config, real_config_path
-from core.evaluation.schema import ModelIdentity, ResultsFile
+from core.data.suite import Suite
+from core.evaluation.predict import (
+    Physics,
+    PredictError,
+    baseline_bits,
+    like_for_like,
+    predict,
+    read_config,
+    real_config_path,
+)
+from core.evaluation.schema import ModelIdentity, QueryRecord, ResultsFile
+from core.evaluation.verdict import Label, ScopeVerdict, Verdict, scope_verdict, verdict
 
-Label = Literal["7B primary", "split by use case", "stay on 30B", "inconclusive"]
+__all__ = ["Label", "Verdict", "verdict", "classify", "compare", "Comparison"]
 QueryClass = Literal["fixed", "regressed", "both pass", "both fail"]
-_EPS = 1e-9
-
-
-class Verdict(BaseModel):
-    label: Label
-    ratio: float | None = Field(description="candidate accuracy / baseline accuracy")
-    candidate_accuracy: float
-    baseline_accuracy: float
-    primary: float
-    split: float
-    reason: str
-
-
-def verdict(candidate_accuracy: float, baseline_accuracy: float, primary: float, split: float) -> Verdict:
-    """Map the accuracy ratio onto the seed's bands: >= primary, split..primary, < split."""
-    common = dict(candidate_accuracy=candidate_accuracy, baseline_accuracy=baseline_accuracy,
-                  primary=primary, split=split)
-    if baseline_accuracy <= 0:
-        return Verdict(label="inconclusive", ratio=None, **common,
-                       reason="the baseline passed no query, so the accuracy ratio is undefined")
-    ratio = candidate_accuracy / baseline_accuracy
-    # A ratio that equals a boundary in exact arithmetic must not slip below it in floating point.
-    if ratio >= primary - _EPS:
-        label: Label = "7B primary"
-        reason = f"ratio {ratio:.2f} >= {primary:.2f}"
-    elif ratio >= split - _EPS:
-        label = "split by use case"
-        reason = f"{split:.2f} <= ratio {ratio:.2f} < {primary:.2f}"
-    else:
-        label = "stay on 30B"
-        reason = f"ratio {ratio:.2f} < {split:.2f}"
-    return Verdict(label=label, ratio=ratio, reason=reason, **common)
 
 
 def classify(candidate_pass: bool, baseline_pass: bool) -> QueryClass:
@@ -115,15 +93,17 @@ def _predict_one(role: str, path: Path, what: str, bits: int | None, group: int 
 
 
 def predictions(cfg: ExperimentConfig, models: dict[str, ModelIdentity]) -> list[Predicted]:
-    """For each model: the real model's figures (published config, at the tested bits) and the
-    tested folder's own figures (on the demo, the tiny stand-in's)."""
+    """For each model: the real model's figures (published config) and the tested folder's own
+    figures (on the demo, the tiny stand-in's). The real candidate is predicted at its tested bits;
+    the real baseline at the bits of the tested baseline's config.json, else the seed's bits."""
     bw = cfg.evaluation.bandwidth_gb_s
     out: list[Predicted] = []
     for role, ident in models.items():
         bits, group = ident.bits, ident.group_size
         real = real_config_path(ident.hf_id)
         if real is not None:
-            p = _predict_one(role, real, "real model", bits, group or cfg.quantize.group_size, bw)
+            real_bits = bits if role != "baseline" else baseline_bits(ident.path, cfg.verdict.seed_baseline_bits)[0]
+            p = _predict_one(role, real, "real model", real_bits, group or cfg.quantize.group_size, bw)
             if p:
                 out.append(p)
         local = Path(ident.path)
@@ -134,8 +114,37 @@ def predictions(cfg: ExperimentConfig, models: dict[str, ModelIdentity]) -> list
     return out
 
 
+def physics(cfg: ExperimentConfig, candidate: ModelIdentity, baseline: ModelIdentity) -> Physics | None:
+    """The real models like for like, when both have a published config committed."""
+    c, b = real_config_path(candidate.hf_id), real_config_path(baseline.hf_id)
+    if c is None or b is None:
+        return None
+    b_bits, b_from = baseline_bits(baseline.path, cfg.verdict.seed_baseline_bits)
+    v = cfg.verdict
+    try:
+        return like_for_like(c, b, candidate.bits, b_bits, b_from, cfg.quantize.group_size,
+                             cfg.evaluation.bandwidth_gb_s, v.expected_speedup, v.expected_memory_saving)
+    except PredictError:
+        return None
+
+
+def config_physics(cfg: ExperimentConfig) -> Physics | None:
+    """The real models' physics from the config alone: the candidate at the configured bits, the
+    baseline at its own config.json's bits, else the seed's."""
+
+    def ident(role: str, spec: Any, bits: int | None) -> ModelIdentity:
+        return ModelIdentity(role=role, name=spec.name, path=str(cfg.resolve(spec.path)), hf_id=spec.hf_id,
+                             family=spec.family, form="quantized" if bits else "base", bits=bits,
+                             group_size=None, adapter_path=None, size_on_disk_bytes=None)
+
+    try:
+        return physics(cfg, ident("candidate", cfg.candidate, cfg.quantize.bits), ident("baseline", cfg.baseline, None))
+    except (ValueError, OSError):
+        return None
+
+
 class Comparison(BaseModel):
-    verdict: Verdict
+    verdict: Verdict = Field(description="The seed's verdict: the core queries' (the scopes' 'core')")
     classes: dict[str, QueryClass]
     class_counts: dict[str, int]
     measured: list[SideBySide]
@@ -143,11 +152,34 @@ class Comparison(BaseModel):
     seed_expectations: dict[str, Any]
     same_batch_size: bool
     notes: list[str] = Field(default_factory=list)
+    scopes: dict[str, ScopeVerdict] = Field(
+        default_factory=dict, description="'core' (the seed's queries) and, when the extended tier ran, 'extended'")
+    physics: Physics | None = None
+    bits_note: str | None = Field(None, description="Set when the two models were measured at different bits")
 
 
-def compare(cfg: ExperimentConfig, candidate: ResultsFile, baseline: ResultsFile) -> Comparison:
-    v = verdict(candidate.aggregates.accuracy, baseline.aggregates.accuracy, cfg.verdict.primary,
-                cfg.verdict.split)
+def with_suite_labels(res: ResultsFile, suite: Suite | None) -> dict[str, list[QueryRecord]]:
+    """Each query's samples, with the suite's topic and tier filled in where a record lacks them
+    (results written before records carried them)."""
+    by = {q.id: q for q in suite.queries} if suite is not None else {}
+    out: dict[str, list[QueryRecord]] = {}
+    for qid, recs in res.samples_of().items():
+        q = by.get(qid)
+        if q is not None and recs[0].topic is None:
+            upd = {"topic": q.topic, "tier": getattr(q, "tier", "core")}
+            recs = [r.model_copy(update=upd) for r in recs]
+        out[qid] = recs
+    return out
+
+
+def compare(cfg: ExperimentConfig, candidate: ResultsFile, baseline: ResultsFile, suite: Suite | None = None,
+            resamples: int = 10_000, power_trials: int = 20_000) -> Comparison:
+    cand, base = with_suite_labels(candidate, suite), with_suite_labels(baseline, suite)
+    vc, seed = cfg.verdict, cfg.evaluation.seed
+    scopes = {"core": scope_verdict("core", cand, base, vc.primary, vc.split, seed, resamples, power_trials)}
+    if any(recs[0].tier == "extended" for recs in cand.values()):
+        scopes["extended"] = scope_verdict("extended", cand, base, vc.primary, vc.split, seed, resamples,
+                                           power_trials)
     classes = query_classes(candidate, baseline)
     counts = {k: sum(1 for c in classes.values() if c == k) for k in ("fixed", "regressed", "both pass", "both fail")}
     notes = []
@@ -157,13 +189,22 @@ def compare(cfg: ExperimentConfig, candidate: ResultsFile, baseline: ResultsFile
     same_batch = candidate.settings.batch_size == baseline.settings.batch_size
     if not same_batch:
         notes.append("the two models ran with different batch sizes, so tokens/s are not like for like")
-    low, high = (cfg.verdict.expected_speedup + [None, None])[:2]
+    cb, bb = candidate.model.bits, baseline.model.bits
+    bits_note = None
+    if cb != bb:
+        bits_note = (f"the two models were measured at different bits (candidate {cb or 16}-bit, baseline "
+                     f"{bb or 16}-bit), so the measured speed and memory are not like for like"
+                     + ("; on MLX's CPU kernels quantized matmuls are far slower than float ones" if
+                        cfg.experiment.demo else "")
+                     + "; the physics rows at equal bits are the like-for-like comparison")
+    low, high = (vc.expected_speedup + [None, None])[:2]
     return Comparison(
-        verdict=v, classes=classes, class_counts=counts, measured=measured(candidate, baseline),
+        verdict=scopes["core"].verdict, classes=classes, class_counts=counts, measured=measured(candidate, baseline),
         predicted=predictions(cfg, {"candidate": candidate.model, "baseline": baseline.model}),
         seed_expectations={"speedup_low": low, "speedup_high": high,
-                           "memory_saving": cfg.verdict.expected_memory_saving},
-        same_batch_size=same_batch, notes=notes,
+                           "memory_saving": vc.expected_memory_saving},
+        same_batch_size=same_batch, notes=notes, scopes=scopes,
+        physics=physics(cfg, candidate.model, baseline.model), bits_note=bits_note,
     )
 
 
@@ -171,7 +212,11 @@ BANDS = {"7B primary": "primary", "split by use case": "split", "stay on 30B": "
 
 
 def predicted_ratios(comp: Comparison) -> tuple[float | None, float | None]:
-    """(speed, memory) of the real candidate over the real baseline, from their configs."""
+    """(speed, memory) of the real candidate over the real baseline at equal bits (like for like),
+    else from the real models' predicted rows."""
+    if comp.physics is not None:
+        row = comp.physics.equal_bits()
+        return row.speed_ratio, 1 - row.memory_saving
     real = {p.role: p for p in comp.predicted if p.what == "real model"}
     c, b = real.get("candidate"), real.get("baseline")
     if c is None or b is None:

@@ -3,7 +3,9 @@
 The system prompt (with the tools block) is the same for every query, so its KV cache is computed
 once per model and copied into each query's cache; only each query's own tokens are prefilled.
 The queries then run through mlx-lm's ``BatchGenerator`` (continuous batching, at most
-``batch_size`` at a time, greedy unless a temperature is set).
+``batch_size`` at a time, greedy unless a temperature is set; with a temperature, each request
+samples with its own seed, derived from the configured seed, its key and its sample index, so a
+reply does not depend on the batch it was generated in).
 
 Per query it measures, from the moment the query entered prefill: time to its first generated
 token, generation tokens/s after that, wall latency to its last token, and the MLX peak memory of
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +30,8 @@ from core.codemode.prompt import render_chat
 class Request:
     key: str
     messages: list[dict[str, Any]]
+    sample: int = 0
+    """Which of the query's samples this is; with a temperature, it picks the request's own seed."""
 
 
 @dataclass
@@ -43,6 +48,7 @@ class Output:
     batch: int
     batch_size: int
     cached_prefix_tokens: int = 0
+    sample: int = 0
 
 
 @dataclass
@@ -69,6 +75,24 @@ def load(path: str, adapter_path: str | None = None) -> tuple[Any, Any]:
     return model, tokenizer
 
 
+def request_seed(seed: int, key: str, sample: int) -> int:
+    """A request's own sampling seed: stable across runs, processes and batch compositions."""
+    return (seed * 1_000_003 + zlib.crc32(f"{key}#{sample}".encode())) % 2**32
+
+
+def request_sampler(temperature: float, seed: int) -> Callable[[mx.array], mx.array]:
+    """Samples one request's tokens with its own random key, split once per token, so its reply does
+    not depend on which requests are generated beside it."""
+    state = [mx.random.key(seed)]
+
+    def sample(logprobs: mx.array) -> mx.array:
+        keys = mx.random.split(state[0])
+        state[0] = keys[0]
+        return mx.random.categorical(logprobs * (1 / temperature), key=keys[1])
+
+    return sample
+
+
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -89,6 +113,7 @@ class Engine:
         max_tokens: int,
         temperature: float = 0.0,
         batch_size: int = 4,
+        seed: int = 0,
     ):
         self.model = model
         self.tokenizer = tokenizer
@@ -98,6 +123,7 @@ class Engine:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.batch_size = max(1, batch_size)
+        self.seed = seed
         self._prefix: list[int] | None = None
         self._prefix_cache: list[Any] | None = None
         self.prefill_s: float | None = None
@@ -156,7 +182,6 @@ class Engine:
     ) -> list[Output]:
         """Generate every request; ``on_done`` is called as each one finishes."""
         from mlx_lm.generate import BatchGenerator
-        from mlx_lm.sample_utils import make_sampler
 
         requests = list(requests)
         if not requests:
@@ -175,12 +200,10 @@ class Engine:
             shared.append(hit)
             tracks.append(_Track(req, prompt_tokens=len(ids), cached=len(prefix) if hit else 0))
 
-        sampler = make_sampler(temp=self.temperature) if self.temperature > 0 else None
         gen = BatchGenerator(
             self.model,
             max_tokens=self.max_tokens,
             stop_tokens=[[t] for t in self.tokenizer.eos_token_ids],
-            sampler=sampler,
             completion_batch_size=self.batch_size,
             prefill_batch_size=self.batch_size,
         )
@@ -196,7 +219,11 @@ class Engine:
                 return
             caches: list[list[Any]] = [copy.deepcopy(base) if shared[i] and base is not None
                                        else make_prompt_cache(self.model) for i in take]
-            for i, uid in zip(take, gen.insert([prompts[i] for i in take], caches=caches), strict=True):
+            samplers = ([request_sampler(self.temperature, request_seed(self.seed, requests[i].key,
+                                                                        requests[i].sample)) for i in take]
+                        if self.temperature > 0 else None)
+            uids = gen.insert([prompts[i] for i in take], caches=caches, samplers=samplers)
+            for i, uid in zip(take, uids, strict=True):
                 by_uid[uid], uid_of[i] = tracks[i], uid
 
         admit(self.batch_size)
@@ -254,4 +281,5 @@ class Engine:
             batch=batch,
             batch_size=min(self.batch_size, size),
             cached_prefix_tokens=t.cached,
+            sample=t.req.sample,
         )

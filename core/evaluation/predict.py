@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from core.paths import DATA_DIR
 
 MODEL_CONFIGS_DIR = DATA_DIR / "model_configs"
@@ -199,3 +201,114 @@ def format_params(n: int) -> str:
     if n >= 1e3:
         return f"{n / 1e3:.1f}K"
     return str(n)
+
+
+# -- like for like: where the seed's speed and memory claims stand ----------------------------
+class PhysicsRow(BaseModel):
+    label: str = Field(description="'as tested' or 'equal bits'")
+    candidate_bits: int | None
+    baseline_bits: int | None
+    candidate_weight_bytes: int
+    baseline_weight_bytes: int
+    candidate_bytes_per_token: int
+    baseline_bytes_per_token: int
+    speed_ratio: float = Field(description="7B decode ceiling / 30B decode ceiling")
+    memory_saving: float = Field(description="1 - 7B weights / 30B weights")
+
+
+class Physics(BaseModel):
+    """The real models' figures compared like for like, and whether the seed's claims hold."""
+
+    candidate_source: str
+    baseline_source: str
+    baseline_bits: int | None
+    baseline_bits_from: str = Field(description="Where the baseline's bits come from, in words")
+    rows: list[PhysicsRow]
+    expected_speedup: list[float]
+    expected_memory_saving: float
+    speed_claim_holds: bool
+    memory_claim_holds: bool
+    statements: list[str]
+
+    def equal_bits(self) -> PhysicsRow:
+        """The first like-for-like row (both models at the same bits)."""
+        return next(r for r in self.rows if r.candidate_bits == r.baseline_bits)
+
+    def claim_names(self) -> list[str]:
+        return ['"' + "-".join(f"{x:g}" for x in self.expected_speedup) + 'x faster"',
+                f'"{self.expected_memory_saving:.0%} less memory"']
+
+    def claims(self) -> list[str]:
+        """The seed's two claims, each with whether it holds under the bandwidth model, in short."""
+        eq = self.equal_bits()
+        speed, memory = self.claim_names()
+        return [f'{speed} {"holds" if self.speed_claim_holds else "does not hold"}: the 7B should decode at '
+                f"{eq.speed_ratio:.2f}x the 30B at equal bits",
+                f'{memory} {"holds" if self.memory_claim_holds else "does not hold"} ({eq.memory_saving:.0%})']
+
+
+def bits_label(bits: int | None) -> str:
+    return f"{bits}-bit" if bits is not None else "16-bit"
+
+
+def physics_row(label: str, cand: dict[str, Any], base: dict[str, Any], cand_bits: int | None,
+                base_bits: int | None, group_size: int, bandwidth_gb_s: float) -> PhysicsRow:
+    c = predict(cand, cand_bits, group_size, bandwidth_gb_s)
+    b = predict(base, base_bits, group_size, bandwidth_gb_s)
+    return PhysicsRow(label=label, candidate_bits=cand_bits, baseline_bits=base_bits,
+                      candidate_weight_bytes=c.weight_bytes, baseline_weight_bytes=b.weight_bytes,
+                      candidate_bytes_per_token=c.bytes_per_token, baseline_bytes_per_token=b.bytes_per_token,
+                      speed_ratio=c.decode_tps_ceiling / b.decode_tps_ceiling,
+                      memory_saving=1 - c.weight_bytes / b.weight_bytes)
+
+
+def baseline_bits(tested_path: str | None, seed_bits: int) -> tuple[int | None, str]:
+    """The tested baseline's bits from its own config.json ``quantization``; when that file can't be
+    read, the seed's bits, saying so."""
+    if tested_path:
+        try:
+            conf = read_config(Path(tested_path))
+        except PredictError:
+            pass
+        else:
+            bits, _ = weights_dtype_bits(conf)
+            return bits, f"the tested baseline's config.json ({Path(tested_path) / 'config.json'})"
+    return seed_bits, (f"the seed's {seed_bits} bits (the tested baseline's config.json "
+                       f"{'at ' + tested_path + ' ' if tested_path else ''}could not be read)")
+
+
+def like_for_like(candidate_cfg: Path, baseline_cfg: Path, candidate_bits: int | None, base_bits: int | None,
+                  base_bits_from: str, group_size: int, bandwidth_gb_s: float, expected_speedup: list[float],
+                  expected_memory_saving: float) -> Physics:
+    """The real models at the tested bits and at equal bits, and the seed's two claims judged on the
+    equal-bits row (the like-for-like one)."""
+    cand, base = read_config(candidate_cfg), read_config(baseline_cfg)
+    rows = [] if candidate_bits == base_bits else [
+        physics_row("as tested", cand, base, candidate_bits, base_bits, group_size, bandwidth_gb_s)]
+    for bits in sorted({b for b in (candidate_bits, base_bits)}, key=lambda b: b or 16):
+        rows.append(physics_row(f"equal bits ({bits_label(bits)})", cand, base, bits, bits, group_size,
+                                bandwidth_gb_s))
+    equal = next(r for r in rows if r.candidate_bits == r.baseline_bits)
+    low = min(expected_speedup) if expected_speedup else 1.0
+    speed_holds = equal.speed_ratio >= low
+    mem_holds = round(equal.memory_saving, 2) >= round(expected_memory_saving, 2)
+    claim = "-".join(f"{x:g}" for x in expected_speedup) + "x faster"
+    statements = [
+        f'"{claim}" does {"" if speed_holds else "not "}hold under the bandwidth model: at equal bits '
+        f"({bits_label(equal.candidate_bits)}) the dense 7B reads {equal.candidate_bytes_per_token / 1e9:.2f} GB "
+        f"per token against the 30B-A3B's {equal.baseline_bytes_per_token / 1e9:.2f} GB, so it should decode at "
+        f"{equal.speed_ratio:.2f}x the 30B's speed.",
+        f'"{expected_memory_saving:.0%} less memory" does {"" if mem_holds else "not "}hold: '
+        f"{equal.candidate_weight_bytes / 1e9:.2f} GB of weights against {equal.baseline_weight_bytes / 1e9:.2f} GB "
+        f"({equal.memory_saving:.0%} less).",
+        f"The baseline is predicted at {bits_label(base_bits)}, from {base_bits_from}.",
+    ]
+    if candidate_bits != base_bits:
+        t = rows[0]
+        statements.append(f"As tested ({bits_label(candidate_bits)} 7B against {bits_label(base_bits)} 30B): "
+                          f"{t.speed_ratio:.2f}x the speed and {t.memory_saving:.0%} less memory; that pair is "
+                          f"not like for like.")
+    return Physics(candidate_source=str(candidate_cfg), baseline_source=str(baseline_cfg), baseline_bits=base_bits,
+                   baseline_bits_from=base_bits_from, rows=rows, expected_speedup=list(expected_speedup),
+                   expected_memory_saving=expected_memory_saving, speed_claim_holds=speed_holds,
+                   memory_claim_holds=mem_holds, statements=statements)

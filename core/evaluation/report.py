@@ -20,6 +20,15 @@ from core.evaluation.schema import (
     read_results_json,
     validate_versioned,
 )
+from core.evaluation.verdict_md import (
+    passes_words,
+    physics_lines,
+    power_lines,
+    routing_lines,
+    scope_lines,
+    tentative_lines,
+    uncertainty_suffix,
+)
 from core.fmt import nbytes
 
 DEMO_WARNING = ("**Demo run.** Both models are tiny stand-ins built locally (a few hundred thousand "
@@ -254,14 +263,26 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         "",
         "## Verdict",
         "",
-        f"**{v.label}**: the candidate passed {c.aggregates.strict_passes}/{c.aggregates.n} queries strictly "
-        f"({_pct(v.candidate_accuracy)}), the baseline {b.aggregates.strict_passes}/{b.aggregates.n} "
-        f"({_pct(v.baseline_accuracy)}); ratio {ratio} ({v.reason}).",
+        f"**{v.label}**: the candidate passed {passes_words(doc.comparison, doc.candidate.aggregates)} ({_pct(v.candidate_accuracy)}), the "
+        f"baseline {passes_words(doc.comparison, doc.baseline.aggregates, baseline=True)} ({_pct(v.baseline_accuracy)}); ratio {ratio} ({v.reason}).",
+        *tentative_lines(doc.comparison),
         "",
         f"Bands: ratio >= {v.primary:.2f} means 7B primary; {v.split:.2f} to {v.primary:.2f} means split by use "
         f"case; below {v.split:.2f} means stay on 30B.",
         f"Partial credit (share of applicable checks passed, a second figure only): candidate "
         f"{_pct(c.aggregates.partial_credit)}, baseline {_pct(b.aggregates.partial_credit)}.",
+        "",
+        *scope_lines(doc.comparison),
+        "",
+        "### Power: would another run land in the same band?",
+        "",
+        *power_lines(doc.comparison),
+        "",
+        "## Routing the split outcome",
+        "",
+        "From the two models' per-query results (no new generation).",
+        "",
+        *routing_lines(doc.comparison),
         "",
         "## Models",
         "",
@@ -300,6 +321,10 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         "",
         *_speed_lines(doc),
         "",
+        "## Where the seed's speed and memory claims stand",
+        "",
+        *physics_lines(doc.comparison.physics),
+        "",
         "## Predicted against measured",
         "",
         "Predicted from each config.json: parameters from the architecture, weight bytes at the tested bits "
@@ -314,7 +339,7 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
                   "the ceilings are not comparable with them; the real-model rows are what to expect on the Mac.",
                   ""]
     lines += ["## Quantization parity", "", *_parity_lines(doc), ""]
-    for note in doc.comparison.notes + c.notes[:1]:
+    for note in doc.comparison.notes + ([doc.comparison.bits_note] if doc.comparison.bits_note else []) + c.notes[:1]:
         lines.append(f"- {note}")
     lines += [
         "",
@@ -346,7 +371,7 @@ def diary_entry(doc: Phase25Results, report_path: str) -> str:
         f"{_pct(c.partial_credit)}, {_num(c.generation_tps_mean, 'tok/s')}, peak {_bytes(c.peak_memory_bytes)}",
         f"- baseline {doc.baseline.model.name}: {b.strict_passes}/{b.n} strict, partial "
         f"{_pct(b.partial_credit)}, {_num(b.generation_tps_mean, 'tok/s')}, peak {_bytes(b.peak_memory_bytes)}",
-        f"- ratio {ratio}: {v.reason}",
+        f"- ratio {ratio}: {v.reason}" + uncertainty_suffix(doc.comparison),
         f"- classes: {', '.join(f'{k} {n}' for k, n in doc.comparison.class_counts.items())}",
         f"- parity: {(doc.parity or {}).get('reason', 'not run')}"
         + (" (stale decision: it chose another model than the one tested)" if stale_parity(doc) else ""),
@@ -363,4 +388,4 @@ def memory_entry(doc: Phase25Results) -> str:
     bits = (parity or {}).get("chosen_bits") or doc.candidate.model.bits
     return (f"- {doc.created[:10]} Phase 25 decision: **{v.label}** (7B {doc.candidate.aggregates.strict_passes}/"
             f"{doc.candidate.aggregates.n} vs 30B {doc.baseline.aggregates.strict_passes}/"
-            f"{doc.baseline.aggregates.n}, ratio {ratio}; 7B at {bits or 16}-bit; run {doc.run_id}){demo}")
+            f"{doc.baseline.aggregates.n}, ratio {ratio}{uncertainty_suffix(doc.comparison)}; 7B at {bits or 16}-bit; run {doc.run_id}){demo}")

@@ -49,6 +49,8 @@ class Settings(_M):
     system_prompt_sha256: str
     system_prompt_tokens: int = Field(description="Tokens of the shared prefix, prefilled once")
     confinement: str | None = Field(None, description="How model-written code was confined (engine: policy)")
+    samples: int = Field(default=1, description="Replies generated per query (1: one greedy reply)")
+    seed: int = Field(default=0, description="The sampler's seed when samples > 1 or temperature > 0")
 
 
 class ParseRecord(_M):
@@ -120,6 +122,9 @@ class Measurements(_M):
 class QueryRecord(_M):
     query_id: str
     category: Literal["tool", "direct"]
+    tier: Literal["core", "extended"] = Field(default="core", description="The seed's core queries or the extended tier")
+    topic: str | None = Field(default=None, description="The suite's topic, e.g. 'typecheck' or 'concept: typing'")
+    sample: int = Field(default=0, description="Which of the query's samples this is (0 for the first)")
     prompt: str
     rounds: list[Round]
     call: ParseRecord
@@ -168,13 +173,22 @@ class ResultsFile(_M):
     settings: Settings
     wall_s: float = Field(description="Seconds the whole suite took (load excluded)")
     load_s: float | None = None
-    queries: list[QueryRecord]
+    queries: list[QueryRecord] = Field(description="Each query's first sample, in suite order")
+    more_samples: list[QueryRecord] = Field(
+        default_factory=list, description="Samples 1..k-1 of each query when evaluation.samples = k > 1")
     aggregates: Aggregates
     reused_from: str | None = Field(None, description="An earlier results file this one was reused from")
     notes: list[str] = Field(default_factory=list)
 
     def by_id(self) -> dict[str, QueryRecord]:
         return {q.query_id: q for q in self.queries}
+
+    def samples_of(self) -> dict[str, list[QueryRecord]]:
+        """Every sample of each query, first sample first, in suite order."""
+        out: dict[str, list[QueryRecord]] = {q.query_id: [q] for q in self.queries}
+        for rec in sorted(self.more_samples, key=lambda r: r.sample):
+            out.setdefault(rec.query_id, []).append(rec)
+        return out
 
 
 class ResultsError(ValueError):

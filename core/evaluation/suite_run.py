@@ -73,10 +73,11 @@ def _measure(rounds: list[Round], exec_s: float | None) -> Measurements:
 
 
 def build_record(q: SuiteQuery, rounds: list[Round], call: ParseRecord, execution: ToolExecution | None,
-                 exec_s: float | None) -> QueryRecord:
+                 exec_s: float | None, sample: int = 0) -> QueryRecord:
     final = final_answer_of(q, [r.text for r in rounds], call, execution)
     return QueryRecord(
-        query_id=q.id, category=q.category, prompt=q.prompt, rounds=rounds, call=call, execution=execution,
+        query_id=q.id, category=q.category, tier=getattr(q, "tier", "core"), topic=q.topic, sample=sample,
+        prompt=q.prompt, rounds=rounds, call=call, execution=execution,
         final_answer=final, measurements=_measure(rounds, exec_s), score=score_query(q, call, execution, final),
     )
 
@@ -118,59 +119,66 @@ def run_suite(
     # (data/demo/compact); the full prompt is rendered with the template's tools block, as trained.
     tools = None if ev.compact_prompt else [execute_code_tool_schema()]
     engine = Engine(model, tokenizer, target.identity.family, sys_prompt, tools,
-                    max_tokens=ev.max_tokens, temperature=ev.temperature, batch_size=ev.batch_size)
+                    max_tokens=ev.max_tokens, temperature=ev.temperature, batch_size=ev.batch_size, seed=ev.seed)
+    k = ev.samples
     t0 = time.perf_counter()
     engine.prefix_cache()
     log(f"shared prefix: {len(engine.prefix)} tokens prefilled once in {engine.prefill_s:.2f}s")
 
     by_id = {q.id: q for q in suite.queries}
-    first: dict[str, Round] = {}
-    calls: dict[str, ParseRecord] = {}
-    pending: dict[str, Future[tuple[ToolExecution, float]]] = {}
-    records: dict[str, QueryRecord] = {}
+    Key = tuple[str, int]  # (query id, sample)
+    first: dict[Key, Round] = {}
+    calls: dict[Key, ParseRecord] = {}
+    pending: dict[Key, Future[tuple[ToolExecution, float]]] = {}
+    records: dict[Key, QueryRecord] = {}
 
     def finish(rec: QueryRecord) -> None:
-        records[rec.query_id] = rec
-        if on_query is not None:
-            on_query(rec, len(records))
+        records[(rec.query_id, rec.sample)] = rec
+        if on_query is not None and rec.sample == 0:  # the dashboard follows each query's first sample
+            on_query(rec, sum(1 for _, s in records if s == 0))
 
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="execute_code")
 
     def first_done(o: Output) -> None:
         q = by_id[o.key]
+        key = (q.id, o.sample)
         r = _round(o)
         call = parse_record(o.text)
-        first[q.id], calls[q.id] = r, call
+        first[key], calls[key] = r, call
         if q.category == "tool" and call.code is not None and call.lenient_ok and q.workspace:
-            pending[q.id] = pool.submit(run_code, call.code, workspaces / q.workspace, ev.exec_timeout_s,
+            pending[key] = pool.submit(run_code, call.code, workspaces / q.workspace, ev.exec_timeout_s,
                                        ev.allow_unconfined)
         else:
-            finish(build_record(q, [r], call, None, None))
+            finish(build_record(q, [r], call, None, None, o.sample))
 
     try:
-        engine.generate([Request(q.id, [{"role": "user", "content": q.prompt}]) for q in suite.queries],
+        # every sample of every query in one pass: the shared prefix's cache serves them all
+        engine.generate([Request(q.id, [{"role": "user", "content": q.prompt}], sample=s)
+                         for s in range(k) for q in suite.queries],
                         on_done=first_done, should_stop=should_stop, batch_index=0)
-        executions = {qid: fut.result() for qid, fut in pending.items()}
+        executions = {key: fut.result() for key, fut in pending.items()}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
     second = []
-    for qid, (execution, _took) in executions.items():
-        call = calls[qid]
+    for (qid, s), (execution, _took) in executions.items():
+        call = calls[(qid, s)]
         second.append(Request(qid, [
             {"role": "user", "content": by_id[qid].prompt},
             assistant_tool_call(call.code or ""),
             tool_message(execution.response),
-        ]))
+        ], sample=s))
 
     def second_done(o: Output) -> None:
         q = by_id[o.key]
-        execution, took = executions[q.id]
-        finish(build_record(q, [first[q.id], _round(o)], calls[q.id], execution, took))
+        key = (q.id, o.sample)
+        execution, took = executions[key]
+        finish(build_record(q, [first[key], _round(o)], calls[key], execution, took, o.sample))
 
     engine.generate(second, on_done=second_done, should_stop=should_stop, batch_index=1)
     wall = time.perf_counter() - t0
-    queries = [records[q.id] for q in suite.queries]
+    queries = [records[(q.id, 0)] for q in suite.queries]
+    more = [records[(q.id, s)] for s in range(1, k) for q in suite.queries]
     return ResultsFile(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         run_id=run_id,
@@ -183,17 +191,22 @@ def run_suite(
             max_tokens=ev.max_tokens, temperature=ev.temperature, batch_size=ev.batch_size,
             compact_prompt=ev.compact_prompt, exec_timeout_s=ev.exec_timeout_s,
             system_prompt_sha256=hashlib.sha256(sys_prompt.encode()).hexdigest(),
-            system_prompt_tokens=len(engine.prefix), confinement=confinement,
+            system_prompt_tokens=len(engine.prefix), confinement=confinement, samples=k, seed=ev.seed,
         ),
         wall_s=wall,
         load_s=load_s,
         queries=queries,
+        more_samples=more,
         aggregates=aggregate(queries),
         reused_from=None,
         notes=[f"peak memory per query is MLX's high-water mark for its round up to its last token, "
                f"shared by the up to {ev.batch_size} queries generated side by side",
                "latency, time to first token and tokens/s are measured from the moment a query "
-               "entered prefill (the shared system prefix was prefilled once beforehand)"],
+               "entered prefill (the shared system prefix was prefilled once beforehand)",
+               *([f"{k} samples a query (seed {ev.seed}); the aggregates describe each query's first sample, the "
+                  f"verdict uses the mean pass rate over all of them"] if k > 1 else []),
+               *(["samples > 1 at temperature 0: greedy replies repeat, so the samples add no information"]
+                 if k > 1 and ev.temperature == 0 else [])],
     )
 
 

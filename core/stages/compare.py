@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.data.suite import Suite, SuiteError, load_suite
 from core.evaluation.compare import compare, headline_figures
 from core.evaluation.schema import ResultsFile
 from core.evaluation.targets import results_path
@@ -30,6 +31,14 @@ def load_role(ctx: StageContext, role: str) -> tuple[ResultsFile, Path]:
                      f"run the {stage} stage first")
 
 
+def suite_labels(ctx: StageContext) -> Suite | None:
+    """The configured suite, for the topics and tiers of results written before records carried them."""
+    try:
+        return load_suite(ctx.cfg.resolve(ctx.cfg.data.suite))
+    except (SuiteError, OSError):
+        return None
+
+
 def _fmt_ratio(x: float | None) -> str:
     return f"{x:.2f}x" if x is not None else "unknown"
 
@@ -38,7 +47,7 @@ def run(ctx: StageContext) -> StageOutcome:
     cand, cand_path = load_role(ctx, "candidate")
     base, base_path = load_role(ctx, "baseline")
     ctx.log(f"candidate: {cand_path}\nbaseline: {base_path}")
-    comp = compare(ctx.cfg, cand, base)
+    comp = compare(ctx.cfg, cand, base, suite_labels(ctx))
     out = comparison_path(ctx)
     atomic_write_text(out, comp.model_dump_json(indent=2) + "\n")
     ctx.artifact("comparison", out)
@@ -51,6 +60,18 @@ def run(ctx: StageContext) -> StageOutcome:
     seed = comp.seed_expectations
     ctx.log(f"  the seed expected {seed['speedup_low']:g}-{seed['speedup_high']:g}x faster and "
             f"{seed['memory_saving']:.0%} less memory")
+    for scope in comp.scopes.values():
+        iv = scope.interval
+        ctx.log(f"{scope.title}: {scope.verdict.label}"
+                + (f", 95% interval {iv.low:.2f}-{iv.high:.2f}" if iv else "")
+                + f", margin up {scope.margin.up if scope.margin.up is not None else '-'} / down "
+                  f"{scope.margin.down if scope.margin.down is not None else '-'} queries"
+                + (f"; {scope.tentative}" if scope.tentative else ""))
+    if comp.physics is not None:
+        for line in comp.physics.statements[:2]:
+            ctx.log(f"  physics: {line}")
+    if comp.bits_note:
+        ctx.log(comp.bits_note)
     for note in comp.notes:
         ctx.log(note, "warning")
     summary = {

@@ -50,7 +50,8 @@ class ScriptedEngine:
             text = script.get(req.key, "I am not sure.")
             o = Output(key=req.key, text=text, prompt_tokens=60 + 10 * batch_index, generated_tokens=len(text) // 4,
                        finish_reason="stop", ttft_s=0.01, generation_tps=100.0, latency_s=0.1,
-                       peak_memory_bytes=1000 + batch_index, batch=batch_index, batch_size=4)
+                       peak_memory_bytes=1000 + batch_index, batch=batch_index, batch_size=4,
+                       sample=getattr(req, "sample", 0))
             if on_done:
                 on_done(o)
             outs.append(o)

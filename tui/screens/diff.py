@@ -6,7 +6,6 @@ rows the Results screen showed."""
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
@@ -18,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui import fmt
-from tui.results_data import CHECK_ORDER, MODELS, SHORT, ModelResult, Row, pick
+from tui.results_data import CHECK_ORDER, MODELS, SHORT, ModelResult, QueryRecord, Row
 from tui.widgets.topbar import TopBar
 
 OLD = "on #4a1d1d"
@@ -53,24 +52,22 @@ def marked(lines: list[str], changed: set[int], side: str) -> Text:
     return t
 
 
-def response_text(rec: dict[str, Any]) -> str:
-    rounds = rec.get("rounds")
-    if isinstance(rounds, list) and rounds and isinstance(rounds[0], dict):
-        return str(rounds[0].get("text", ""))
-    return str(rec.get("response", "") or rec.get("text", ""))
+def response_text(rec: QueryRecord | None) -> str:
+    return rec.rounds[0].text if rec is not None and rec.rounds else ""
 
 
-def code_of(rec: dict[str, Any]) -> str:
-    return str(pick(rec, "execution.code", "call.code", default="") or "")
+def code_of(rec: QueryRecord | None) -> str:
+    if rec is None:
+        return ""
+    return (rec.execution.code if rec.execution is not None else rec.call.code) or ""
 
 
-def tool_output(rec: dict[str, Any]) -> str:
-    out = pick(rec, "execution.response")
-    if out is None and isinstance(pick(rec, "execution.result"), dict):
-        import json
+def tool_output(rec: QueryRecord | None) -> str:
+    if rec is None or rec.execution is None:
+        return ""
+    import json
 
-        out = json.dumps(rec["execution"]["result"], indent=1)
-    return str(out or "")
+    return rec.execution.response or json.dumps(rec.execution.result, indent=1)
 
 
 def section(title: str) -> Text:
@@ -79,27 +76,28 @@ def section(title: str) -> Text:
 
 def checks_block(r: ModelResult) -> Text:
     t = Text()
-    score = r.record.get("score") if isinstance(r.record.get("score"), dict) else {}
     for name in CHECK_ORDER:
-        passed = r.checks.get(name, pick(score, f"{name}.passed"))
-        t.append_text(fmt.check_mark(passed))
+        check = getattr(r.record.score, name) if r.record is not None else None
+        t.append_text(fmt.check_mark(r.checks.get(name, check.passed if check else None)))
         t.append(f" {name}\n", style="bold")
-        for line in pick(score, f"{name}.evidence", default=[]) or []:
+        for line in check.evidence if check else []:
             t.append(f"    {line}\n", style="dim")
     t.rstrip()
     return t
 
 
 def timings(r: ModelResult) -> Text:
-    m = r.record.get("measurements") if isinstance(r.record.get("measurements"), dict) else {}
+    m = r.record.measurements if r.record is not None else None
     pairs = [
-        ("latency", fmt.num(r.latency_s if r.latency_s is not None else pick(m, "latency_s"), ".2f", " s")),
-        ("first token", fmt.num(pick(m, "ttft_s"), ".2f", " s")),
-        ("tok/s", fmt.num(r.tps if r.tps is not None else pick(m, "generation_tps"), ".1f")),
-        ("tool run", fmt.num(pick(m, "exec_s"), ".2f", " s")),
-        ("prompt tok", fmt.num(pick(m, "prompt_tokens"), "d")),
-        ("generated tok", fmt.num(pick(m, "generated_tokens"), "d")),
+        ("latency", fmt.num(r.latency_s if r.latency_s is not None else m and m.latency_s, ".2f", " s")),
+        ("first token", fmt.num(m.ttft_s if m else None, ".2f", " s")),
+        ("tok/s", fmt.num(r.tps if r.tps is not None else m and m.generation_tps, ".1f")),
+        ("tool run", fmt.num(m.exec_s if m else None, ".2f", " s")),
+        ("prompt tok", fmt.num(m.prompt_tokens if m else None, "d")),
+        ("generated tok", fmt.num(m.generated_tokens if m else None, "d")),
     ]
+    if r.samples > 1 and r.pass_rate is not None:
+        pairs.append(("pass rate", f"{r.pass_rate:.0%} of {r.samples} samples"))
     t = Text()
     for k, v in pairs:
         t.append(f"{k:>14} ", style="dim")
@@ -117,11 +115,11 @@ def column(model: str, row: Row, other: ModelResult | None, side: str) -> Render
     head.append_text(Text("PASS", style="bold black on green") if r.passed else
                      Text("FAIL", style="bold white on red") if r.passed is False else Text("–"))
     parts: list[RenderableType] = [head, section("checks"), checks_block(r)]
-    mine, theirs = response_text(r.record), response_text(other.record) if other else ""
+    mine, theirs = response_text(r.record), response_text(other.record if other else None)
     a, b = mine.splitlines(), theirs.splitlines()
     changed = changed_lines(a, b)[0] if side == "left" else changed_lines(b, a)[1]
     parts += [section("response"), marked(a, changed, side) if a else Text(fmt.UNKNOWN, style="dim")]
-    code, other_code = code_of(r.record), code_of(other.record) if other else ""
+    code, other_code = code_of(r.record), code_of(other.record if other else None)
     if code:
         ca, cb = code.splitlines(), other_code.splitlines()
         cchanged = changed_lines(ca, cb)[0] if side == "left" else changed_lines(cb, ca)[1]
@@ -134,8 +132,8 @@ def column(model: str, row: Row, other: ModelResult | None, side: str) -> Render
         shown = "\n".join(lines[:MAX_TOOL_LINES]) + (f"\n… {len(lines) - MAX_TOOL_LINES} more lines"
                                                       if len(lines) > MAX_TOOL_LINES else "")
         parts += [section("tool output"), Text(shown, style="italic")]
-    fa = str(r.record.get("final_answer", "") or "")
-    fb = str(other.record.get("final_answer", "") or "") if other else ""
+    fa = r.record.final_answer if r.record is not None else ""
+    fb = other.record.final_answer if other is not None and other.record is not None else ""
     la, lb = fa.splitlines(), fb.splitlines()
     fchanged = changed_lines(la, lb)[0] if side == "left" else changed_lines(lb, la)[1]
     parts += [section("final answer"), marked(la, fchanged, side) if la else Text(fmt.UNKNOWN, style="dim")]
@@ -155,11 +153,10 @@ def header(row: Row, pos: int, total: int) -> Text:
         t.append(", ".join(row.expected_tools))
     for f in row.facts:
         t.append("\nfact ", style="dim")
-        t.append(f"{f.get('name', '?')} = {f.get('value', fmt.UNKNOWN)!r}")
+        t.append(f"{f.name} = {f.value!r}")
     if row.rubric:
-        groups = [g.get("name", "?") for g in row.rubric.get("groups", []) if isinstance(g, dict)]
         t.append("\nrubric: ", style="dim")
-        t.append(f"{row.rubric.get('pass_threshold', '?')} of {', '.join(groups)}")
+        t.append(row.rubric)
     return t
 
 

@@ -1,5 +1,8 @@
-"""The Results screen: the 20 queries with both models' checks, pass, latency and speed, filters,
-and a summary bar with the accuracies, the ratio and the verdict band."""
+"""The Results screen: the queries with both models' checks, pass, latency and speed, filters, and a
+summary with the accuracies (overall, tool, direct), the ratio, the verdict band with its interval,
+margin, power and tentative label, the seed's speed and memory claims, and a routing panel. ``e``
+switches between the seed's core verdict and the extended one. It draws core's Results view
+(core.evaluation.view) and decides nothing itself."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from tui.results_data import (
     SHORT,
     ModelResult,
     Row,
+    ScopeSummary,
     Summary,
     build_rows,
     summarize,
@@ -62,48 +66,124 @@ def source_words(s: Summary, source: str) -> str:
     return "; ".join(part for part in (source, s.origin) if part)
 
 
-def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
+def _count(p: float, n: int) -> str:
+    return f"{p:g}/{n}" if n else fmt.UNKNOWN
+
+
+def uncertainty_text(sh: ScopeSummary, narrow: bool) -> Text:
+    """The interval, the tentative label, the margin, McNemar and the power of the shown verdict."""
     t = Text()
+    if sh.interval is None:
+        if sh.band is not None:
+            t.append("no interval", style="dim")
+            if sh.band == "inconclusive" and sh.reason and not narrow:
+                t.append(f": {sh.reason}", style="dim")
+        return t
+    lo, hi = sh.interval
+    t.append("95% CI " if narrow else "95% interval ", style="dim")
+    t.append(f"{lo:.2f}–{hi:.2f}", style="bold")
+    t.append("  margin " if not narrow else "  ±", style="dim")
+    t.append(f"↑{fmt.num(sh.margin_up, 'd')} ↓{fmt.num(sh.margin_down, 'd')}")
+    t.append(" queries" if not narrow else "", style="dim")
+    if not narrow:
+        t.append("  McNemar p ", style="dim")
+        t.append(fmt.num(sh.mcnemar_p, ".2f"))
+    t.append("  power " if not narrow else "  pow ", style="dim")
+    t.append(pct(sh.power))
+    if sh.queries_for_90 and not narrow:
+        t.append(f" (90% at {sh.queries_for_90} queries)", style="dim")
+    if sh.tentative:
+        t.append("\n" if not narrow else "  ")
+        short = sh.tentative
+        for words, band in (("7B primary", "primary"), ("split by use case", "split"), ("stay on 30B", "stay")):
+            short = short.replace(words, band)
+        t.append(sh.tentative if not narrow else short, style="bold yellow")
+    return t
+
+
+def summary_text(s: Summary, source: str, narrow: bool = False) -> Text:
+    sh = s.shown
+    t = Text()
+    if len(s.scopes) > 1 or sh.scope != "core":
+        t.append(f"[{sh.scope}] ", style="bold cyan")
     for m in MODELS:
-        p, n = s.passes[m]
+        p, n = sh.passes[m]
         t.append(f"{SHORT[m]} ", style="bold")
-        t.append(pct(s.accuracy[m]), style="bold")
-        t.append(f" ({p}/{n})  " if n else "  ", style="dim")
+        t.append(pct(sh.accuracy[m]), style="bold")
+        t.append(f" ({_count(p, n)})  " if n else "  ", style="dim")
+        if sh.tool.get(m) and sh.direct.get(m) and not narrow:
+            t.append(f"tool {_count(*sh.tool[m])} direct {_count(*sh.direct[m])}  ", style="dim")
     t.append("ratio ", style="dim")
-    t.append(fmt.num(s.ratio, ".2f"), style="bold")
+    t.append(fmt.num(sh.ratio, ".2f"), style="bold")
     t.append("  ")
-    if s.band:
-        t.append(f" {BAND_WORDS[s.band]} ", style=BAND_STYLE[s.band])
-        if s.band == "inconclusive" and s.reason and not narrow:
-            t.append(f" {s.reason}", style="dim")
+    if sh.band:
+        t.append(f" {BAND_WORDS[sh.band]} ", style=BAND_STYLE[sh.band])
     else:
         t.append("verdict unknown", style="dim")
+    unc = uncertainty_text(sh, narrow)
+    if unc.plain:
+        t.append("\n")
+        t.append_text(unc)
     t.append("\n")
     t.append("7B/30B speed " if not narrow else "speed ", style="dim")
     t.append(fmt.num(s.speed_measured, ".2f", "×"))
-    t.append(" measured, " if not narrow else " (predicted ", style="dim")
+    t.append(" measured, " if not narrow else " (pred ", style="dim")
     t.append(fmt.num(s.speed_predicted, ".2f", "×"))
-    t.append(" predicted   memory " if not narrow else ")  memory ", style="dim")
+    t.append(" predicted   memory " if not narrow else ") mem ", style="dim")
     t.append(fmt.num(s.memory_measured, ".2f", "×"))
-    t.append(" measured, " if not narrow else " (predicted ", style="dim")
+    t.append(" measured, " if not narrow else " (pred ", style="dim")
     t.append(fmt.num(s.memory_predicted, ".2f", "×"))
     t.append(" predicted" if not narrow else ")", style="dim")
+    if s.bits_note and not narrow:
+        t.append("  measured at different bits: not like for like", style="yellow")
+    if s.physics and narrow:
+        for claim, holds in zip(s.claims, s.claims_hold, strict=True):
+            t.append(" ")
+            t.append_text(fmt.check_mark(holds))
+            t.append(" " + claim.strip('"').replace("memory", "mem"), style="dim")
     where = source_words(s, source)
     if where:
         t.append("\n" if narrow else "   ")
         t.append(f"({where})", style="dim italic")
+    if s.physics and not narrow:
+        t.append("\n")
+        t.append("physics: ", style="dim")
+        t.append(" · ".join(s.physics), style="italic")
+    return t
+
+
+def routing_text(sh: ScopeSummary, narrow: bool) -> Text:
+    """The routing panel: each policy's accuracy, the 7B's share and the expected latency."""
+    t = Text("routing " if not narrow else "route ", style="bold")
+    r = sh.routing
+    if r is None:
+        t.append("needs both models' results", style="dim")
+        return t
+    for p in r.policies:
+        name = p.name if not narrow else p.name.replace(" only", "").replace("by topic", "topic")
+        t.append(f" {name} ", style="bold reverse" if p.name == r.best else "bold")
+        t.append(f" {p.accuracy:.0%}")
+        if not narrow:
+            t.append(f" 7B {p.candidate_share:.0%} {fmt.num(p.latency_s_mean, '.2f', ' s')}", style="dim")
+        elif p.name in ("by topic", "cascade"):
+            t.append(f"/{p.candidate_share:.0%}", style="dim")
+        t.append("  " if not narrow else " ")
+    if sh.recommendation and not narrow:
+        t.append("\n")
+        t.append(f"recommended: {sh.recommendation}", style="italic")
     return t
 
 
 class ResultsScreen(RunScreen):
     MODE = "results"
     BINDINGS = [
-        Binding("a", "filter('all')", "All", tooltip="show all 20 queries"),
+        Binding("a", "filter('all')", "All", tooltip="show every query of the verdict shown (core or extended)"),
         Binding("g", "filter('regressions')", "Regressed", tooltip="queries the 30B passes and the 7B fails"),
         Binding("x", "filter('fixed')", "Fixed", tooltip="queries the 7B passes and the 30B fails"),
         Binding("f", "filter('failures')", "Failures", tooltip="queries either model fails"),
-        Binding("t", "filter('tool')", "Tool", tooltip="the 13 tool queries"),
-        Binding("d", "filter('direct')", "Direct", tooltip="the 7 direct questions"),
+        Binding("t", "filter('tool')", "Tool", tooltip="the tool queries (13 in the core)"),
+        Binding("d", "filter('direct')", "Direct", tooltip="the direct questions (7 in the core)"),
+        Binding("e", "switch_scope", "Core/ext", tooltip="switch between the seed's core verdict and the extended one"),
         Binding("enter", "open_diff", "Diff", show=False),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
@@ -117,10 +197,12 @@ class ResultsScreen(RunScreen):
         self.source = ""
         self._wide: bool | None = None
         self._summary: tuple[Summary, str] | None = None
+        self.scope = "core"
 
     def compose(self) -> ComposeResult:
         yield TopBar("results")
         yield Static(id="summary")
+        yield Static(id="routing")
         yield Static(id="filters")
         yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -133,7 +215,7 @@ class ResultsScreen(RunScreen):
         if batch is not None and not any(isinstance(e, RESULT_EVENTS) for e in batch):
             return
         self.rows, self.source = build_rows(view.state, self.p25.cfg)
-        s = summarize(view.state, self.rows, self.p25.cfg)
+        s = summarize(view.state, self.rows, self.p25.cfg, self.scope)
         src = self.source or "no results yet: run the test stages (test 7B, test 30B)"
         self._summary = (s, src)
         self.refill()
@@ -170,7 +252,7 @@ class ResultsScreen(RunScreen):
         keep = self.selected_id()
         self._wide = wide
         id_w, query_w = self._columns(table, wide)
-        self.shown = [r for r in self.rows if r.matches(self.filter)]
+        self.shown = [r for r in self.rows if r.matches(self.filter) and self._in_scope(r)]
         for r in self.shown:
             cells: list[Any] = [fmt.truncate(r.query_id, id_w)]
             if wide:
@@ -187,13 +269,14 @@ class ResultsScreen(RunScreen):
             table.move_cursor(row=[r.query_id for r in self.shown].index(keep))
         if self._summary is not None:
             self.query_one("#summary", Static).update(summary_text(*self._summary, narrow=not wide))
+            self.query_one("#routing", Static).update(routing_text(self._summary[0].shown, narrow=not wide))
         self._filters()
 
     def _filters(self) -> None:
         wide = self.size.width >= WIDE
         t = Text("filter " if wide else "", style="dim")
         for name in FILTERS:
-            n = sum(r.matches(name) for r in self.rows)
+            n = sum(r.matches(name) and self._in_scope(r) for r in self.rows)
             style = "bold reverse" if name == self.filter else ""
             label = name if wide else SHORT_FILTER.get(name, name)
             t.append(f" {FILTER_KEYS[name]} {label} {n} ",
@@ -206,6 +289,24 @@ class ResultsScreen(RunScreen):
         if not self.shown or not (0 <= table.cursor_row < len(self.shown)):
             return None
         return self.shown[table.cursor_row].query_id
+
+    def _in_scope(self, r: Row) -> bool:
+        """The core verdict shows the core queries; the extended one every query."""
+        return self._scope_shown() != "core" or r.tier == "core"
+
+    def _scope_shown(self) -> str:
+        return self._summary[0].shown.scope if self._summary is not None else "core"
+
+    def action_switch_scope(self) -> None:
+        if self._summary is None:
+            return
+        s, src = self._summary
+        if "extended" not in s.scopes:
+            self.notify("Only the core verdict: the extended tier did not run.")
+            return
+        self.scope = "extended" if self.scope == "core" else "core"
+        self._summary = (s.model_copy(update={"scope": self.scope}), src)
+        self.refill()
 
     def action_filter(self, name: str) -> None:
         self.filter = name

@@ -47,6 +47,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     console.print(f"[bold]{v.label}[/] · candidate {doc.candidate.aggregates.strict_passes}/{doc.candidate.aggregates.n}"
                   f" · baseline {doc.baseline.aggregates.strict_passes}/{doc.baseline.aggregates.n} · ratio {ratio}"
                   f" ({v.reason}) · run {doc.run_id}")
+    _scopes(doc, console)
     t = Table(box=None, header_style="bold", caption="F format · D discrimination · T typed · Q quality",
               pad_edge=False)
     t.add_column("query", no_wrap=True, overflow="ellipsis", ratio=1)
@@ -68,3 +69,25 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
         console.print(Text(f"warning: {stale}", style="yellow"), soft_wrap=True)
     console.print(f"results: {path}" + (f"\nreport: {report_path}" if report_path else ""))
     return 0
+
+
+def _scopes(doc: Any, console: Console) -> None:
+    """Each verdict (the seed's core, and the extended one when it ran) with its uncertainty and power."""
+    from core.evaluation.verdict_md import interval_words, margin_words, power_words, share
+
+    for s in doc.comparison.scopes.values():
+        c, b = s.candidate, s.baseline
+        console.print(Text.assemble((f"{s.title}: ", "bold"), (s.verdict.label, "bold"),
+                                    (f" ({s.tentative})" if s.tentative else "", "yellow")), soft_wrap=True)
+        console.print(f"  7B {share(c.passes, c.n)} (tool {share(c.tool_passes, c.tool_n)}, direct "
+                      f"{share(c.direct_passes, c.direct_n)}) · 30B {share(b.passes, b.n)} (tool "
+                      f"{share(b.tool_passes, b.tool_n)}, direct {share(b.direct_passes, b.direct_n)})", soft_wrap=True)
+        console.print(f"  95% interval {interval_words(s)} · margin {margin_words(s)} · McNemar p "
+                      f"{s.mcnemar.p_value:.3f}", soft_wrap=True)
+        console.print(f"  power: {power_words(s.power)}", soft_wrap=True)
+        if s.recommendation:
+            console.print(f"  recommendation: {s.recommendation}", soft_wrap=True)
+    ph = doc.comparison.physics
+    if ph is not None:
+        for line in ph.statements[:2]:
+            console.print(f"physics: {line}", soft_wrap=True)
