@@ -63,6 +63,9 @@ class ModelSpec(_Strict):
 class DataSection(_Strict):
     train: str = Field("data/phase24_merged", description="Folder with train.jsonl and valid.jsonl.")
     suite: str = Field("data/suite/suite.json", description="The 20-query suite.")
+    extended_suite: str | None = Field(
+        None, description="The extended tier (queries beyond the 20, run when evaluation.suite_tier = 'extended'); "
+        "default: extended.json beside data.suite.")
     workspaces: str = Field("data/workspaces", description="Fixture workspaces the tools run against.")
 
 
@@ -131,6 +134,8 @@ class EvaluationSection(_Strict):
     batch_size: int = Field(4, ge=1, description="Queries generated together.")
     exec_timeout_s: float = Field(30.0, gt=0)
     compact_prompt: bool = Field(False, description="Use the terse system prompt (for tiny demo models).")
+    suite_tier: Literal["core", "extended"] = Field(
+        "core", description="'core': the seed's 20 queries; 'extended': the core plus data.extended_suite's.")
     bandwidth_gb_s: float = Field(
         400.0, gt=0, description="Memory bandwidth used for the predicted decode ceiling (M-series Max: 400)."
     )

@@ -38,8 +38,9 @@ def register(subparsers: Any) -> None:
     c.add_argument("--limit", type=int, default=40, help="problems listed per kind (default 40; 0 lists every one)")
     c.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("suite", help="write data/suite/suite.json from real tool runs, or check it")
-    s.add_argument("--check", action="store_true", help="re-derive the facts and compare with the file")
+    s = sub.add_parser("suite", help="write data/suite/suite.json and extended.json from real tool runs, "
+                       "or check them")
+    s.add_argument("--check", action="store_true", help="re-derive every fact and compare with the files")
     s.set_defaults(func=cmd_suite)
 
 
@@ -139,26 +140,35 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 def cmd_suite(args: argparse.Namespace, console: Console) -> int:
     from core.data.build.builder import SUITE, WORKSPACES
     from core.data.suite import SuiteError, load_suite
+    from core.data.suite_build import EXTENDED_FILE, all_data
     from core.data.suite_build import render as render_suite
-    from core.data.suite_build import suite_data, write_suite
+    from core.runs import atomic_write_text
 
+    def say(msg: str) -> None:
+        console.print(msg, markup=False, highlight=False, soft_wrap=True)
+
+    paths = {name: SUITE.parent / name for name in (SUITE.name, EXTENDED_FILE)}
     try:
+        fresh = {name: render_suite(data) for name, data in all_data(WORKSPACES).items()}
         if args.check:
-            current = load_suite(SUITE, WORKSPACES)
-            fresh = render_suite(suite_data(WORKSPACES))
-            if fresh != SUITE.read_text(encoding="utf-8"):
-                console.print(f"{SUITE}: differs from the facts the tools report now; run `phase25 data suite`",
-                              markup=False, highlight=False, soft_wrap=True)
+            stale = [p for name, p in paths.items()
+                     if not p.is_file() or fresh[name] != p.read_text(encoding="utf-8")]
+            if stale:
+                say(f"{', '.join(map(str, stale))}: differs from the facts the tools report now; "
+                    "run `phase25 data suite`")
                 return 1
-            console.print(f"{SUITE}: matches real tool runs · sha256 {current.sha256}", markup=False, highlight=False, soft_wrap=True)
-            return 0
-        suite = write_suite(SUITE, WORKSPACES)
+        else:
+            for name, p in paths.items():
+                atomic_write_text(p, fresh[name])
+        for p in paths.values():
+            suite = load_suite(p, WORKSPACES)
+            done = "matches real tool runs" if args.check else "written"
+            say(f"{p}: {done} · {len(suite.tool_queries)} tool + {len(suite.direct_queries)} direct queries "
+                f"({suite.tier}) · sha256 {suite.sha256}")
     except SuiteError as exc:
-        console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
+        say(exc.render())
         return 1
     except (RuntimeError, ValueError) as exc:
-        console.print(f"suite build failed: {exc}", markup=False, highlight=False, soft_wrap=True)
+        say(f"suite build failed: {exc}")
         return 1
-    console.print(f"wrote {SUITE}: {len(suite.tool_queries)} tool + {len(suite.direct_queries)} direct queries · "
-                  f"sha256 {suite.sha256}", markup=False, highlight=False, soft_wrap=True)
     return 0
