@@ -25,74 +25,73 @@ def D(qid: str, topic: str, complexity: str, prompt: str, groups: Groups, thresh
 
 
 QUICK: list[dict[str, Any]] = [
-    D("e01_threads_despite_gil", "concept: concurrency", "quick",
-      "Given the GIL, why do Python threads still speed up a script that downloads a few hundred files?",
-      {"gil released": ([r"releas\w* the gil", r"gil is released", r"drops? the gil"],
-                        [r"threads? (never|can'?t|cannot) (help|speed)"]),
-       "io-bound": [r"i/?o[- ]bound", r"network", r"waiting|wait for|blocked on"],
-       "cpu-bound differs": [r"cpu[- ]bound", r"computation|number crunching|pure python (code|loops)"],
-       "alternatives": [r"multiprocessing|process pool|processes", r"asyncio|async"]},
-      2, [r"\bgil\b|global interpreter lock"],
-      "The GIL lets only one thread run Python bytecode at a time, but a thread waiting on the network or disk "
-      "releases it. Downloads are I/O-bound, so while one thread waits for bytes the others run and the waits "
-      "overlap. CPU-bound pure-Python work would not speed up this way; use processes for that."),
-    D("e02_generator_vs_list", "concept: iteration", "quick",
-      "What's the practical difference between returning a list and yielding values from a generator function?",
-      {"lazy": [r"lazy|lazily|on demand|one at a time|as needed"],
-       "memory": [r"memory"],
-       "single pass": ([r"(once|single pass|one pass|exhausted|consumed)"],
-                       [r"generators? can be (iterated|consumed|reused) (many|multiple|several) times"]),
-       "no len or index": [r"\blen\(|\bindex|random access|subscript"],
-       "streams": [r"infinite|stream|large (files?|data)"]},
-      3, [r"generator|yield"],
-      "A list is built completely before the function returns: all items in memory, reusable, with len() and "
-      "indexing. A generator produces items lazily, one at a time as the caller iterates, so memory stays flat "
-      "and it can even be infinite; but it can be iterated only once and has no len() or indexing."),
-    D("e03_is_vs_equals", "concept: identity", "quick",
-      "When should I compare with `is` rather than `==` in Python?",
-      {"identity": [r"identity|same object|\bid\("],
-       "equality": [r"equal(ity)?|__eq__|value"],
-       "singletons": [r"\bNone\b|singleton|sentinel"],
-       "caching pitfall": ([r"cach|intern|small int|implementation detail"],
-                           [r"use `?is`? (to|for) compar\w* (strings|numbers|integers)"])},
-      3, [r"\bis\b", r"=="],
-      "`is` tests identity (the same object), `==` tests equality via `__eq__`. Use `is` for singletons such "
-      "as None and for sentinels; use `==` for values. `is` on strings or small ints seems to work only "
-      "because of caching and interning, an implementation detail."),
-    D("e04_slots", "concept: classes", "quick",
-      "What do `__slots__` buy me on a class, and what do they cost?",
-      {"memory": [r"memory|smaller|footprint"],
-       "no dict": [r"__dict__|no (instance )?dict"],
-       "no new attributes": [r"can'?t (add|set|assign)|cannot (add|set|assign)|new attributes|AttributeError|fixed set"],
-       "speed": [r"faster|speed"],
-       "inheritance caveats": [r"inherit|subclass|weakref|multiple"]},
-      3, [r"__slots__|slots"],
-      "`__slots__` replaces the per-instance `__dict__` with fixed storage for the named attributes: less "
-      "memory per instance and slightly faster attribute access. The cost: you can't add attributes that "
-      "aren't listed, and you must mind inheritance (every class in the chain needs slots) and `__weakref__`."),
-    D("e05_lru_cache_fit", "concept: caching", "quick",
-      "How does functools.lru_cache decide it can reuse an earlier result, and when is it a bad fit?",
-      {"arguments as key": [r"argument", r"hashable|hash"],
-       "eviction": [r"maxsize|least[- ]recently|evict"],
-       "impure functions": ([r"side[- ]effect|impure|pure function|depends on (time|state|external)"],
-                            [r"(safe|fine) for (any|every|all) functions?"]),
-       "methods leak": [r"self|method|instances? (alive|leak)|memory leak"],
-       "mutable results": [r"mutable|mutat"]},
-      3, [r"lru_cache|cache"],
-      "lru_cache keys on the call's arguments, which must be hashable; an equal call returns the stored result, "
-      "and the least recently used entry is evicted past maxsize. It's a bad fit for functions with side "
-      "effects or that depend on time or outside state, for mutable return values callers may change, and on "
-      "methods, where it keeps `self` alive."),
-    D("e06_with_statement", "concept: resources", "quick",
-      "What does a `with` block give me over writing the same cleanup in try/finally?",
-      {"cleanup guaranteed": [r"clean ?up|clos|releas|tear ?down"],
-       "protocol": [r"__enter__|__exit__|context manager"],
-       "exceptions": [r"exception|error"],
-       "reuse": [r"reus|encapsulat|once|contextlib|contextmanager"]},
-      3, [r"\bwith\b"],
-      "Both guarantee cleanup when an exception is raised. A `with` block packages the setup and cleanup in a "
-      "context manager (`__enter__`/`__exit__`, or `contextlib.contextmanager`), so the logic is written once, "
-      "reused everywhere, and can't be forgotten or done in the wrong order."),
+    D("e01_loop_lambdas_late_binding", "concept: closures", "quick",
+      "Why do lambdas created in a for loop all return the loop's last value, and how do I fix it?",
+      {"late binding": ([r"late[- ]binding|looked up (when|at) (call|run)|when (it is|they are) called"],
+                        [r"lambdas? (captures?|stores?|remembers?) the (current )?value (at|when)"]),
+       "closure over variable": [r"closure|same variable|the variable,? not (its|the) value|enclosing scope"],
+       "default argument fix": [r"default (argument|value|parameter)|lambda \w+=\w+|i=i"],
+       "partial fix": [r"functools\.partial|partial\(|factory function|helper function"]},
+      2, [r"lambda"],
+      "Closures bind late: each lambda refers to the loop variable itself, not to its value at creation, and "
+      "looks it up when called, after the loop has finished. Bind the value at creation instead: a default "
+      "argument (`lambda i=i: i`), `functools.partial`, or a small factory function."),
+    D("e02_repr_vs_str", "concept: data model", "quick",
+      "What's the difference between `__repr__` and `__str__`, and which one should a class define first?",
+      {"repr for developers": [r"developer|debug|unambiguous|eval|recreate|logs?"],
+       "str for users": [r"user|readable|print|display|human"],
+       "fallback": ([r"falls? back|defaults? to|uses __repr__|without __str__"],
+                    [r"__repr__ (falls back|defaults) to __str__"]),
+       "containers": [r"container|list of|inside a list|collections?"]},
+      3, [r"__repr__", r"__str__"],
+      "`__repr__` is for developers: an unambiguous representation, ideally one that `eval` could turn back "
+      "into the object, used in the REPL, debuggers, logs and inside containers. `__str__` is the readable "
+      "form for users (`print`, `str()`), and falls back to `__repr__` when a class doesn't define it, so "
+      "define `__repr__` first."),
+    D("e03_eq_disables_hash", "concept: data model", "quick",
+      "If I define `__eq__` on a class, what happens to hashing its instances, and why does that matter?",
+      {"hash removed": ([r"__hash__ (is )?(set to|becomes) none|unhashable|no longer hashable|TypeError"],
+                        [r"__hash__ (is|stays) (unchanged|inherited)"]),
+       "sets and dict keys": [r"\bsets?\b|dict(ionary)? keys?"],
+       "equal means same hash": [r"equal objects?[^.]{0,40}same hash|same hash|consistent"],
+       "immutable": [r"immutable|frozen|mutable|change"]},
+      3, [r"__eq__|__hash__|hash"],
+      "Defining `__eq__` without `__hash__` sets `__hash__` to None, so instances become unhashable and can't "
+      "go in sets or be dict keys (TypeError). If you add `__hash__`, equal objects must have equal hashes, so "
+      "hash only fields that never change (a frozen dataclass does this for you)."),
+    D("e04_partial_over_lambda", "concept: functions", "quick",
+      "When would I reach for functools.partial instead of writing a lambda?",
+      {"pre-filled arguments": [r"(fix|pre-?fill|freez|bind)\w* (some |the )?arguments?|pre-?set"],
+       "picklable": [r"pickl|multiprocessing|process pool"],
+       "introspectable": [r"\.func|\.args|\.keywords|introspect|repr|inspect"],
+       "early binding": ([r"binds? (the )?(values?|arguments?) (now|immediately|at creation|when created)|early"],
+                         [r"partial (binds|looks up) (arguments|values) (late|when called)"])},
+      2, [r"partial"],
+      "`partial` freezes some arguments of an existing function. Unlike a lambda it binds the values at "
+      "creation (no late-binding surprises in loops), can be pickled (so it works with multiprocessing), and "
+      "exposes `.func`, `.args` and `.keywords` with a readable repr."),
+    D("e05_classmethod_staticmethod", "concept: classes", "quick",
+      "What's the difference between @classmethod and @staticmethod, and when is each the right tool?",
+      {"receives the class": ([r"\bcls\b|receives? the class|gets? the class"],
+                              [r"staticmethods? (receives?|gets?) (the )?(class|cls)"]),
+       "alternative constructors": [r"alternative constructor|factory|from_\w+"],
+       "subclasses": [r"subclass|inherit"],
+       "plain function": [r"no (self|cls)|neither|plain function|namespace|module[- ]level function"]},
+      3, [r"classmethod", r"staticmethod"],
+      "A classmethod receives the class (`cls`), so it suits alternative constructors (`from_json`) and "
+      "works correctly for subclasses. A staticmethod receives neither self nor cls: it's a plain function "
+      "kept in the class's namespace; often a module-level function is just as good."),
+    D("e06_bisect_sorted", "concept: algorithms", "quick",
+      "What does the bisect module do, and when is it better than scanning a list?",
+      {"binary search": [r"binary search|halv|bisect"],
+       "sorted input": ([r"sorted"], [r"bisect works on (any|unsorted) lists?"]),
+       "log n": [r"log ?n|o\(log|logarithmic"],
+       "insort": [r"insort|insert\w* (and|while) keep\w* (it )?sorted|keeps? (the list )?sorted"],
+       "insertion cost": [r"o\(n\)|shift|linear"]},
+      3, [r"bisect"],
+      "`bisect` does binary search on a list that is already sorted: `bisect_left`/`bisect_right` find where a "
+      "value belongs in O(log n) instead of a linear scan, and `insort` inserts while keeping the list sorted "
+      "(the insertion itself still shifts elements, O(n)). It only works on sorted lists."),
     D("e07_logging_lazy_args", "concept: logging", "quick",
       "Why pass values to logger.debug as separate arguments instead of building the message with an f-string?",
       {"lazy": ([r"lazy|lazily|deferred|only (when|if)|not (formatted|built)"],
@@ -104,49 +103,50 @@ QUICK: list[dict[str, Any]] = [
       "logging formats the message only if the record is actually emitted, so `logger.debug(\"x=%s\", x)` "
       "costs almost nothing when DEBUG is off, whereas an f-string is always built. Keeping the template "
       "constant also lets tools group identical messages."),
-    D("e08_init_py_needed", "concept: packaging", "quick",
-      "With Python 3, do I still need an `__init__.py` in every package folder?",
-      {"namespace packages": ([r"namespace package|pep 420|implicit namespace"],
-                              [r"import (will|would) (always )?fail without"]),
-       "regular package": [r"regular package|explicit|package initiali[sz]"],
-       "tools": [r"mypy|pytest|setuptools|find_packages|tool"],
-       "recommendation": [r"recommend|good (idea|practice)|should (still )?(add|keep|include)|usually"]},
-      2, [r"__init__"],
-      "Not strictly: without it a folder imports as an implicit namespace package (PEP 420). But regular "
-      "packages with `__init__.py` are explicit, faster to import, and what tools such as setuptools' "
-      "find_packages, mypy and pytest expect, so keep adding it unless you really want a namespace package."),
-    D("e09_typeddict_use", "concept: typing", "quick",
-      "When is a TypedDict a better choice than a dataclass?",
-      {"plain dict at runtime": [r"(plain|real|ordinary|just an?) dict|dict at runtime|runtime it is a dict"],
-       "json shape": [r"json|api|payload|external|kwargs"],
-       "static only": ([r"static|type[- ]checker|mypy|no (runtime )?validation"],
-                       [r"typeddict (validates|checks) (at runtime|the data)"]),
-       "optional keys": [r"notrequired|total\s*=|optional keys|missing keys"]},
-      2, [r"typeddict"],
-      "When the data is and stays a dict: JSON payloads, kwargs, existing dict-based APIs. A TypedDict only "
-      "describes the keys' types for the checker (with NotRequired/total for optional keys); at runtime it's a "
-      "plain dict with no validation. Use a dataclass when you want a real object with methods and defaults."),
-    D("e10_main_guard", "concept: modules", "quick",
-      "What does the `if __name__ == \"__main__\":` guard actually protect against?",
-      {"import side effects": [r"import(ed|ing)?", r"side[- ]effect|runs? (the|your) code|executed"],
-       "script vs module": [r"script|run directly|command line|python file\.py|-m"],
-       "multiprocessing": [r"multiprocessing|spawn"],
-       "testing": [r"test"]},
-      2, [r"__main__|__name__"],
-      "A module's top-level code runs on import. The guard keeps the script part (argument parsing, starting "
-      "work) from running when another module or a test imports it, and is required with multiprocessing's "
-      "spawn start method, which re-imports the main module in each child."),
-    D("e11_parametrize", "best practice: testing", "quick",
-      "Why use pytest.mark.parametrize instead of looping over cases inside one test function?",
-      {"separate results": [r"separate|each case|individual|own (test|result)"],
-       "keeps going": ([r"stop|abort|first failure|rest (still )?run|other cases"],
-                       [r"a loop (reports|shows) (each|every) (case|failure) separately"]),
-       "ids": [r"\bids?\b|name|readable"],
-       "selection": [r"-k|select|rerun|re-run"]},
-      2, [r"parametri[sz]e"],
-      "Each parameter set becomes its own test with its own id: one failing case doesn't hide the others "
-      "(a loop stops at the first failed assert), the report names exactly which case broke, and you can "
-      "select or re-run a single case."),
+    D("e08_frozenset_use", "concept: collections", "quick",
+      "When would I use a frozenset rather than a set?",
+      {"immutable": ([r"immutable|can'?t (be )?(change|modif)|cannot (be )?(change|modif)"],
+                     [r"frozensets? (can|may) be (modified|changed)"]),
+       "hashable": [r"hashable|dict(ionary)? keys?|set of sets|inside (a|another) set"],
+       "constants": [r"constant|module[- ]level|shared|default"],
+       "same operations": [r"union|intersection|membership|\bin\b"]},
+      2, [r"frozenset"],
+      "A frozenset is an immutable set: it's hashable, so it can be a dict key or an element of another set, "
+      "and it's safe as a module-level constant or a default that nobody can modify. It supports the same "
+      "membership tests and set operations, but not add or remove."),
+    D("e09_zip_strict", "concept: iteration", "quick",
+      "What does `zip(..., strict=True)` protect me from?",
+      {"silent truncation": ([r"truncat|shortest|silently (drop|stop|ignore)|different lengths?|unequal"],
+                             [r"zip (pads|fills) (the )?shorter"]),
+       "raises": [r"ValueError|raises?|error"],
+       "version": [r"3\.10"],
+       "data bugs": [r"bug|mismatch|missing (items|data|rows)"]},
+      2, [r"strict"],
+      "Plain `zip` stops at the shortest iterable and silently drops the rest, hiding a length mismatch. With "
+      "`strict=True` (Python 3.10+) it raises ValueError when the iterables have different lengths, so the "
+      "bug surfaces where it happens."),
+    D("e10_try_else_finally", "concept: exceptions", "quick",
+      "In a try statement, what is the `else` clause for, and how does it differ from `finally`?",
+      {"else when no exception": ([r"(no|without an?) exception|didn'?t raise|succeed"],
+                                  [r"else (runs|executes) (when|if) an exception"]),
+       "narrow try": [r"small|narrow|only the code|accidentally catch|not caught"],
+       "finally always": [r"always|regardless|whether or not|clean ?up"],
+       "order": [r"before finally|then finally|after (the )?try"]},
+      2, [r"\belse\b", r"finally"],
+      "`else` runs only when the try block raised nothing; putting the follow-up code there keeps the try "
+      "block small, so its except clauses don't accidentally catch errors from that code. `finally` always "
+      "runs, exception or not (after else), and is for cleanup."),
+    D("e11_nonlocal", "concept: scopes", "quick",
+      "When do I need `nonlocal` in a nested function, and how is it different from `global`?",
+      {"assign to enclosing": [r"assign|rebind|modify|change"],
+       "local by default": ([r"UnboundLocalError|creates? a (new )?local|treated as local"],
+                            [r"need (nonlocal|it) (just |only )?to read"]),
+       "global is module": [r"module[- ]level|module scope|global scope"],
+       "enclosing function": [r"enclosing|outer function|closure"]},
+      3, [r"nonlocal"],
+      "Only to assign: reading a variable from an enclosing function works without it, but assigning makes "
+      "the name local to the inner function (and reading it first gives UnboundLocalError). `nonlocal` "
+      "rebinds the nearest enclosing function's variable; `global` rebinds a module-level one."),
     D("e12_money_floats", "best practice: numbers", "quick",
       "Why shouldn't amounts of money be stored as floats, and what should I use instead?",
       {"binary rounding": ([r"binary|0\.1|rounding|imprecise|exact"],
@@ -158,37 +158,40 @@ QUICK: list[dict[str, Any]] = [
       "Binary floats can't represent most decimal fractions (0.1 + 0.2 != 0.3), so sums drift and comparisons "
       "fail. Store money as integer cents (the smallest unit) or use `decimal.Decimal` with an explicit "
       "rounding mode and quantize."),
-    D("e13_ruff_vs_mypy_roles", "comparison: tooling", "quick",
-      "Ruff and mypy both flag problems in Python code. What kind of problem is each one for?",
-      {"lint": [r"style|unused|import|format|pyflakes|pycodestyle|lint"],
-       "types": [r"type"],
-       "speed": [r"fast|rust|speed"],
-       "overlap": [r"overlap|both|undefined name"]},
-      3, [r"ruff", r"mypy"],
-      "Ruff is a linter: style, unused imports and variables, likely bugs by pattern, import order; it's very "
-      "fast (written in Rust). Mypy is a type checker: it infers and checks types across calls and modules. "
-      "They overlap a little (both catch undefined names), so projects run both."),
-    D("e14_shallow_copy", "concept: data model", "quick",
-      "What goes wrong when I copy a list of lists with `list(x)` or `x.copy()`?",
-      {"shallow": [r"shallow"],
-       "shared inner": ([r"shar|same (inner )?(lists?|objects?)|references?"],
-                        [r"copies (the inner|every|all nested) lists"]),
-       "deepcopy": [r"deepcopy|deep copy"],
-       "mutation shows": [r"mutat|chang|modif|append"]},
-      3, [r"cop(y|ies)"],
-      "Both make a shallow copy: a new outer list holding references to the same inner lists, so appending to "
-      "or changing an inner list through one is visible through the other. Use `copy.deepcopy` (or a "
-      "comprehension copying each inner list) for independent copies."),
-    D("e15_utcnow_trap", "concept: datetime", "quick",
-      "Why is datetime.utcnow() considered a trap, and what should I call instead?",
-      {"naive": ([r"naive|no (tz|time ?zone)|tzinfo"], [r"utcnow\(\) returns an? (timezone[- ])?aware"]),
-       "local time confusion": [r"local|treated as|interpreted|astimezone|timestamp\("],
-       "replacement": [r"now\(\s*(tz\s*=\s*)?(datetime\.)?timezone\.utc\s*\)|now\(\s*(tz\s*=\s*)?UTC\s*\)"],
-       "deprecated": [r"deprecat|3\.12"]},
-      2, [r"utc"],
-      "utcnow() returns a naive datetime (no tzinfo) holding UTC wall time; other code treats naive datetimes "
-      "as local time, so `.timestamp()` or `astimezone()` silently shift it. It's deprecated since 3.12. Call "
-      "`datetime.now(timezone.utc)` for an aware UTC datetime."),
+    D("e13_type_checking_guard", "concept: typing", "quick",
+      "What does `if TYPE_CHECKING:` do, and when do I need it?",
+      {"false at runtime": ([r"false at runtime|never runs?|not (executed|run) at runtime|only (for|by) the (type )?checker"],
+                            [r"TYPE_CHECKING is true at runtime"]),
+       "type-only imports": [r"import\w*[^.]{0,40}(only|just) for (type|annotations|hints)|type[- ]only"],
+       "cycles and cost": [r"circular|cycle|import time|expensive|slow"],
+       "quoted annotations": [r"string|quote|forward|from __future__ import annotations"]},
+      2, [r"TYPE_CHECKING"],
+      "`typing.TYPE_CHECKING` is False at runtime and treated as True by type checkers, so imports under "
+      "`if TYPE_CHECKING:` are seen by mypy but never executed. Use it for imports needed only in "
+      "annotations, to break import cycles or avoid slow imports; the annotations then have to be strings "
+      "or use `from __future__ import annotations`."),
+    D("e14_top_k_stream", "concept: algorithms", "quick",
+      "How do I keep the 10 largest items seen in a long stream without re-sorting everything each time?",
+      {"heap": [r"heap"],
+       "nlargest": [r"nlargest|heappushpop|heapreplace"],
+       "complexity": ([r"log ?k|o\(n log k\)|log\(k\)|size (k|10)|bounded"],
+                      [r"sort(ing)? (the whole|everything|all) (each|every) time is (fine|best)"]),
+       "min-heap of size k": [r"min[- ]heap|smallest (of the|at the top)"]},
+      2, [r"heap|nlargest"],
+      "Keep a min-heap of at most 10 items with `heapq`: push each new item and pop the smallest once the heap "
+      "exceeds 10 (`heappushpop`), so each item costs O(log k). For a finished iterable, `heapq.nlargest(10, "
+      "items)` does the same."),
+    D("e15_weak_references", "concept: memory", "quick",
+      "What is a weak reference in Python good for?",
+      {"doesn't keep alive": ([r"(doesn'?t|does not|without) keep\w* (it|the object|them) alive|reference count|garbage"],
+                              [r"weak references? keeps? (the |its |an )?(object|referent) alive"]),
+       "caches": [r"cache|WeakValueDictionary|WeakKeyDictionary"],
+       "observers and cycles": [r"observer|callback|listener|cycle"],
+       "dead reference": [r"\bNone\b|dead|collected"]},
+      2, [r"weak"],
+      "A weak reference lets you refer to an object without keeping it alive: once nothing else refers to it, "
+      "it's collected and the weakref returns None. That suits caches (`WeakValueDictionary`), registries of "
+      "observers or callbacks, and back-references that would otherwise create cycles."),
     D("e16_assert_for_input", "best practice: errors", "quick",
       "Is it fine to validate user input with assert statements in production code?",
       {"optimised away": ([r"-O\b|optimi[sz]|stripped|removed|disabled|python -O"],
@@ -230,18 +233,20 @@ COMPLEX: list[dict[str, Any]] = [
       "so dependencies point one way (lower layers never import higher ones). Imports needed only for type "
       "hints go under `if TYPE_CHECKING:`. Importing inside a function also breaks the cycle, but that's a "
       "workaround, not a fix."),
-    D("e19_config_environments", "architecture: configuration", "complex",
-      "How would you design configuration for a service that runs on laptops, in CI and in production?",
-      {"defaults and overrides": [r"default", r"environment variables?|env vars?|overrid"],
-       "validated at startup": [r"validat|pydantic|typed|fail fast|startup"],
-       "secrets": ([r"secret|credential|password|vault"], [r"commit (the )?secrets"]),
-       "one source": [r"single source|one place|12[- ]factor|twelve[- ]factor"],
-       "per environment": [r"per[- ]environment|profile|\.env|staging"]},
-      3, [],
-      "Keep one typed settings object with safe defaults, overridden per environment by environment variables "
-      "(twelve-factor), validated once at startup so a bad value fails fast. Secrets come from the environment "
-      "or a secret store, never the repository. Differences between laptop, CI and production live only in "
-      "those overrides."),
+    D("e19_evolving_file_format", "architecture: data formats", "complex",
+      "Our app saves user data as JSON files. How would you change that format without breaking files "
+      "already on disk?",
+      {"version field": [r"version"],
+       "migrate on read": [r"migrat|upgrade|convert\w* (old|on load|when read)"],
+       "tolerant reader": [r"default|missing (fields?|keys?)|optional|tolerant|ignore unknown"],
+       "old fixtures in tests": [r"tests?|fixtures?|samples?"],
+       "no breaking removal": ([r"backward|compatib|keep (reading|the old)"],
+                               [r"(just )?(change|rewrite) the format and (delete|drop|ignore) (the )?old files"])},
+      3, [r"format|json"],
+      "Put a version number in every file. When loading, detect the version and run the file through a chain "
+      "of small migration functions up to the current one; read missing fields with defaults and ignore "
+      "unknown ones. Keep real old files as test fixtures, so each release proves it still reads them, and "
+      "write only the newest version."),
     D("e20_plugin_system", "architecture: extensibility", "complex",
       "What's a clean way to let third parties add plugins to my Python application?",
       {"entry points": [r"entry[ _-]?points?|importlib\.metadata"],
