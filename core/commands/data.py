@@ -2,6 +2,7 @@
 
     phase25 data build [--check] [--offline] [--jobs N]
     phase25 data check PATH [--config C] [--no-tokenizers] [--limit N]
+    phase25 data leakage [PATH ...] [--limit N]
     phase25 data suite [--check]
 """
 
@@ -37,6 +38,12 @@ def register(subparsers: Any) -> None:
     c.add_argument("--no-tokenizers", action="store_true", help="skip the per-model tokenizer checks")
     c.add_argument("--limit", type=int, default=40, help="problems listed per kind (default 40; 0 lists every one)")
     c.set_defaults(func=cmd_check)
+
+    lk = sub.add_parser("leakage", help="check every training and pretraining corpus against the suite "
+                        "(core and extended) and the held-out workspaces")
+    lk.add_argument("paths", nargs="*", help="corpus files or folders (default: every registered corpus)")
+    lk.add_argument("--limit", type=int, default=40, help="errors listed (default 40; 0 lists every one)")
+    lk.set_defaults(func=cmd_leakage)
 
     s = sub.add_parser("suite", help="write data/suite/suite.json and extended.json from real tool runs, "
                        "or check them")
@@ -133,7 +140,41 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     report = preflight(path, cfg)
     for line in render(report, limit=args.limit):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    return 0 if report.ok else 1
+    leaks_ok = _print_leakage(console, [path], args.limit, cfg)
+    return 0 if report.ok and leaks_ok else 1
+
+
+# ------------------------------------------------------------------------------------ leakage
+def _print_leakage(console: Console, paths: list[Path], limit: int, cfg: Any = None) -> bool:
+    """Run the leakage check on ``paths`` (every registered corpus when empty) and print it."""
+    from core.data.build.builder import SUITE, WORKSPACES
+    from core.data.corpora import training_corpora
+    from core.data.heldout import HeldoutError
+    from core.data.leakage import check
+    from core.data.suite import SuiteError
+
+    suite = cfg.resolve(cfg.data.suite) if cfg is not None else SUITE
+    workspaces = cfg.resolve(cfg.data.workspaces) if cfg is not None else WORKSPACES
+    corpora = training_corpora(tuple(paths)) if paths else training_corpora()
+    try:
+        report = check(corpora, suite, workspaces)
+    except SuiteError as exc:
+        console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
+        return False
+    except HeldoutError as exc:
+        console.print(f"leakage: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return False
+    for line in report.lines(limit):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    return report.ok
+
+
+def cmd_leakage(args: argparse.Namespace, console: Console) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        console.print(f"no such corpus: {', '.join(missing)}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    return 0 if _print_leakage(console, [Path(p) for p in args.paths], args.limit) else 1
 
 
 # ------------------------------------------------------------------------------------ suite

@@ -47,7 +47,11 @@ class RowText:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        try:
+            shown = self.file.relative_to(Path.cwd())
+        except ValueError:
+            shown = self.file
+        return f"{shown}:{self.line}"
 
     @property
     def answer(self) -> str:

@@ -12,6 +12,11 @@ held-out workspace. Mechanical definitions (texts normalised by ``similarity.nor
   suite question;
 * ``heldout``: a row names a file of a held-out workspace (``ledger/journal.py``), names the workspace
   itself in a row with tool turns, or shares a run of 8 words with its source.
+
+``facts`` leaks are warnings: the training rows are real tool runs on the seen workspaces, so they
+state facts the suite asks about by design (a strict pass still needs a call that runs, and any
+number in the answer must be in its output). The held-out workspaces measure what remains. Every
+other kind is an error.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from core.data.similarity import (
 from core.data.suite import Suite, SuiteQuery, fact_holds
 
 KINDS = ("prompt", "paraphrase", "reference", "facts", "heldout")
+WARNING_KINDS = frozenset({"facts"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ class Leak:
     kind: str
     query: str  # the suite query id, or the held-out workspace
     detail: str
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.kind in WARNING_KINDS else "error"
 
     def render(self) -> str:
         return f"{self.where}: {self.kind}: {self.query}: {self.detail}"
@@ -57,8 +67,16 @@ class LeakReport:
     leaks: list[Leak] = field(default_factory=list)
 
     @property
+    def errors(self) -> list[Leak]:
+        return [leak for leak in self.leaks if leak.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Leak]:
+        return [leak for leak in self.leaks if leak.severity == "warning"]
+
+    @property
     def ok(self) -> bool:
-        return not self.leaks
+        return not self.errors
 
     def by_kind(self) -> dict[str, int]:
         counts = dict.fromkeys(KINDS, 0)
@@ -67,16 +85,23 @@ class LeakReport:
         return counts
 
     def lines(self, limit: int = 40) -> list[str]:
+        """The errors one per line (``limit`` at most; 0: all), the warnings counted per query."""
         head = (f"leakage: {self.rows} rows in {len(self.corpora)} corpora against {self.queries} suite queries"
                 + (f" and held-out workspaces {', '.join(self.heldout)}" if self.heldout else ""))
-        if self.ok:
-            return [head + ": no leaks"]
         kinds = ", ".join(f"{k} {n}" for k, n in self.by_kind().items() if n)
-        out = [head + f": {len(self.leaks)} leaks ({kinds})"]
-        shown = self.leaks if limit <= 0 else self.leaks[:limit]
-        out += [f"  - {leak.render()}" for leak in shown]
-        if len(shown) < len(self.leaks):
-            out.append(f"  ... and {len(self.leaks) - len(shown)} more")
+        out = [head + (f": {len(self.errors)} errors, {len(self.warnings)} warnings ({kinds})" if self.leaks
+                       else ": no leaks")]
+        shown = self.errors if limit <= 0 else self.errors[:limit]
+        out += [f"  error: {leak.render()}" for leak in shown]
+        if len(shown) < len(self.errors):
+            out.append(f"  ... and {len(self.errors) - len(shown)} more errors")
+        per_query: dict[str, list[str]] = defaultdict(list)
+        for leak in self.warnings:
+            per_query[f"{leak.kind}: {leak.query}"].append(leak.where)
+        for key, wheres in sorted(per_query.items()):
+            more = f" and {len(wheres) - 2} more" if len(wheres) > 2 else ""
+            out.append(f"  warning: {key}: {len(wheres)} rows state every fact on its seen workspace "
+                       f"({', '.join(wheres[:2])}{more})")
         return out
 
 
@@ -177,3 +202,25 @@ def check_corpora(corpora: list[Path], suite: Suite, heldout: dict[str, Path] | 
         report.rows += len(rows)
         report.leaks += check_rows(rows, suite, heldout)
     return report
+
+
+def suite_with_extension(core: Path) -> tuple[Suite, Path]:
+    """Every query there is: the extended tier beside ``core`` (which includes the core) if it exists."""
+    from core.data.suite import load_suite
+    from core.data.suite_tier import EXTENDED_NAME
+
+    ext = Path(core).parent / EXTENDED_NAME
+    path = ext if ext.is_file() else Path(core)
+    return load_suite(path), path
+
+
+def heldout_folders(workspaces: Path) -> dict[str, Path]:
+    from core.data.heldout import heldout_workspaces
+
+    return {name: Path(workspaces) / name for name in heldout_workspaces(workspaces)}
+
+
+def check(corpora: list[Path], core_suite: Path, workspaces: Path) -> LeakReport:
+    """The leakage report of ``corpora`` against every suite query and held-out workspace."""
+    suite, _ = suite_with_extension(core_suite)
+    return check_corpora(corpora, suite, heldout_folders(workspaces))
