@@ -98,13 +98,16 @@ def row_text(file: Path, line: int, data: Any) -> RowText:
 
 
 def read_corpus(path: Path) -> Iterator[RowText]:
-    """The rows of one corpus file; a line that isn't JSON is skipped (the preflight reports those)."""
-    with Path(path).open(encoding="utf-8-sig") as fh:
+    """The rows of one corpus file. A line that isn't JSON, or is longer than the preflight allows,
+    is skipped (the preflight reports those); bytes that aren't UTF-8 are replaced."""
+    from core.data.jsonl import MAX_ROW_BYTES
+
+    with Path(path).open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
+            if len(raw) > MAX_ROW_BYTES or not raw.strip():
                 continue
             try:
-                data = json.loads(raw)
+                data = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8", errors="replace"))
             except json.JSONDecodeError:
                 continue
             yield row_text(path, n, data)

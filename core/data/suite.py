@@ -137,7 +137,8 @@ class Suite(_Strict):
         n_tool = sum(q.category == "tool" for q in core)
         n_direct = len(core) - n_tool
         if (n_tool, n_direct) != (N_TOOL, N_DIRECT):
-            raise ValueError(f"the suite's core has {n_tool} tool and {n_direct} direct queries; "
+            whose = "the suite's core" if len(core) < len(self.queries) else "the suite"
+            raise ValueError(f"{whose} has {n_tool} tool and {n_direct} direct queries; "
                              f"it must have exactly {N_TOOL} and {N_DIRECT}")
         extended = [q for q in self.queries if q.tier == "extended"]
         e_tool = sum(q.category == "tool" for q in extended)
