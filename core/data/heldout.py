@@ -41,3 +41,14 @@ def training_workspaces(root: str | Path) -> list[Path]:
     held = heldout_workspaces(root)
     return [p for p in sorted(Path(root).iterdir())
             if (p / "pyproject.toml").is_file() and p.name not in held]
+
+
+def workspace_split(workspaces_of: dict[str, str | None], root: str | Path) -> dict[str, list[str]]:
+    """Query ids by where they run: ``{"seen": [...], "heldout": [...]}`` (queries without a
+    workspace, the direct ones, are in neither). ``workspaces_of`` maps query id -> workspace."""
+    held = heldout_workspaces(root)
+    split: dict[str, list[str]] = {"seen": [], "heldout": []}
+    for qid, ws in workspaces_of.items():
+        if ws:
+            split["heldout" if ws in held else "seen"].append(qid)
+    return split

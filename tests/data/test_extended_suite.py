@@ -135,3 +135,30 @@ def test_the_config_chooses_the_tier_the_stages_load() -> None:
     suite, path = configured_suite(cfg)
     assert len(suite.queries) >= 100 and path == EXTENDED.resolve()
     assert set(configured_suite_files(cfg)) == {EXTENDED.resolve(), CORE.resolve()}
+
+
+def test_tool_queries_split_into_seen_and_held_out_workspaces() -> None:
+    from core.data.heldout import workspace_split
+
+    suite = load_suite(EXTENDED)
+    split = workspace_split({q.id: q.workspace for q in suite.queries}, WORKSPACES)
+    assert len(split["seen"]) + len(split["heldout"]) == len(suite.tool_queries)
+    assert "t01_inventory_mypy_lines" in split["seen"] and "x23_ledger_mypy_codes" in split["heldout"]
+    assert len(split["heldout"]) >= 20
+
+
+def test_the_test_stages_load_the_configured_tier(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from core.stages.base import StageError
+    from core.stages.suite_choice import load_stage_suite
+
+    ctx = SimpleNamespace(cfg=load_config(DEMO_CONFIG, ["evaluation.suite_tier=extended"]))
+    suite, path = load_stage_suite(ctx)  # type: ignore[arg-type]
+    assert path == EXTENDED.resolve() and len(suite.queries) >= 100
+    broken = tmp_path / "extended.json"
+    broken.write_text('{"extends": "suite.json", "name": "x", "queries": []}')
+    ctx = SimpleNamespace(cfg=load_config(DEMO_CONFIG, ["evaluation.suite_tier=extended",
+                                                        f"data.extended_suite={broken}"]))
+    with pytest.raises(StageError, match="extended.json"):
+        load_stage_suite(ctx)  # type: ignore[arg-type]
