@@ -242,7 +242,7 @@ COMPLEX: list[dict[str, Any]] = [
        "old fixtures in tests": [r"tests?|fixtures?|samples?"],
        "no breaking removal": ([r"backward|compatib|keep (reading|the old)"],
                                [r"(just )?(change|rewrite) the format and (delete|drop|ignore) (the )?old files"])},
-      3, [r"format|json"],
+      3, [r"version|migrat"],
       "Put a version number in every file. When loading, detect the version and run the file through a chain "
       "of small migration functions up to the current one; read missing fields with defaults and ignore "
       "unknown ones. Keep real old files as test fixtures, so each release proves it still reads them, and "
@@ -351,7 +351,7 @@ COMPLEX: list[dict[str, Any]] = [
        "deprecation warning": [r"DeprecationWarning|warnings\.warn|deprecat"],
        "remove later": [r"major (version|release)|semver|next major|later release"],
        "communicate": [r"changelog|release notes|document"]},
-      3, [r"renam"],
+      3, [r"deprecat"],
       "Add the new name, and keep the old one as a thin wrapper that calls it and emits a DeprecationWarning "
       "(warnings.warn with stacklevel=2). Document it in the changelog, and remove the old name only in the "
       "next major release."),

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.data.suite_ext_tools import ALL, LINT_OK, READY, TYPES_OK, WC_ROWS, Q, decimal_prefix, float_value
+from core.data.suite_ext_tools import (
+    ALL,
+    LINT_OK,
+    READY,
+    STRICT_ON,
+    TYPES_OK,
+    WC_ROWS,
+    Q,
+    decimal_prefix,
+    float_value,
+)
 from core.data.suite_tools import CLEAN, F, each, lit, num, when_true
 
 LEDGER: list[dict[str, Any]] = [
@@ -123,7 +133,7 @@ TABULAR: list[dict[str, Any]] = [
       "value is to blame?",
       [F("inferred", "typecheck", ALL,
          "re.search(r'got \"([^\"]+)\"', [e for e in r.errors if e.file.endswith('stats.py')][0].message).group(1)",
-         lambda v: [r"float\s*\|\s*str|str\s*\|\s*float|union\[float, str\]|optional|float or (a )?str"]),
+         lambda v: [r"float\s*\|\s*str|str\s*\|\s*float|union\[float, str\]|float or (a )?str"]),
        F("default", "read_file", {"path": "tabular/stats.py"}, "re.search(r'default=\"([^\"]*)\"', r.content).group(1)",
          lit)]),
 ]
@@ -155,7 +165,7 @@ CRONLITE: list[dict[str, Any]] = [
       [F("passed", "pytest_run", {"path": ".", "k": "schedule"}, "r.passed", num)]),
     Q("x49_cronlite_strict_types", "read_file+typecheck", "cronlite", ["read_file", "typecheck"], "quick",
       "Does cronlite ask mypy for strict mode, and how many type errors does it have?",
-      [F("strict", "read_file", {"path": "pyproject.toml"}, "'strict = true' in r.content", when_true(r"\bstrict\b")),
+      [F("strict", "read_file", {"path": "pyproject.toml"}, "'strict = true' in r.content", when_true(*STRICT_ON)),
        F("errors", "typecheck", ALL, "r.error_count", num)]),
     Q("x50_cronlite_ranges_extension", "read_file", "cronlite", ["read_file"], "complex",
       "I want cronlite to accept ranges such as `1-5`. Which function should I extend, and what exception does "

@@ -13,6 +13,8 @@ from core.data.suite_tools import CLEAN, F, each, lit, num, when_true
 
 TYPES_OK = r"(mypy|type[- ]?check\w*|types?)[^.\n]{0,40}(pass|clean|ok\b|green)"
 LINT_OK = r"(ruff|lint\w*)[^.\n]{0,40}(pass|clean|ok\b|green)"
+STRICT_ON = (r"strict\s*=\s*true", r"(?<!not )(?<!n't )\b(uses|runs|enables?|enabled|configured (for|with)|has|in|under|with) "
+             r"(mypy'?s? )?strict", r"strict (mode )?(is )?(on|enabled|turned on|set)")
 READY = (r"\bnothing\b[^.\n]{0,30}block", r"\bno\b[^.\n]{0,20}block", r"\bready\b", r"good to go",
          r"\bcan (cut|release|ship|publish|tag)", r"not blocked")
 
@@ -39,7 +41,7 @@ WC_ROWS = "[l.split() for l in r.stdout.splitlines() if not l.strip().endswith('
 SEEN: list[dict[str, Any]] = [
     Q("x01_inventory_ruff_clean", "ruff_check", "inventory", ["ruff_check"], "quick",
       "Does ruff find anything at all to complain about in the inventory package?",
-      [F("lint_clean", "ruff_check", ALL, "r.passed", when_true(CLEAN, LINT_OK, r"\bnothing\b"))]),
+      [F("lint_clean", "ruff_check", ALL, "r.passed", when_true(CLEAN, LINT_OK, r"\b(finds?|found|reports?|reported|flags?|flagged)\s+nothing\b"))]),
     Q("x02_inventory_union_attr_lines", "typecheck", "inventory", ["typecheck"], "quick",
       "Which line numbers in inventory's stock.py get a union-attr complaint from mypy?",
       [F("lines", "typecheck", ALL, "sorted({e.line for e in r.errors if e.code == 'union-attr'})", each, "all")]),
@@ -102,7 +104,7 @@ SEEN: list[dict[str, Any]] = [
          when_true(r"all (of them |\w+ )?pass", r"\b(no|0|zero)\b[^.\n]{0,20}fail", r"both pass"))]),
     Q("x14_clean_service_strict_mode", "read_file+typecheck", "clean_service", ["read_file", "typecheck"], "quick",
       "Is clean_service configured for strict mypy, and does the code pass under that setting?",
-      [F("strict", "read_file", {"path": "pyproject.toml"}, "'strict = true' in r.content", when_true(r"\bstrict\b")),
+      [F("strict", "read_file", {"path": "pyproject.toml"}, "'strict = true' in r.content", when_true(*STRICT_ON)),
        F("types_clean", "typecheck", ALL, "r.passed", when_true(CLEAN, TYPES_OK))]),
     Q("x15_clean_service_lint_config", "read_file", "clean_service", ["read_file"], "quick",
       "How many ruff rule families does clean_service's pyproject select, and what maximum line length does it set?",

@@ -162,3 +162,21 @@ def test_the_test_stages_load_the_configured_tier(tmp_path: Path) -> None:
                                                         f"data.extended_suite={broken}"]))
     with pytest.raises(StageError, match="extended.json"):
         load_stage_suite(ctx)  # type: ignore[arg-type]
+
+
+def test_each_direct_reference_passes_its_rubric_and_contradicts_nothing() -> None:
+    import re
+
+    from core.data.suite import rubric_passes
+
+    suite = load_suite(EXTENDED)
+    direct = [q for q in suite.queries[20:] if q.category == "direct"]
+    for q in direct:
+        assert q.rubric and q.reference
+        assert rubric_passes(q.rubric, q.reference), q.id
+        hits = [p for g in q.rubric.groups for p in g.contradicts if re.search(p, q.reference, re.IGNORECASE)]
+        assert not hits, (q.id, hits)
+    # and a reversed statement is caught: the money question's contradiction
+    money = suite.by_id("e12_money_floats")
+    wrong = "Floats are fine for money; binary rounding never matters at two decimals."
+    assert any(re.search(p, wrong, re.IGNORECASE) for g in money.rubric.groups for p in g.contradicts)  # type: ignore[union-attr]
