@@ -100,7 +100,8 @@ class LeakReport:
             per_query[f"{leak.kind}: {leak.query}"].append(leak.where)
         for key, wheres in sorted(per_query.items()):
             more = f" and {len(wheres) - 2} more" if len(wheres) > 2 else ""
-            out.append(f"  warning: {key}: {len(wheres)} rows state every fact on its seen workspace "
+            rows = f"{len(wheres)} row{'s' if len(wheres) != 1 else ''} state{'s' if len(wheres) == 1 else ''}"
+            out.append(f"  warning: {key}: {rows} every fact on its seen workspace "
                        f"({', '.join(wheres[:2])}{more})")
         return out
 
