@@ -180,3 +180,13 @@ def test_each_direct_reference_passes_its_rubric_and_contradicts_nothing() -> No
     money = suite.by_id("e12_money_floats")
     wrong = "Floats are fine for money; binary rounding never matters at two decimals."
     assert any(re.search(p, wrong, re.IGNORECASE) for g in money.rubric.groups for p in g.contradicts)  # type: ignore[union-attr]
+
+
+def test_every_query_is_quick_or_complex() -> None:
+    from core.data.complexity import complexity_of
+
+    suite = load_suite(EXTENDED)
+    kinds = {q.id: complexity_of(q) for q in suite.queries}
+    assert None not in kinds.values()
+    for tier in ("core", "extended"):
+        assert {kinds[q.id] for q in suite.queries if q.tier == tier} == {"quick", "complex"}
