@@ -1,4 +1,4 @@
-"""The 20-query suite: its schema, loading with clear errors, and its hash.
+"""The suite (the core 20, and the extended tier): its schema, loading with clear errors, and its hash.
 
 ``data/suite/suite.json`` holds 13 tool queries (each against a named fixture workspace) and 7
 direct questions. A tool query lists the tools a correct program uses and the facts a correct
@@ -6,6 +6,12 @@ answer states; each fact says how it was derived (a tool call on the workspace a
 expression over the result ``r``), so it can be re-derived at any time. A direct question has a
 rubric: concept groups (each a list of regexes, any of which counts), how many groups must
 match, and patterns an answer must or must not contain.
+
+Each query has a ``tier``: ``"core"`` for the seed's 20, ``"extended"`` for the queries beyond them
+(``data/suite/extended.json``, a file that names the core it ``extends``; loading it gives the core
+followed by the extended queries, validated together: the core exactly 13 + 7, the extended tier in
+the same 13:7 mix). A rubric's concept group may list ``contradicts``: statements that reverse the
+reference answer.
 
 Regexes are matched case-insensitively against the answer text (``re.search``). A fact holds
 when any of its patterns matches (``match: "all"``: when every one does); a tool answer is correct
