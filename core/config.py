@@ -64,6 +64,9 @@ class ModelSpec(_Strict):
 class DataSection(_Strict):
     train: str = Field("data/phase24_merged", description="Folder with train.jsonl and valid.jsonl.")
     suite: str = Field("data/suite/suite.json", description="The 20-query suite.")
+    extended_suite: str | None = Field(
+        None, description="The extended tier (queries beyond the 20, run when evaluation.suite_tier = 'extended'); "
+        "default: extended.json beside data.suite.")
     workspaces: str = Field("data/workspaces", description="Fixture workspaces the tools run against.")
 
 
@@ -136,6 +139,8 @@ class EvaluationSection(_Strict):
         False, description="Run model-written code even where it cannot be confined (it then has your "
         "user's access to your files and the network). Off: such runs are refused."
     )
+    suite_tier: Literal["core", "extended"] = Field(
+        "core", description="'core': the seed's 20 queries; 'extended': the core plus data.extended_suite's.")
     bandwidth_gb_s: float = Field(
         400.0, gt=0, description="Memory bandwidth used for the predicted decode ceiling (M-series Max: 400)."
     )

@@ -114,3 +114,27 @@ def matches_suite(text: str, prompts: Sequence[str]) -> tuple[int, float] | None
         if sm.real_quick_ratio() >= SUITE_RATIO and sm.quick_ratio() >= SUITE_RATIO and sm.ratio() >= SUITE_RATIO:
             return k, sm.ratio()
     return None
+
+
+LEAK_NGRAM = 8
+"""A training row that shares a run of this many normalised words with a suite prompt (or a direct
+question's reference answer) contains it."""
+
+
+def word_ngrams(text: str, n: int = LEAK_NGRAM) -> frozenset[str]:
+    """The normalised text's runs of ``n`` words; a shorter text is one run of all its words."""
+    words = normalise(text).split()
+    if len(words) < n:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+
+
+def ratio_at_least(text: str, prompt: str, threshold: float = SUITE_RATIO) -> float | None:
+    """The character ratio of ``text`` to a suite prompt when it is at or above ``threshold`` (cheap
+    upper bounds first), else None."""
+    _, sm = _indexed(prompt)
+    sm.set_seq1(normalise(text))
+    if sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold:
+        r = sm.ratio()
+        return r if r >= threshold else None
+    return None

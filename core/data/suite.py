@@ -1,4 +1,4 @@
-"""The 20-query suite: its schema, loading with clear errors, and its hash.
+"""The suite (the core 20, and the extended tier): its schema, loading with clear errors, and its hash.
 
 ``data/suite/suite.json`` holds 13 tool queries (each against a named fixture workspace) and 7
 direct questions. A tool query lists the tools a correct program uses and the facts a correct
@@ -6,6 +6,12 @@ answer states; each fact says how it was derived (a tool call on the workspace a
 expression over the result ``r``), so it can be re-derived at any time. A direct question has a
 rubric: concept groups (each a list of regexes, any of which counts), how many groups must
 match, and patterns an answer must or must not contain.
+
+Each query has a ``tier``: ``"core"`` for the seed's 20, ``"extended"`` for the queries beyond them
+(``data/suite/extended.json``, a file that names the core it ``extends``; loading it gives the core
+followed by the extended queries, validated together: the core exactly 13 + 7, the extended tier in
+the same 13:7 mix). A rubric's concept group may list ``contradicts``: statements that reverse the
+reference answer.
 
 Regexes are matched case-insensitively against the answer text (``re.search``). A fact holds
 when any of its patterns matches (``match: "all"``: when every one does); a tool answer is correct
@@ -18,13 +24,15 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.data.jsonpos import line_of, value_lines
 from core.data.schema import field_path
 from core.textfile import UserFileError, parse_json, read_text
+
+_LATER_DEFAULTS: dict[str, Any] = {"tier": "core", "complexity": None}
 
 ToolName = Literal["typecheck", "ruff_check", "pytest_run", "read_file", "run_command"]
 TOOL_NAMES: tuple[str, ...] = ("typecheck", "ruff_check", "pytest_run", "read_file", "run_command")
@@ -64,8 +72,10 @@ class ExpectedFact(_Strict):
 class ConceptGroup(_Strict):
     name: str = Field(min_length=1)
     any_of: list[str] = Field(min_length=1, description="synonyms or regexes; any match counts")
+    contradicts: list[str] = Field(default_factory=list,
+                                   description="regexes for statements that reverse the reference; a match fails")
 
-    _regex = field_validator("any_of")(lambda v: [_valid_regex(p) for p in v])
+    _regex = field_validator("any_of", "contradicts")(lambda v: [_valid_regex(p) for p in v])
 
 
 class Rubric(_Strict):
@@ -93,6 +103,9 @@ class SuiteQuery(_Strict):
     facts: list[ExpectedFact] = Field(default_factory=list)
     rubric: Rubric | None = None
     reference: str | None = Field(None, description="a correct answer, for people reading the results")
+    tier: Literal["core", "extended"] = Field("core", description="'core': the seed's 20; 'extended': beyond them")
+    complexity: Literal["quick", "complex"] | None = Field(
+        None, description="'quick': read, search, concepts; 'complex': refactoring, architecture")
 
     @model_validator(mode="after")
     def _by_category(self) -> SuiteQuery:
@@ -126,11 +139,18 @@ class Suite(_Strict):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"duplicate query ids: {', '.join(dup)}")
-        n_tool = sum(q.category == "tool" for q in self.queries)
-        n_direct = len(self.queries) - n_tool
+        core = [q for q in self.queries if q.tier == "core"]
+        n_tool = sum(q.category == "tool" for q in core)
+        n_direct = len(core) - n_tool
         if (n_tool, n_direct) != (N_TOOL, N_DIRECT):
-            raise ValueError(f"the suite has {n_tool} tool and {n_direct} direct queries; "
+            whose = "the suite's core" if len(core) < len(self.queries) else "the suite"
+            raise ValueError(f"{whose} has {n_tool} tool and {n_direct} direct queries; "
                              f"it must have exactly {N_TOOL} and {N_DIRECT}")
+        extended = [q for q in self.queries if q.tier == "extended"]
+        e_tool = sum(q.category == "tool" for q in extended)
+        if e_tool * N_DIRECT != (len(extended) - e_tool) * N_TOOL:
+            raise ValueError(f"the extended tier has {e_tool} tool and {len(extended) - e_tool} direct queries; "
+                             f"it must keep the core's {N_TOOL}:{N_DIRECT} mix")
         used = {t for q in self.queries for t in q.expected_tools}
         missing = [t for t in TOOL_NAMES if t not in used]
         if missing:
@@ -138,7 +158,26 @@ class Suite(_Strict):
         return self
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """Fields at their defaults that came after the first suite are left out, so adding such a
+        field never changes the hash of a suite that doesn't use it."""
+        data = self.model_dump(mode="json")
+        for q in data["queries"]:
+            for key, default in _LATER_DEFAULTS.items():
+                if q.get(key, default) == default:
+                    q.pop(key, None)
+            for g in (q.get("rubric") or {}).get("groups", []):
+                if not g.get("contradicts"):
+                    g.pop("contradicts", None)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def core_queries(self) -> list[SuiteQuery]:
+        return [q for q in self.queries if q.tier == "core"]
+
+    @property
+    def tier(self) -> Literal["core", "extended"]:
+        """'extended' when the suite holds any query beyond the core."""
+        return "extended" if any(q.tier == "extended" for q in self.queries) else "core"
 
     @property
     def sha256(self) -> str:
@@ -174,16 +213,29 @@ class SuiteError(Exception):
             f"  - {p}" for p in self.problems)
 
 
-def load_suite(path: str | Path, workspaces: str | Path | None = None) -> Suite:
-    """Load and validate a suite file; with ``workspaces``, each tool query's workspace must exist."""
-    path = Path(path)
+class SuiteExtension(_Strict):
+    """A file of queries beyond a core suite (``extends`` names the core file, relative to this one)."""
+
+    version: int = 1
+    name: str = Field(min_length=1)
+    description: str = ""
+    extends: str = Field(min_length=1, description="the core suite file this one adds to")
+    queries: list[SuiteQuery] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _all_extended(self) -> SuiteExtension:
+        core = [q.id for q in self.queries if q.tier != "extended"]
+        if core:
+            raise ValueError(f"every query of an extension has tier 'extended'; not: {', '.join(core)}")
+        return self
+
+
+M = TypeVar("M", Suite, SuiteExtension)
+
+
+def _validated(model: type[M], data: Any, path: Path, text: str) -> M:
     try:
-        text = read_text(path, "suite file")
-        data = parse_json(text, path)
-    except UserFileError as exc:
-        raise SuiteError(path, [str(exc)]) from None
-    try:
-        suite = Suite.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         lines = value_lines(text)
         problems = []
@@ -199,17 +251,48 @@ def load_suite(path: str | Path, workspaces: str | Path | None = None) -> Suite:
                 msg = f"{msg}; got {err.get('input')!r}"
             problems.append(f"{path}:{line}: {field_path(loc)}: {msg}" if line else f"{path}: {field_path(loc)}: {msg}")
         raise SuiteError(path, problems) from None
+
+
+def _check_workspaces(path: Path, text: str, queries: list[SuiteQuery], workspaces: Path) -> None:
+    lines = value_lines(text)
+    problems = []
+    for i, q in enumerate(queries):
+        if q.workspace and not (workspaces / q.workspace).is_dir():
+            line = line_of(lines, ("queries", i, "workspace"))
+            problems.append(f"{path}:{line}: queries[{i}].workspace: no workspace {q.workspace!r} in {workspaces}")
+    if problems:
+        raise SuiteError(path, problems)
+
+
+def load_suite(path: str | Path, workspaces: str | Path | None = None) -> Suite:
+    """Load and validate a suite file; with ``workspaces``, each tool query's workspace must exist.
+
+    A file with ``extends`` is an extension: the result is the core suite it names followed by
+    its own queries, validated together."""
+    path = Path(path)
+    try:
+        text = read_text(path, "suite file")
+        data = parse_json(text, path)
+    except UserFileError as exc:
+        raise SuiteError(path, [str(exc)]) from None
+    if not (isinstance(data, dict) and "extends" in data):
+        suite = _validated(Suite, data, path, text)
+        if workspaces is not None:
+            _check_workspaces(path, text, suite.queries, Path(workspaces))
+        return suite
+    ext = _validated(SuiteExtension, data, path, text)
+    base_path = path.parent / ext.extends
+    base = load_suite(base_path, workspaces)
+    if base.tier != "core":
+        raise SuiteError(path, [f"{path}: extends: {base_path} is not a core suite (it has extended queries)"])
     if workspaces is not None:
-        lines = value_lines(text)
-        problems = []
-        for i, q in enumerate(suite.queries):
-            if q.workspace and not (Path(workspaces) / q.workspace).is_dir():
-                line = line_of(lines, ("queries", i, "workspace"))
-                problems.append(f"{path}:{line}: queries[{i}].workspace: no workspace {q.workspace!r} "
-                                f"in {workspaces}")
-        if problems:
-            raise SuiteError(path, problems)
-    return suite
+        _check_workspaces(path, text, ext.queries, Path(workspaces))
+    try:
+        return Suite(version=ext.version, name=ext.name, description=ext.description,
+                     queries=base.queries + ext.queries)
+    except ValidationError as exc:
+        raise SuiteError(path, [f"{path}: queries (with {base_path}'s): {e['msg'].removeprefix('Value error, ')}"
+                                for e in exc.errors()]) from None
 
 
 def suite_hash(path: str | Path) -> str:

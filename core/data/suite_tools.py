@@ -178,16 +178,19 @@ def derive_values(queries: list[dict[str, Any]], workspaces: Path) -> dict[tuple
     return values
 
 
-def tool_query_records(workspaces: Path) -> list[dict[str, Any]]:
-    """The 13 tool queries as suite records, with facts derived from real runs."""
-    values = derive_values(TOOL_QUERIES, workspaces)
+def tool_query_records(workspaces: Path, queries: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Tool queries (the core 13 by default) as suite records, with facts derived from real runs."""
+    queries = TOOL_QUERIES if queries is None else queries
+    values = derive_values(queries, workspaces)
     records = []
-    for q in TOOL_QUERIES:
+    for q in queries:
         facts = []
         for f in q["facts"]:
             value = values[(q["id"], f["name"])]
             facts.append({"name": f["name"], "value": value, "patterns": f["patterns"](value), "match": f["match"],
                           "source": {"tool": f["tool"], "args": f["args"], "expr": f["expr"]}})
-        records.append({"id": q["id"], "category": "tool", "topic": q["topic"], "prompt": q["prompt"],
-                        "expected_tools": q["tools"], "workspace": q["workspace"], "facts": facts})
+        record: dict[str, Any] = {"id": q["id"], "category": "tool", "topic": q["topic"], "prompt": q["prompt"],
+                                  "expected_tools": q["tools"], "workspace": q["workspace"], "facts": facts}
+        record.update({k: q[k] for k in ("tier", "complexity") if k in q})
+        records.append(record)
     return records

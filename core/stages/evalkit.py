@@ -8,21 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from core import events as ev
-from core.data.suite import Suite, SuiteError, load_suite
+from core.data.suite import Suite
 from core.evaluation.generation import Cancelled
 from core.evaluation.schema import QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.suite_run import ModelLoadError, ModelToTest, describe, run_suite
 from core.runs import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError
-
-
-def load_stage_suite(ctx: StageContext) -> tuple[Suite, Path]:
-    cfg = ctx.cfg
-    path = cfg.resolve(cfg.data.suite)
-    try:
-        return load_suite(path, cfg.resolve(cfg.data.workspaces)), path
-    except SuiteError as exc:
-        raise StageError(exc.render()) from None
 
 
 def query_event(role: str, rec: QueryRecord) -> ev.QueryResult:

@@ -25,7 +25,8 @@ from core.evaluation.targets import (
 )
 from core.runs import atomic_write_json
 from core.stages.base import StageContext, StageError, StageOutcome
-from core.stages.evalkit import load_stage_suite, run_target, save_results
+from core.stages.evalkit import run_target, save_results
+from core.stages.suite_choice import configured_suite_files, load_stage_suite
 
 
 def lost_against(reference: ResultsFile, other: ResultsFile) -> list[str]:
@@ -73,7 +74,7 @@ def run(ctx: StageContext) -> StageOutcome:
         variants = variant_targets(cfg)
     except TargetError as exc:
         raise StageError(str(exc)) from None
-    inputs = [cfg.resolve(cfg.data.suite), cfg.resolve(cfg.data.workspaces)]
+    inputs = [*configured_suite_files(cfg), cfg.resolve(cfg.data.workspaces)]
     inputs += [Path(t.adapter_path or t.load_path) for t in variants.values() if Path(t.adapter_path or t.load_path).exists()]
     key = ctx.cache_key({"evaluation": cfg.evaluation.model_dump(), "quantize": q.model_dump()}, inputs=inputs)
     decision_file = parity_decision_path(cfg)

@@ -28,13 +28,13 @@ from core.stages.base import StageContext, StageError, StageOutcome
 from core.stages.evalkit import (
     announce,
     equivalent_command,
-    load_stage_suite,
     outcome_summary,
     run_target,
     same_run,
     save_results,
     try_load,
 )
+from core.stages.suite_choice import configured_suite_files, load_stage_suite
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +67,7 @@ def run(ctx: StageContext) -> StageOutcome:
     except TargetError as exc:
         raise StageError(str(exc)) from None
 
-    inputs = [cfg.resolve(cfg.data.suite), cfg.resolve(cfg.data.workspaces)]
+    inputs = [*configured_suite_files(cfg), cfg.resolve(cfg.data.workspaces)]
     for p in (target.load_path, target.adapter_path):
         if p and Path(p).exists():
             inputs.append(Path(p))

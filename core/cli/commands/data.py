@@ -2,6 +2,7 @@
 
     phase25 data build [--check] [--offline] [--jobs N]
     phase25 data check PATH [--config C] [--no-tokenizers] [--limit N]
+    phase25 data leakage [PATH ...] [--limit N]
     phase25 data suite [--check]
 """
 
@@ -38,8 +39,15 @@ def register(subparsers: Any) -> None:
     c.add_argument("--limit", type=int, default=40, help="problems listed per kind (default 40; 0 lists every one)")
     c.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("suite", help="write data/suite/suite.json from real tool runs, or check it")
-    s.add_argument("--check", action="store_true", help="re-derive the facts and compare with the file")
+    lk = sub.add_parser("leakage", help="check every training and pretraining corpus against the suite "
+                        "(core and extended) and the held-out workspaces")
+    lk.add_argument("paths", nargs="*", help="corpus files or folders (default: every registered corpus)")
+    lk.add_argument("--limit", type=int, default=40, help="errors listed (default 40; 0 lists every one)")
+    lk.set_defaults(func=cmd_leakage)
+
+    s = sub.add_parser("suite", help="write data/suite/suite.json and extended.json from real tool runs, "
+                       "or check them")
+    s.add_argument("--check", action="store_true", help="re-derive every fact and compare with the files")
     s.set_defaults(func=cmd_suite)
 
 
@@ -132,33 +140,76 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     report = preflight(path, cfg)
     for line in render(report, limit=args.limit):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    return 0 if report.ok else 1
+    leaks_ok = _print_leakage(console, [path], args.limit, cfg)
+    return 0 if report.ok and leaks_ok else 1
+
+
+# ------------------------------------------------------------------------------------ leakage
+def _print_leakage(console: Console, paths: list[Path], limit: int, cfg: Any = None) -> bool:
+    """Run the leakage check on ``paths`` (every registered corpus when empty) and print it."""
+    from core.data.build.builder import SUITE, WORKSPACES
+    from core.data.corpora import training_corpora
+    from core.data.heldout import HeldoutError
+    from core.data.leakage import check
+    from core.data.suite import SuiteError
+
+    suite = cfg.resolve(cfg.data.suite) if cfg is not None else SUITE
+    workspaces = cfg.resolve(cfg.data.workspaces) if cfg is not None else WORKSPACES
+    corpora = training_corpora(tuple(paths)) if paths else training_corpora()
+    try:
+        report = check(corpora, suite, workspaces)
+    except SuiteError as exc:
+        console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
+        return False
+    except HeldoutError as exc:
+        console.print(f"leakage: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return False
+    for line in report.lines(limit):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    return report.ok
+
+
+def cmd_leakage(args: argparse.Namespace, console: Console) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        console.print(f"no such corpus: {', '.join(missing)}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    return 0 if _print_leakage(console, [Path(p) for p in args.paths], args.limit) else 1
 
 
 # ------------------------------------------------------------------------------------ suite
 def cmd_suite(args: argparse.Namespace, console: Console) -> int:
     from core.data.build.builder import SUITE, WORKSPACES
     from core.data.suite import SuiteError, load_suite
+    from core.data.suite_build import EXTENDED_FILE, all_data
     from core.data.suite_build import render as render_suite
-    from core.data.suite_build import suite_data, write_suite
+    from core.runs import atomic_write_text
 
+    def say(msg: str) -> None:
+        console.print(msg, markup=False, highlight=False, soft_wrap=True)
+
+    paths = {name: SUITE.parent / name for name in (SUITE.name, EXTENDED_FILE)}
     try:
+        fresh = {name: render_suite(data) for name, data in all_data(WORKSPACES).items()}
         if args.check:
-            current = load_suite(SUITE, WORKSPACES)
-            fresh = render_suite(suite_data(WORKSPACES))
-            if fresh != SUITE.read_text(encoding="utf-8"):
-                console.print(f"{SUITE}: differs from the facts the tools report now; run `phase25 data suite`",
-                              markup=False, highlight=False, soft_wrap=True)
+            stale = [p for name, p in paths.items()
+                     if not p.is_file() or fresh[name] != p.read_text(encoding="utf-8")]
+            if stale:
+                say(f"{', '.join(map(str, stale))}: differs from the facts the tools report now; "
+                    "run `phase25 data suite`")
                 return 1
-            console.print(f"{SUITE}: matches real tool runs · sha256 {current.sha256}", markup=False, highlight=False, soft_wrap=True)
-            return 0
-        suite = write_suite(SUITE, WORKSPACES)
+        else:
+            for name, p in paths.items():
+                atomic_write_text(p, fresh[name])
+        for p in paths.values():
+            suite = load_suite(p, WORKSPACES)
+            done = "matches real tool runs" if args.check else "written"
+            say(f"{p}: {done} · {len(suite.tool_queries)} tool + {len(suite.direct_queries)} direct queries "
+                f"({suite.tier}) · sha256 {suite.sha256}")
     except SuiteError as exc:
-        console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
+        say(exc.render())
         return 1
     except (RuntimeError, ValueError) as exc:
-        console.print(f"suite build failed: {exc}", markup=False, highlight=False, soft_wrap=True)
+        say(f"suite build failed: {exc}")
         return 1
-    console.print(f"wrote {SUITE}: {len(suite.tool_queries)} tool + {len(suite.direct_queries)} direct queries · "
-                  f"sha256 {suite.sha256}", markup=False, highlight=False, soft_wrap=True)
     return 0

@@ -59,7 +59,10 @@ class PlanError(RuntimeError):
 
 
 def workspaces(root: Path) -> list[WorkspaceInfo]:
-    return [discover(p) for p in sorted(Path(root).iterdir()) if (p / "pyproject.toml").is_file()]
+    """The workspaces training rows use: the held-out ones (data/workspaces/HELDOUT) never."""
+    from core.data.heldout import training_workspaces
+
+    return [discover(p) for p in training_workspaces(root)]
 
 
 def plan_tool_tasks(seed: int, wss: list[WorkspaceInfo], suite_prompts: Sequence[str],
