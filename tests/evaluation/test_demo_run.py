@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from eval_tiny_models import quantize_copy
 
-from core import cli
+from core.cli import app as cli
 from core.demo import DEMO_MODELS_DIR, MODEL_NAMES
 from core.evaluation.schema import load_results
 from core.paths import DEMO_CONFIG
