@@ -14,21 +14,34 @@ when all its facts hold. ``fact_holds`` and ``rubric_passes`` implement exactly 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.data.jsonpos import line_of, value_lines
 from core.data.schema import field_path
+from core.paths import DATA_DIR
 from core.textfile import UserFileError, parse_json, read_text
 
 ToolName = Literal["typecheck", "ruff_check", "pytest_run", "read_file", "run_command"]
 TOOL_NAMES: tuple[str, ...] = ("typecheck", "ruff_check", "pytest_run", "read_file", "run_command")
 N_TOOL, N_DIRECT = 13, 7
+CLAIMS_FILE = DATA_DIR / "suite" / "claims.json"
 
 
 class _Strict(BaseModel):
@@ -64,8 +77,31 @@ class ExpectedFact(_Strict):
 class ConceptGroup(_Strict):
     name: str = Field(min_length=1)
     any_of: list[str] = Field(min_length=1, description="synonyms or regexes; any match counts")
+    contradicts: list[str] = Field(
+        default_factory=list, description="regexes for statements that reverse the reference; a match fails the answer")
 
-    _regex = field_validator("any_of")(lambda v: [_valid_regex(p) for p in v])
+    _regex = field_validator("any_of", "contradicts")(lambda v: [_valid_regex(p) for p in v])
+
+
+class Clash(_Strict):
+    """A typed field a state claim must agree with: ``field`` over a recorded ``tool`` result ``r``."""
+
+    tool: ToolName
+    field: str = Field(min_length=1, description="a Python expression over the tool's result `r`, quoted as evidence")
+    when: str = Field(min_length=1, description="a Python expression over the field's value `v`: true when it "
+                      "contradicts the claim")
+
+
+class StateClaim(_Strict):
+    """A claim about state ("types are clean", "all tests passed") and the fields that contradict it."""
+
+    name: str = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1, description="regexes; a match (not negated) is the claim")
+    contradicted_by: list[Clash] = Field(min_length=1)
+    mode: Literal["any", "all"] = Field("any", description="'any': one clashing field contradicts the claim; "
+                                        "'all': every field must clash (each tool called)")
+
+    _regex = field_validator("patterns")(lambda v: [_valid_regex(p) for p in v])
 
 
 class Rubric(_Strict):
@@ -92,7 +128,15 @@ class SuiteQuery(_Strict):
     workspace: str | None = None
     facts: list[ExpectedFact] = Field(default_factory=list)
     rubric: Rubric | None = None
+    claims: list[StateClaim] = Field(default_factory=list, description="state claims checked for this query "
+                                     "besides the suite's")
     reference: str | None = Field(None, description="a correct answer, for people reading the results")
+    _suite_claims: tuple[StateClaim, ...] = PrivateAttr(default=())
+
+    @property
+    def all_claims(self) -> list[StateClaim]:
+        """The suite's state claims and this query's own."""
+        return [*self._suite_claims, *self.claims]
 
     @model_validator(mode="after")
     def _by_category(self) -> SuiteQuery:
@@ -118,7 +162,13 @@ class Suite(_Strict):
     version: int = 1
     name: str = "phase25-suite"
     description: str = ""
+    claims: list[StateClaim] | None = Field(None, description="state claims checked on every tool query's answer "
+                                            f"against this run's typed results (default: {CLAIMS_FILE.name})")
     queries: list[SuiteQuery]
+
+    @property
+    def state_claims(self) -> list[StateClaim]:
+        return default_claims() if self.claims is None else self.claims
 
     @model_validator(mode="after")
     def _shape(self) -> Suite:
@@ -135,6 +185,9 @@ class Suite(_Strict):
         missing = [t for t in TOOL_NAMES if t not in used]
         if missing:
             raise ValueError(f"no tool query uses {', '.join(missing)}")
+        shared = tuple(self.state_claims)
+        for q in self.queries:
+            q._suite_claims = shared
         return self
 
     def canonical_json(self) -> str:
@@ -158,6 +211,23 @@ class Suite(_Strict):
     @property
     def direct_queries(self) -> list[SuiteQuery]:
         return [q for q in self.queries if q.category == "direct"]
+
+
+_CLAIMS = TypeAdapter(list[StateClaim])
+
+
+@functools.cache
+def default_claims() -> list[StateClaim]:
+    """The state claims in data/suite/claims.json: the list a suite file without its own uses."""
+    path = CLAIMS_FILE
+    text = read_text(path, "claims file")
+    try:
+        return _CLAIMS.validate_python(parse_json(text, path))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ("claims", *err["loc"])
+        raise SuiteError(path, [f"{path}:{line_of(value_lines(text), err['loc'])}: {field_path(loc)}: "
+                                f"{err['msg']}"]) from None
 
 
 class SuiteError(Exception):
@@ -220,8 +290,36 @@ def _search(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-def fact_holds(fact: ExpectedFact, answer: str) -> bool:
-    hits = [_search(p, answer) for p in fact.patterns]
+_NEGATION = re.compile(r"\b(?:not|never|no longer|cannot|nothing|none|neither|nor|hardly|\w+n['’]t)\b",
+                       re.IGNORECASE)
+_CLAUSE_START = re.compile(r"[,.;:!?\n]|\bbut\b|\bhowever\b|\bwhile\b", re.IGNORECASE)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` (same clause, 40 characters at most) negate what follows."""
+    before = text[max(0, start - 40):start]
+    cut = list(_CLAUSE_START.finditer(before))
+    if cut:
+        before = before[cut[-1].end():]
+    return _NEGATION.search(before) is not None
+
+
+def affirmed(pattern: str, text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in ``text`` that is not negated just before it."""
+    for m in re.finditer(pattern, text, re.IGNORECASE):
+        if not negated(text, m.start()):
+            return m
+    return None
+
+
+def fact_holds(fact: ExpectedFact, answer: str | Sequence[str]) -> bool:
+    """Whether the answer states the fact: its patterns over the answer's forms (e.g. the answer with
+    number words as digits). A true/false fact's wording must not be negated ("not ready")."""
+    texts = [answer] if isinstance(answer, str) else list(answer)
+    if isinstance(fact.value, bool):
+        hits = [any(affirmed(p, t) for t in texts) for p in fact.patterns]
+    else:
+        hits = [any(_search(p, t) for t in texts) for p in fact.patterns]
     return all(hits) if fact.match == "all" else any(hits)
 
 
@@ -230,7 +328,20 @@ def rubric_matches(rubric: Rubric, answer: str) -> list[str]:
     return [g.name for g in rubric.groups if any(_search(p, answer) for p in g.any_of)]
 
 
+def rubric_contradictions(rubric: Rubric, answer: str) -> list[tuple[str, str]]:
+    """(group name, matched text) for each group whose ``contradicts`` patterns the answer matches."""
+    out: list[tuple[str, str]] = []
+    for g in rubric.groups:
+        for p in g.contradicts:
+            m = re.search(p, answer, re.IGNORECASE)
+            if m:
+                out.append((g.name, m.group(0)))
+                break
+    return out
+
+
 def rubric_passes(rubric: Rubric, answer: str) -> bool:
     return (len(rubric_matches(rubric, answer)) >= rubric.pass_threshold
             and all(_search(p, answer) for p in rubric.required)
-            and not any(_search(p, answer) for p in rubric.forbidden))
+            and not any(_search(p, answer) for p in rubric.forbidden)
+            and not rubric_contradictions(rubric, answer))
