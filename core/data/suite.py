@@ -290,24 +290,34 @@ def _search(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-_NEGATION = re.compile(r"\b(?:not|never|no longer|cannot|nothing|none|neither|nor|hardly|\w+n['’]t)\b",
+_NEGATION = re.compile(r"\b(?:not|never|no longer|no need|cannot|nothing|none|neither|nor|hardly|\w+n['’]t)\b",
                        re.IGNORECASE)
+_NEGATED_OBJECT = re.compile(r"\s+(?:nothing|none|no\b|not\b)", re.IGNORECASE)
 _CLAUSE_START = re.compile(r"[,.;:!?\n]|\bbut\b|\bhowever\b|\bwhile\b", re.IGNORECASE)
 
 
-def negated(text: str, start: int) -> bool:
-    """Whether the words just before ``start`` (same clause, 40 characters at most) negate what follows."""
+def negated(text: str, start: int, end: int | None = None) -> bool:
+    """Whether the words just before ``start`` (same clause, 40 characters at most) negate the match;
+    with ``end``, also a negation inside the match after its first word ("mypy doesn't pass") or a
+    negated object right after it ("skips nothing")."""
     before = text[max(0, start - 40):start]
     cut = list(_CLAUSE_START.finditer(before))
     if cut:
         before = before[cut[-1].end():]
-    return _NEGATION.search(before) is not None
+    if _NEGATION.search(before):
+        return True
+    if end is None:
+        return False
+    if _NEGATED_OBJECT.match(text[end:end + 20]):
+        return True
+    inside = re.sub(r"\A\W*\w+", "", text[start:end])
+    return _NEGATION.search(inside) is not None
 
 
 def affirmed(pattern: str, text: str) -> re.Match[str] | None:
-    """The first match of ``pattern`` in ``text`` that is not negated just before it."""
+    """The first match of ``pattern`` in ``text`` that is not negated."""
     for m in re.finditer(pattern, text, re.IGNORECASE):
-        if not negated(text, m.start()):
+        if not negated(text, m.start(), m.end()):
             return m
     return None
 
@@ -328,14 +338,22 @@ def rubric_matches(rubric: Rubric, answer: str) -> list[str]:
     return [g.name for g in rubric.groups if any(_search(p, answer) for p in g.any_of)]
 
 
+_NEGATION_IN_PATTERN = re.compile(r"n'\?t|n'?t\b|\bnot\b|\bnever\b|\bno\b|\bwithout\b|\bcannot\b")
+
+
 def rubric_contradictions(rubric: Rubric, answer: str) -> list[tuple[str, str]]:
-    """(group name, matched text) for each group whose ``contradicts`` patterns the answer matches."""
+    """(group name, matched text) for each group whose ``contradicts`` patterns the answer states.
+
+    A statement negated just before it ("don't pin exact versions") is no contradiction; nor is
+    one negated inside the match, unless the pattern itself is a negative statement."""
     out: list[tuple[str, str]] = []
     for g in rubric.groups:
         for p in g.contradicts:
-            m = re.search(p, answer, re.IGNORECASE)
-            if m:
-                out.append((g.name, m.group(0)))
+            inside = _NEGATION_IN_PATTERN.search(p) is None
+            hit = next((m for m in re.finditer(p, answer, re.IGNORECASE)
+                        if not negated(answer, m.start(), m.end() if inside else None)), None)
+            if hit is not None:
+                out.append((g.name, hit.group(0)))
                 break
     return out
 

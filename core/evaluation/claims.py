@@ -41,7 +41,7 @@ def find_claim(claim: StateClaim, answer: str) -> str | None:
     """The text of the first unnegated, unqualified match of the claim, or None."""
     for pattern in claim.patterns:
         for m in re.finditer(pattern, answer, re.IGNORECASE):
-            if negated(answer, m.start()) or _QUALIFIED.search(answer[m.end():]):
+            if negated(answer, m.start(), m.end()) or _QUALIFIED.search(answer[m.end():]):
                 continue
             return m.group(0)
     return None

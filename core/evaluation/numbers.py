@@ -27,6 +27,7 @@ WORDS = ("zero one two three four five six seven eight nine ten eleven twelve th
 WORD_VALUE = {w: i for i, w in enumerate(WORDS)}
 
 _DIGITS = re.compile(r"(?<![\w.\-/])-?\d+(?:\.\d+)?(?![\w]|\.\d)")
+_RANGE_DASH = re.compile(r"(?<=\d)[-–](?=\d)")
 _LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
 COUNT_NOUNS = (r"tests?|errors?|violations?|failures?|files?|lines?|modules?|items?|warnings?|issues?|"
                r"problems?|codes?|rules?|findings?|diagnostics?|complaints?|occurrences?|matches|times|"
@@ -36,7 +37,7 @@ _WORD_CLAIM = re.compile(r"\b(" + "|".join(WORDS[1:]) + r")\b(?=[ \t]+(?:[\w-]+[
                          re.IGNORECASE)
 _ZERO_WORD = re.compile(r"\b(?:zero|none)\b|\bno\b(?=[ \t]+(?:[\w-]+[ \t]+)?(?:" + COUNT_NOUNS + r")\b)",
                         re.IGNORECASE)
-_LINE_REF = re.compile(r"\b(?:lines?|L)\s*((?:\d+)(?:\s*(?:,|-|–|to|and|,\s*and)\s*\d+)*)", re.IGNORECASE)
+_LINE_REF = re.compile(r"(?:\b(?:lines?|L)\s*|\.py:)((?:\d+)(?:\s*(?:,|-|–|to|and|,\s*and)\s*\d+)*)", re.IGNORECASE)
 
 
 def canon(num: str) -> str:
@@ -54,7 +55,7 @@ class Claim:
 
 def claims(answer: str) -> list[Claim]:
     """Every number the answer states, digits and count words, in order (repeats kept)."""
-    text = _LIST_MARKER.sub(lambda m: " " * len(m.group(0)), answer)
+    text = _RANGE_DASH.sub(" ", _LIST_MARKER.sub(lambda m: " " * len(m.group(0)), answer))
     found = [Claim(canon(m.group(0)), m.group(0), m.start()) for m in _DIGITS.finditer(text)]
     found += [Claim(str(WORD_VALUE[m.group(1).lower()]), m.group(1), m.start()) for m in _WORD_CLAIM.finditer(text)]
     return sorted(found, key=lambda c: c.start)
@@ -91,7 +92,7 @@ def tool_output_text(response: str) -> str:
 
 
 def numbers_in(*texts: str) -> set[str]:
-    return {canon(m.group(0)) for t in texts for m in _DIGITS.finditer(t or "")}
+    return {canon(m.group(0)) for t in texts for m in _DIGITS.finditer(_RANGE_DASH.sub(" ", t or ""))}
 
 
 def literal_numbers(code: str | None, tools: Iterable[str]) -> set[str]:
