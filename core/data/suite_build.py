@@ -8,6 +8,7 @@ from typing import Any
 
 from core.data.suite import Suite
 from core.data.suite_direct import DIRECT
+from core.data.suite_polarity import apply_polarity
 from core.data.suite_tools import tool_query_records
 from core.runs import atomic_write_text
 
@@ -21,6 +22,7 @@ DESCRIPTION = (
 def suite_data(workspaces: Path) -> dict[str, Any]:
     data = {"version": 1, "name": "phase25-suite", "description": DESCRIPTION,
             "queries": tool_query_records(workspaces) + DIRECT}
+    data = apply_polarity(data)
     Suite.model_validate(data)  # the schema's own checks (13 + 7, every tool used, regexes compile)
     return data
 
