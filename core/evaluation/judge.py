@@ -134,6 +134,19 @@ def agreement(records: Sequence[QueryRecord]) -> Agreement:
     return Agreement(graded, agree, rubric_only, judge_only, unreadable, stand_in)
 
 
+def judge_results(cfg: Any, suite: Suite, results: ResultsFile, log: Callable[[str], None] = print) -> ResultsFile:
+    """Grade ``results``' direct answers with the configured judge (``cfg.evaluation.judge``)."""
+    jc: JudgeSection = cfg.evaluation.judge
+    local = cfg.resolve(jc.path)
+    path = str(local) if local.exists() or jc.path.startswith((".", "/", "~")) else jc.path
+    who = "stand-in judge" if jc.stand_in else "judge"
+    log(f"grading the direct answers with the {who} {path} ({'it decides' if jc.decides else 'the rubric decides'})")
+    graded = apply_judge(results, suite, jc.model_copy(update={"path": path}),
+                         mlx_grader(path, jc.family, jc.max_tokens, cfg.evaluation.batch_size))
+    log(agreement(graded.queries).describe())
+    return graded
+
+
 def mlx_grader(path: str, family: str, max_tokens: int, batch_size: int = 4) -> Grader:
     """Grades with an mlx-lm model, greedily, through the suite's own batched engine."""
     from core.evaluation.generation import Engine, Request, load
@@ -150,4 +163,5 @@ def mlx_grader(path: str, family: str, max_tokens: int, batch_size: int = 4) -> 
     return grade
 
 
-__all__ = ["Agreement", "agreement", "apply_judge", "judge_prompt", "mlx_grader", "read_verdict", "with_judge"]
+__all__ = ["Agreement", "agreement", "apply_judge", "judge_prompt", "judge_results", "mlx_grader", "read_verdict",
+           "with_judge"]
