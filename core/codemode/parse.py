@@ -42,9 +42,9 @@ MAX_PREAMBLE_CHARS = 240
 def strip_leading_think(text: str) -> tuple[str, bool]:
     """``text`` without a leading think block, and whether there was one.
 
-    Only a block at the start counts: ``<think>`` ... ``</think>``, or text up to the first
-    ``</think>`` when the opening tag was in the prompt (no ``<think>`` and no ``<tool_call>`` before
-    it). A ``</think>`` anywhere else closes nothing and stays in the text.
+    Only a block at the start counts: ``<think>`` ... ``</think>`` (a call written inside it is
+    thinking, not a call), or text up to the first ``</think>`` when the opening tag was in the prompt
+    (no ``<think>`` and no ``<tool_call>`` before it). A ``</think>`` anywhere else closes nothing and stays in the text.
     """
     close = text.find("</think>")
     if close < 0:
@@ -52,7 +52,7 @@ def strip_leading_think(text: str) -> tuple[str, bool]:
     head = text[:close]
     opened = _THINK_OPEN.match(text)
     if opened:
-        if "<think>" in head[opened.end():] or "<tool_call>" in head[opened.end():]:
+        if "<think>" in head[opened.end():]:
             return text, False
     elif "<think>" in head or "<tool_call>" in head:
         return text, False

@@ -9,6 +9,7 @@ evidence that appeared (a new failure) or went away (a failure no longer found).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,16 @@ def change_reason(old: QueryScore, new: QueryScore) -> str:
         if a.passed == b.passed:
             continue
         if b.passed is False:
-            why = [e for e in b.evidence if e not in a.evidence][:2]
+            new = [e for e in b.evidence if e not in a.evidence]
+            why = sorted(new, key=lambda e: _FAILURE.search(e) is None)[:2]
         else:
             why = [f"no longer: {e}" for e in a.evidence if e not in b.evidence][:2]
         parts.append(f"{name} {_mark(a.passed)}->{_mark(b.passed)}" + (": " + "; ".join(why) if why else ""))
     return " | ".join(parts)
+
+
+_FAILURE = re.compile(r"missing|fabricated|contradict|unsupported|extra wrong|does not|never|not found|found|"
+                      r"fails|raised|no output|empty|not in the tool output|not a field|subscripts|timed out")
 
 
 def _mark(v: bool | None) -> str:
