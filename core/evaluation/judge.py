@@ -134,6 +134,15 @@ def agreement(records: Sequence[QueryRecord]) -> Agreement:
     return Agreement(graded, agree, rubric_only, judge_only, unreadable, stand_in)
 
 
+def judge_lines(records_by_model: dict[str, Sequence[QueryRecord]]) -> list[str]:
+    """Report lines on how often the rubric and the judge agree, per model; none without judge grades."""
+    lines = [f"- {model}: {a.describe()}" for model, recs in records_by_model.items()
+             if (a := agreement(recs)).graded or a.unreadable]
+    if not lines:
+        return []
+    return ["Model judge of the direct answers (beside the rubric):", "", *lines, ""]
+
+
 def judge_results(cfg: Any, suite: Suite, results: ResultsFile, log: Callable[[str], None] = print) -> ResultsFile:
     """Grade ``results``' direct answers with the configured judge (``cfg.evaluation.judge``)."""
     jc: JudgeSection = cfg.evaluation.judge
@@ -163,5 +172,5 @@ def mlx_grader(path: str, family: str, max_tokens: int, batch_size: int = 4) -> 
     return grade
 
 
-__all__ = ["Agreement", "agreement", "apply_judge", "judge_prompt", "judge_results", "mlx_grader", "read_verdict",
+__all__ = ["Agreement", "agreement", "apply_judge", "judge_prompt", "judge_lines", "judge_results", "mlx_grader", "read_verdict",
            "with_judge"]

@@ -11,7 +11,7 @@ from eval_cases import Case, evidence, run_cases
 
 from core.config import JudgeSection
 from core.data.suite import load_suite
-from core.evaluation.judge import agreement, apply_judge, judge_results, read_verdict
+from core.evaluation.judge import agreement, apply_judge, judge_lines, judge_results, read_verdict
 from core.evaluation.schema import QueryRecord, ResultsFile
 from core.paths import DATA_DIR
 
@@ -114,6 +114,11 @@ def test_the_judge_is_recorded_beside_the_rubric_and_decides_only_when_asked(sco
     a = agreement(out.queries)
     assert (a.graded, a.agree, a.judge_only, a.rubric_only) == (2, 1, 1, 0)
     assert a.describe().startswith("rubric and judge agree on 1/2 direct answers (50%)")
+    assert judge_lines({"candidate": out.queries, "baseline": []}) == [
+        "Model judge of the direct answers (beside the rubric):", "",
+        "- candidate: rubric and judge agree on 1/2 direct answers (50%); rubric-only passes 0, judge-only "
+        "passes 1", ""]
+    assert judge_lines({"candidate": list(scored.values())}) == []  # no judge, nothing in the report
 
     deciding = apply_judge(_results(scored, labels), SUITE, cfg.model_copy(update={"decides": True}),
                            lambda prompts: ["FAIL: too vague", "PASS: fine"])
