@@ -4,7 +4,9 @@ A name is tainted when it is bound to a tool call's result, or to any expression
 tainted name (assignments, augmented assignments, loop and comprehension targets, ``with ... as``,
 ``x.append(tainted)``, ``d[k] = tainted``, and the parameters of a function called with a tainted
 argument). Output is ``print``, ``pprint`` or ``sys.stdout.write``; the result reaches the output
-when one of those calls has a tool call or a tainted name among its arguments. Flow-insensitive
+when one of those calls has a tool call or a tainted name among its arguments (one seen only
+through ``type()``, ``id()``, ``isinstance()`` and the like does not count: they say nothing of its
+content). Flow-insensitive
 means a branch that never runs still counts here; the executor's recorded calls decide whether the
 tool really ran.
 """
@@ -25,13 +27,30 @@ class Flow:
     evidence: str
 
 
+_OPAQUE = {"type", "id", "callable", "isinstance", "hasattr", "issubclass"}
+"""Calls whose value says nothing about a result's content: a result seen only through them does not count."""
+
+
+def _live(node: ast.AST) -> list[ast.AST]:
+    """The nodes of ``node``, skipping the arguments of opaque calls such as ``type(r)``."""
+    out: list[ast.AST] = []
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _OPAQUE:
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
 def _names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n.id for n in _live(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _calls_tool(node: ast.AST, tools: set[str]) -> bool:
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in tools
-               for n in ast.walk(node))
+               for n in _live(node))
 
 
 def _targets(node: ast.AST) -> Iterable[str]:

@@ -32,6 +32,7 @@ from core.evaluation.numbers import check_numbers, line_refs, numbers_in, tool_o
 from core.evaluation.schema import CheckResult, ToolExecution
 
 _CODE_SHAPE = re.compile(r"^[A-Z]{1,4}\d{2,4}$")
+_ADDS = re.compile(r"\b(?:too|also|as well|plus|and|another|additionally)\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*\n")
 
 
@@ -58,9 +59,12 @@ def extra_items(fact: ExpectedFact, answer: str) -> list[str]:
     if all(isinstance(v, str) and _CODE_SHAPE.match(v) for v in value):
         want = {str(v) for v in value}
         extra: list[str] = []
+        listing = False
         for sentence in _SENTENCE.split(answer):
             codes = re.findall(r"\b[A-Z]{1,4}\d{2,4}\b", sentence)
-            if any(c in want for c in codes):
+            # the list goes on in a sentence that only adds items ("E711 too.", "Also E711.")
+            listing = any(c in want for c in codes) or (listing and bool(codes) and _ADDS.search(sentence) is not None)
+            if listing:
                 extra += [c for c in codes if c not in want and c not in extra]
         return extra
     if all(isinstance(v, int) and not isinstance(v, bool) for v in value):

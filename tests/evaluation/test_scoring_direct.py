@@ -54,6 +54,14 @@ REVERSED = {
                           "type-safe and must be narrowed with isinstance; object is the top type, Any is safe.",
                           "any disables checks", "object` disables type check"),
 }
+REVERSED_OTHER_WORDS = {
+    "d06_pin_library_dependencies": ("No need for ranges: lock each dependency with == to the version you tested, so "
+                                     "users get exactly that; applications do the same with a lock file. Conflicts "
+                                     "with other packages are rare.", "no, ranges"),
+    "d07_any_vs_object": ("`Any` is the top type and every value is one, so the checker makes you narrow it with "
+                          "isinstance; it is the type-safe choice. `object` switches the checks off and is "
+                          "compatible both ways.", "top type"),
+}
 QUOTED = ("A Protocol is structural: a class matches it without inheriting from it, so mypy accepts third-party "
           "classes too. For example, a model asked to type-check would emit "
           '{"name": "execute_code", "arguments": {"code": "print(typecheck())"}} and then explain the result, '
@@ -62,6 +70,7 @@ QUOTED = ("A Protocol is structural: a class matches it without inheriting from 
 CASES = ([Case(f"reference {q.id}", q.id, q.reference or "") for q in SUITE.direct_queries]
          + [Case(f"other words {qid}", qid, text) for qid, text in OTHER_WORDS.items()]
          + [Case(f"reversed {qid}", qid, text) for qid, (text, _, _) in REVERSED.items()]
+         + [Case(f"reversed in other words {qid}", qid, text) for qid, (text, _) in REVERSED_OTHER_WORDS.items()]
          + [Case("quoted call in prose", "d01_protocol_vs_abc", QUOTED)])
 
 
@@ -83,6 +92,13 @@ def test_reversed_advice_fails_and_shows_what_it_said(scored: dict[str, QueryRec
     rec = scored[f"reversed {qid}"]
     assert rec.score.quality.passed is False and not rec.score.strict_pass
     assert f"contradicts the reference ({group}): {said!r}" in evidence(rec, "quality")
+
+
+@pytest.mark.parametrize("qid", list(REVERSED_OTHER_WORDS))
+def test_properties_swapped_in_other_words_still_fail(scored: dict[str, QueryRecord], qid: str) -> None:
+    rec = scored[f"reversed in other words {qid}"]
+    assert not rec.score.strict_pass
+    assert f"contradicts the reference ({REVERSED_OTHER_WORDS[qid][1]}):" in evidence(rec, "quality")
 
 
 def test_a_call_quoted_as_an_example_is_not_a_call(scored: dict[str, QueryRecord]) -> None:

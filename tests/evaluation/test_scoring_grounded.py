@@ -69,6 +69,13 @@ BAD = [
          "It never skips anything; the total is correct."),
     Case("bad: a failure claimed on a clean run", "t11_clean_service_bucket_tests", call(BUCKET),
          "1 test ran, and one test failed."),
+    Case("bad: the result seen only through type()", "t02_textstats_ruff_codes",
+         call("print(type(ruff_check('.')))"), "The codes are B006, E711, F401, F821, F841 and I001; 2 fixable."),
+    Case("bad: a clean claim in other words", "t09_inventory_error_codes",
+         call("from collections import Counter\nr = typecheck('.')\nprint(Counter(e.code for e in r.errors))"),
+         "mypy is happy overall: union-attr 2, return-value 2, operator 1 are minor."),
+    Case("bad: a wrong item added in the next sentence", "t13_textstats_report_manual_fixes", call(MANUAL),
+         "Fix B006, F821 and F841 by hand. E711 as well."),
     Case("bad: an extra top-level key in the call", "t07_textstats_word_tests", extra_key_call(WORD),
          "3 passed and 1 skipped."),
     Case("bad: results claimed after the call in the same turn", "t12_inventory_quantity_grep",
@@ -127,6 +134,13 @@ def test_a_result_that_never_reaches_print_fails_typed_and_quality(scored: dict[
     assert not rec.score.strict_pass
 
 
+def test_a_result_seen_only_through_type_does_not_reach_print(scored: dict[str, QueryRecord]) -> None:
+    rec = scored["bad: the result seen only through type()"]
+    assert rec.score.typed.passed is False
+    assert "no output depends on a tool result (dataflow from tool calls to print): print(type(ruff_check('.')))" in (
+        evidence(rec, "typed"))
+
+
 def test_other_arguments_do_not_support_a_count(scored: dict[str, QueryRecord]) -> None:
     rec = scored["bad: the tool called on other arguments"]
     q = evidence(rec, "quality")
@@ -151,6 +165,11 @@ def test_other_arguments_do_not_support_a_count(scored: dict[str, QueryRecord]) 
      "r.error_count = 0"),
     ("bad: the loose word negated", "contradiction: the answer says 'the total is correct' (total is correct)"),
     ("bad: the loose word negated", "missing fact slices_off_last = True (its wording is negated)"),
+    ("bad: a clean claim in other words",
+     "contradiction: the answer says 'mypy is happy' (types clean), but this run's typecheck gives r.error_count = 5"),
+    ("bad: a wrong item added in the next sentence", "names E711 beside the expected"),
+    ("bad: the result seen only through type()", "fact codes = ['B006', 'E711', 'F401', 'F821', 'F841', 'I001'] "
+     "is not in the tool output the model was given"),
     ("bad: a failure claimed on a clean run",
      "contradiction: the answer says 'one test failed' (tests fail), but this run's pytest_run gives "
      "r.failed + r.errors = 0"),
