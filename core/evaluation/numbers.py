@@ -9,7 +9,8 @@ refinements keep the check honest both ways:
 * a number that the model's own code wrote as a literal (``print("5 errors")``), outside the tool
   calls' arguments, supports nothing unless a recorded tool result holds it too;
 * a line number ("line 36", "lines 35-37") is supported when a recorded ``read_file`` call read
-  that line.
+  that line;
+* a count a reader gets by counting the output (the items of a printed list, its lines) is supported.
 """
 
 from __future__ import annotations
@@ -95,26 +96,57 @@ def numbers_in(*texts: str) -> set[str]:
     return {canon(m.group(0)) for t in texts for m in _DIGITS.finditer(_RANGE_DASH.sub(" ", t or ""))}
 
 
+_OUTPUT_CALLS = {"print", "pprint"}
+_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr, ast.FormattedValue, ast.Starred)
+
+
 def literal_numbers(code: str | None, tools: Iterable[str]) -> set[str]:
-    """Numbers the code writes itself, as literals outside the tool calls' arguments."""
+    """Numbers the code writes itself: in string literals (outside the tool calls' arguments), and
+    numeric literals printed directly or through a name bound to one (``n = 5; print(n)``). A number
+    the code computes with (``count + 1``) is not one."""
     if not code:
         return set()
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return numbers_in(code)
-    inside_calls: set[int] = set()
     names = set(tools)
+    inside_calls: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
             inside_calls.update(id(n) for a in [*node.args, *node.keywords] for n in ast.walk(a))
+    bound = {t.id: node.value.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+             and isinstance(node.value, ast.Constant) for t in node.targets if isinstance(t, ast.Name)}
     out: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and id(node) not in inside_calls:
-            if isinstance(node.value, str):
-                out |= numbers_in(node.value)
-            elif isinstance(node.value, int | float) and not isinstance(node.value, bool):
-                out.add(canon(str(node.value)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_calls:
+            out |= numbers_in(node.value)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _OUTPUT_CALLS:
+            todo: list[ast.AST] = [*node.args]
+            while todo:
+                a = todo.pop()
+                value = a.value if isinstance(a, ast.Constant) else bound.get(a.id) if isinstance(a, ast.Name) else None
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    out.add(canon(str(value)))
+                elif isinstance(a, _CONTAINERS):
+                    todo.extend(ast.iter_child_nodes(a))
+    return out
+
+
+def listed_counts(shown: str) -> set[str]:
+    """Counts a reader can take from the output by counting: the items of each printed list or dict,
+    and the output's non-empty lines."""
+    out: set[str] = set()
+    lines = [ln for ln in shown.splitlines() if ln.strip()]
+    if lines:
+        out.add(str(len(lines)))
+    for m in re.finditer(r"\[[^\[\]]*\]|\{[^{}]*\}", shown):
+        try:
+            value = ast.literal_eval(m.group(0))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, list | dict | set | tuple):
+            out.add(str(len(value)))
     return out
 
 
@@ -137,29 +169,35 @@ class NumberCheck:
     unsupported: list[str]
     self_written: list[str]
     from_lines_read: list[str]
+    counted: list[str]
+    """Numbers supported only as a count of items the output listed."""
 
 
 def check_numbers(answer: str, response: str, code: str | None, calls: list[RecordedCall]) -> NumberCheck:
     """Which of the answer's numbers the tool output the model was given does not support."""
     from core.evaluation.typed import tool_models
 
-    shown = numbers_in(tool_output_text(response))
+    text = tool_output_text(response)
+    shown = numbers_in(text)
+    counts = listed_counts(text)
     recorded = numbers_in(*(json.dumps(c.result.model_dump(mode="json")) for c in calls if c.result is not None))
     own = literal_numbers(code, tool_models()) - recorded
     support = shown - own
     read = lines_read(calls)
     as_lines = line_refs(answer)
-    unsupported, self_written, via_lines = [], [], []
+    unsupported, self_written, via_lines, counted = [], [], [], []
     for n in claimed_numbers(answer):
         if n in support:
             continue
         if n in as_lines and n in read:
             via_lines.append(n)
+        elif n in counts:
+            counted.append(n)
         elif n in shown and n in own:
             self_written.append(n)
         else:
             unsupported.append(n)
-    return NumberCheck(unsupported, self_written, via_lines)
+    return NumberCheck(unsupported, self_written, via_lines, counted)
 
 
 __all__ = ["Claim", "NumberCheck", "canon", "check_numbers", "claimed_numbers", "claims", "line_refs",

@@ -116,6 +116,8 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
     for n in nums.self_written:
         ok = False
         evidence.append(f"fabricated number {n}: only the code's own literal printed it, no tool result holds it")
+    if nums.counted:
+        evidence.append(f"counts {', '.join(nums.counted)}: the number of items the output listed")
     if nums.from_lines_read:
         evidence.append(f"line numbers {', '.join(nums.from_lines_read)}: lines the code read")
     for c in contradictions(q.all_claims if claims is None else claims, answer, calls):

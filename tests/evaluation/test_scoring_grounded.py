@@ -39,6 +39,11 @@ GOOD = [
     Case("good: the result reaches print through a helper", "t11_clean_service_bucket_tests",
          call("def show(res):\n    print(res.passed, res.failed)\n\nshow(pytest_run('.', k='bucket'))"),
          "One test ran and it passed; none failed."),
+    Case("good: a count of the items the output listed", "t02_textstats_ruff_codes", call(CODES),
+         "Six rules fire: B006, E711, F401, F821, F841 and I001. Only 2 of the violations are auto-fixable."),
+    Case("good: a tally whose code adds 1 to a counter", "t09_inventory_error_codes",
+         call("r = typecheck('.')\ncounts = {}\nfor e in r.errors:\n    counts[e.code] = counts.get(e.code, 0) + 1\n"
+              "print(counts)"), "union-attr ×2, return-value ×2, operator ×1."),
     Case("good: a negated clean claim is no claim", "t03_inventory_failing_test", call(FAILING),
          "Not all tests pass: test_total_value_counts_every_item fails, its assertion got 500."),
 ]
@@ -108,6 +113,8 @@ def test_grounded_facts_name_the_call_that_supports_them(scored: dict[str, Query
     assert "the tool result reaches output: print(r.error_count) on line 2 (via r, bound from a tool result)" in typed
     read = scored["good: a line number the code read"]
     assert "line numbers 36: lines the code read" in evidence(read, "quality")
+    six = scored["good: a count of the items the output listed"]
+    assert "counts 6: the number of items the output listed" in evidence(six, "quality")
     whole = scored["good: the whole file read instead of lines 35-37"]
     assert "(on other arguments than {'path': 'inventory/stock.py', 'start': 35, 'end': 37})" in evidence(
         whole, "quality")
