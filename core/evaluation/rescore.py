@@ -49,8 +49,8 @@ def change_reason(old: QueryScore, new: QueryScore) -> str:
         if a.passed == b.passed:
             continue
         if b.passed is False:
-            new = [e for e in b.evidence if e not in a.evidence]
-            why = sorted(new, key=lambda e: _FAILURE.search(e) is None)[:2]
+            added = [e for e in b.evidence if e not in a.evidence]
+            why = sorted(added, key=lambda e: _FAILURE.search(e) is None)[:2]
         else:
             why = [f"no longer: {e}" for e in a.evidence if e not in b.evidence][:2]
         parts.append(f"{name} {_mark(a.passed)}->{_mark(b.passed)}" + (": " + "; ".join(why) if why else ""))

@@ -38,14 +38,20 @@ def test_rescore_lists_a_changed_verdict_with_its_reason(tmp_path: Path, capsys)
              "Types are clean; nothing blocks. 5 errors on lines 26, 27, 30, 33, 41."),
         Case("right release answer", "t08_clean_service_release_check", call(RELEASE),
              "No type errors, no lint violations, all 4 tests pass: nothing blocks the release."),
+        Case("a call that never runs", "t07_textstats_word_tests",
+             call("if False:\n    print(pytest_run('.', k='word'))\nprint('3 passed, 1 skipped')"),
+             "3 passed and 1 skipped."),
     ])
-    wrong, right = recs["clean claim on a failing project"], recs["right release answer"]
+    wrong, right, dead = (recs["clean claim on a failing project"], recs["right release answer"],
+                          recs["a call that never runs"])
     assert not wrong.score.strict_pass and right.score.strict_pass
     # The file as an earlier, laxer scorer saved it: the contradicted answer passed quality.
     lax = wrong.score.model_copy(update={
         "quality": CheckResult(passed=True, evidence=["states fact error_count = 5"]),
         "strict_pass": True, "partial": 1.0})
-    queries = [wrong.model_copy(update={"score": lax}), right]
+    passing = CheckResult(passed=True, evidence=["looked fine"])
+    lax_dead = dead.score.model_copy(update={"typed": passing, "quality": passing, "strict_pass": True, "partial": 1.0})
+    queries = [wrong.model_copy(update={"score": lax}), right, dead.model_copy(update={"score": lax_dead})]
     results = ResultsFile(
         created="2026-12-01T00:00:00Z", suite_hash="0" * 64, suite_path=str(SUITE_PATH), config_hash="c",
         data_hash="d", model=ModelIdentity(role="candidate", name="c", path="c", family="qwen2.5", form="fused"),
@@ -57,8 +63,11 @@ def test_rescore_lists_a_changed_verdict_with_its_reason(tmp_path: Path, capsys)
 
     assert cli_main(["rescore", str(saved)]) == 0
     out = capsys.readouterr().out
-    assert "1 strict pass changed:" in out
+    assert "2 strict passes changed:" in out
     assert "candidate t01_inventory_mypy_lines: pass -> fail (quality pass->fail: contradiction: the answer says" in out
+    assert ("candidate t07_textstats_word_tests: pass -> fail (typed pass->fail: does not call pytest_run in the "
+            "executor's recorded calls") in out
+    assert "| quality pass->fail: fact passed unsupported by this run's tool output: pytest_run was never called" in out
     assert "t08_clean_service_release_check" not in out.split("changed:")[1].split("wrote")[0]
     rescored = load_results(tmp_path / "old.rescored.json")
     assert rescored.aggregates.strict_passes == 1
