@@ -7,8 +7,9 @@ no text after the call in the same turn (flag ``text_after_call``), and no tool
 output the model wrote itself. A ``</think>`` closes only a leading think block.
 
 A call quoted inside prose (a JSON example in a direct answer, a tagged call in a
-code fence with text around it) is not a call (flag ``call_quoted_in_prose``); a
-reply that is just the call, bare or fenced, after at most one short sentence, is.
+code fence with more than a sentence around it) is not a call (flag
+``call_quoted_in_prose``); a reply that is just the call, bare or fenced, with at most one
+short sentence before and after it, is.
 
 Lenient is for reporting beside it: base Qwen2.5-Coder often answers with a
 fenced or bare JSON call, or with double-encoded ``arguments``. Those parse
@@ -36,7 +37,7 @@ _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _END_TOKENS = re.compile(r"(?:\s*(?:<\|im_end\|>|<\|endoftext\|>|</s>))+\s*\Z")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
 MAX_PREAMBLE_CHARS = 240
-"""An untagged or quoted call counts as a call only after a preamble this short (one sentence)."""
+"""An untagged or quoted call counts as a call only with text this short (one sentence) before and after it."""
 
 
 def strip_leading_think(text: str) -> tuple[str, bool]:
@@ -68,10 +69,14 @@ def _quoted(start: int, body: str) -> tuple[int, int] | None:
     return None
 
 
+def _short(text: str) -> bool:
+    text = text.strip()
+    return len(text) <= MAX_PREAMBLE_CHARS and len(_SENTENCE_END.findall(text)) <= 1
+
+
 def _just_the_call(before: str, after: str) -> bool:
-    """A reply that is the call, with at most one short planning sentence before it and nothing after."""
-    pre = before.strip()
-    return not after.strip() and len(pre) <= MAX_PREAMBLE_CHARS and len(_SENTENCE_END.findall(pre)) <= 1
+    """A reply that is the call, with at most one short sentence before it and one after it."""
+    return _short(before) and _short(after)
 
 
 class ParsedCall(BaseModel):
@@ -288,6 +293,9 @@ def parse_tool_call(text: str) -> ParsedCall:
             else:
                 flags.append("untagged_call")
                 problems.append(f"the call is {kind.replace('_', ' ')}, not inside <tool_call> tags")
+                if after.strip():
+                    flags.append("text_after_call")
+                    problems.append(f"text after the call in the same turn: {after.strip()[:60]!r}")
 
     if len(spans) > 1:
         flags.append("multiple_calls")

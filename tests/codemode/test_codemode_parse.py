@@ -221,3 +221,9 @@ def test_a_reply_that_is_just_the_call_bare_or_fenced_is_a_lenient_call() -> Non
 def test_a_long_preamble_before_a_tagged_call_is_still_strict() -> None:
     plan = "I need the error count. mypy reports it as error_count. I'll print that field."
     assert parse_tool_call(f"{plan}\n{TAGGED}").strict_ok
+
+
+def test_one_sentence_after_an_untagged_call_keeps_it_a_call_but_is_flagged() -> None:
+    parsed = parse_tool_call(f"```json\n{CALL}\n```\nThis prints the error count.")
+    assert parsed.has_call and parsed.lenient_ok and not parsed.strict_ok
+    assert "text_after_call" in parsed.flags and "untagged_call" in parsed.flags
