@@ -9,7 +9,7 @@ output the model wrote itself. A ``</think>`` closes only a leading think block.
 A call quoted inside prose (a JSON example in a direct answer, a tagged call in a
 code fence with more than a sentence around it) is not a call (flag
 ``call_quoted_in_prose``); a reply that is just the call, bare or fenced, with at most one
-short sentence before and after it, is.
+short sentence beside it, is.
 
 Lenient is for reporting beside it: base Qwen2.5-Coder often answers with a
 fenced or bare JSON call, or with double-encoded ``arguments``. Those parse
@@ -37,7 +37,7 @@ _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _END_TOKENS = re.compile(r"(?:\s*(?:<\|im_end\|>|<\|endoftext\|>|</s>))+\s*\Z")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
 MAX_PREAMBLE_CHARS = 240
-"""An untagged or quoted call counts as a call only with text this short (one sentence) before and after it."""
+"""An untagged or quoted call counts as a call only with this little text (one sentence) beside it."""
 
 
 def strip_leading_think(text: str) -> tuple[str, bool]:
@@ -69,14 +69,14 @@ def _quoted(start: int, body: str) -> tuple[int, int] | None:
     return None
 
 
-def _short(text: str) -> bool:
-    text = text.strip()
-    return len(text) <= MAX_PREAMBLE_CHARS and len(_SENTENCE_END.findall(text)) <= 1
-
-
 def _just_the_call(before: str, after: str) -> bool:
-    """A reply that is the call, with at most one short sentence before it and one after it."""
-    return _short(before) and _short(after)
+    """A reply that is the call, with at most one short sentence beside it (before or after), and not
+    in the middle of a sentence that runs on after it."""
+    pre, post = before.strip(), after.strip()
+    if pre and post and not re.search(r"[.:!?]\Z", pre):
+        return False  # "... would emit {call} and then ...": the call is part of a sentence
+    text = f"{pre} {post}".strip()
+    return len(text) <= MAX_PREAMBLE_CHARS and len(_SENTENCE_END.findall(text)) <= 1
 
 
 class ParsedCall(BaseModel):

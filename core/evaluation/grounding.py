@@ -6,7 +6,8 @@ expression over the result ``r`` (``source.expr``). A fact is *supported* when a
 that tool, on the same arguments, gives the fact's value when the expression is evaluated on the
 result this run got. A call of the same tool on other arguments supports it only when its own
 result gives the same value (reading the whole file instead of lines 35-37 is fine; running other
-tests is not, because the counts differ). Never called: unsupported.
+tests is not, because the counts differ), or, for a shell command, when it runs the same program and
+its output shows the value (``grep ... | wc -l`` printing 7). Never called: unsupported.
 
 Results saved before results were recorded carry no value; then a call on the same arguments is
 taken as support, and the evidence says so.
@@ -133,9 +134,30 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall]) -> Support:
             where = "" if call in exact else f" (on other arguments than {src.args or 'the defaults'})"
             return Support(True, f"{call.describe()} gives {src.expr} = {got!r}{where}", got)
         seen.append(f"{call.describe()} gives {src.expr} = {got!r}")
+    for call in others:
+        if src.tool == "run_command" and _same_program(call, want) and _shows(call.result, fact.value):
+            return Support(True, f"{call.describe()} (the same program as {src.args['cmd']!r}) shows "
+                                 f"{fact.value!r} in its output", fact.value)
     if not exact:
         seen.insert(0, f"{src.tool} was called on other arguments than {src.args or 'the defaults'}")
     return Support(False, "; ".join(seen))
+
+
+def _same_program(call: RecordedCall, want: dict[str, Any]) -> bool:
+    """A shell command that runs the same program as the fact's (``grep ... | wc -l`` for ``grep ...``)."""
+    a, b = str(call.arguments.get("cmd", "")).split(), str(want.get("cmd", "")).split()
+    return bool(a and b) and a[0] == b[0]
+
+
+def _shows(result: BaseModel | None, value: Any) -> bool:
+    """Whether a command's output shows ``value`` (a number as a whole token, else the text)."""
+    out = str(getattr(result, "stdout", "") or "")
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        return False
+    if isinstance(value, int | float):
+        number = str(int(value)) if float(value).is_integer() else str(value)
+        return re.search(rf"(?<![\w.]){re.escape(number)}(?![\w]|\.\d)", out) is not None
+    return str(value) in out
 
 
 __all__ = ["RecordedCall", "Support", "evaluate", "fact_support", "normalized_args", "recorded_calls"]

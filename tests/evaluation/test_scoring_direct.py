@@ -55,6 +55,9 @@ REVERSED = {
                           "any disables checks", "object` disables type check"),
 }
 REVERSED_OTHER_WORDS = {
+    "d04_asyncio_when_faster": ("asyncio makes any program faster because the event loop overlaps work; CPU-heavy "
+                                "loops benefit most since coroutines run concurrently. Blocking I/O is fine too.",
+                                "cpu-bound"),
     "d06_pin_library_dependencies": ("No need for ranges: lock each dependency with == to the version you tested, so "
                                      "users get exactly that; applications do the same with a lock file. Conflicts "
                                      "with other packages are rare.", "no, ranges"),

@@ -44,6 +44,8 @@ GOOD = [
     Case("good: a tally whose code adds 1 to a counter", "t09_inventory_error_codes",
          call("r = typecheck('.')\ncounts = {}\nfor e in r.errors:\n    counts[e.code] = counts.get(e.code, 0) + 1\n"
               "print(counts)"), "union-attr ×2, return-value ×2, operator ×1."),
+    Case("good: the same program in a pipeline", "t12_inventory_quantity_grep",
+         call("print(run_command('grep -rn quantity inventory | wc -l').stdout)"), "7 lines."),
     Case("good: a negated clean claim is no claim", "t03_inventory_failing_test", call(FAILING),
          "Not all tests pass: test_total_value_counts_every_item fails, its assertion got 500."),
 ]
@@ -113,6 +115,9 @@ def test_grounded_facts_name_the_call_that_supports_them(scored: dict[str, Query
     assert "the tool result reaches output: print(r.error_count) on line 2 (via r, bound from a tool result)" in typed
     read = scored["good: a line number the code read"]
     assert "line numbers 36: lines the code read" in evidence(read, "quality")
+    pipe = scored["good: the same program in a pipeline"]
+    assert ("run_command(cmd='grep -rn quantity inventory | wc -l') (the same program as 'grep -rn quantity "
+            "inventory') shows 7 in its output") in evidence(pipe, "quality")
     six = scored["good: a count of the items the output listed"]
     assert "counts 6: the number of items the output listed" in evidence(six, "quality")
     whole = scored["good: the whole file read instead of lines 35-37"]
