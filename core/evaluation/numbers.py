@@ -7,7 +7,7 @@ violations"). Support comes from the tool turn the model got (its ``stdout``, ``
 refinements keep the check honest both ways:
 
 * a number that the model's own code wrote as a literal (``print("5 errors")``), outside the tool
-  calls' arguments, supports nothing unless a recorded tool result holds it too;
+  calls' arguments, supports nothing unless the output shows it more often than the literals do;
 * a line number ("line 36", "lines 35-37") is supported when a recorded ``read_file`` call read
   that line;
 * a count a reader gets by counting the output (the items of a printed list, its lines) is supported.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -93,23 +94,28 @@ def tool_output_text(response: str) -> str:
 
 
 def numbers_in(*texts: str) -> set[str]:
-    return {canon(m.group(0)) for t in texts for m in _DIGITS.finditer(_RANGE_DASH.sub(" ", t or ""))}
+    return set(number_tokens(*texts))
+
+
+def number_tokens(*texts: str) -> Counter[str]:
+    """Each number in the texts, with how often it occurs."""
+    return Counter(canon(m.group(0)) for t in texts for m in _DIGITS.finditer(_RANGE_DASH.sub(" ", t or "")))
 
 
 _OUTPUT_CALLS = {"print", "pprint"}
 _CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr, ast.FormattedValue, ast.Starred)
 
 
-def literal_numbers(code: str | None, tools: Iterable[str]) -> set[str]:
+def literal_numbers(code: str | None, tools: Iterable[str]) -> Counter[str]:
     """Numbers the code writes itself: in string literals (outside the tool calls' arguments), and
     numeric literals printed directly or through a name bound to one (``n = 5; print(n)``). A number
     the code computes with (``count + 1``) is not one."""
     if not code:
-        return set()
+        return Counter()
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return numbers_in(code)
+        return number_tokens(code)
     names = set(tools)
     inside_calls: set[int] = set()
     for node in ast.walk(tree):
@@ -117,17 +123,17 @@ def literal_numbers(code: str | None, tools: Iterable[str]) -> set[str]:
             inside_calls.update(id(n) for a in [*node.args, *node.keywords] for n in ast.walk(a))
     bound = {t.id: node.value.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
              and isinstance(node.value, ast.Constant) for t in node.targets if isinstance(t, ast.Name)}
-    out: set[str] = set()
+    out: Counter[str] = Counter()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_calls:
-            out |= numbers_in(node.value)
+            out += number_tokens(node.value)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _OUTPUT_CALLS:
             todo: list[ast.AST] = [*node.args]
             while todo:
                 a = todo.pop()
                 value = a.value if isinstance(a, ast.Constant) else bound.get(a.id) if isinstance(a, ast.Name) else None
                 if isinstance(value, int | float) and not isinstance(value, bool):
-                    out.add(canon(str(value)))
+                    out[canon(str(value))] += 1
                 elif isinstance(a, _CONTAINERS):
                     todo.extend(ast.iter_child_nodes(a))
     return out
@@ -171,6 +177,8 @@ class NumberCheck:
     from_lines_read: list[str]
     counted: list[str]
     """Numbers supported only as a count of items the output listed."""
+    support: set[str]
+    """The numbers the tool output shows, less those only the code's own literals printed."""
 
 
 def check_numbers(answer: str, response: str, code: str | None, calls: list[RecordedCall]) -> NumberCheck:
@@ -178,11 +186,12 @@ def check_numbers(answer: str, response: str, code: str | None, calls: list[Reco
     from core.evaluation.typed import tool_models
 
     text = tool_output_text(response)
-    shown = numbers_in(text)
+    tokens = number_tokens(text)
+    shown = set(tokens)
     counts = listed_counts(text)
-    recorded = numbers_in(*(json.dumps(c.result.model_dump(mode="json")) for c in calls if c.result is not None))
-    own = literal_numbers(code, tool_models()) - recorded
-    support = shown - own
+    own = literal_numbers(code, tool_models())
+    # a number counts when the output shows it more often than the code's own literals could print it
+    support = {n for n, k in tokens.items() if k > own[n]}
     read = lines_read(calls)
     as_lines = line_refs(answer)
     unsupported, self_written, via_lines, counted = [], [], [], []
@@ -193,11 +202,11 @@ def check_numbers(answer: str, response: str, code: str | None, calls: list[Reco
             via_lines.append(n)
         elif n in counts:
             counted.append(n)
-        elif n in shown and n in own:
+        elif n in shown:
             self_written.append(n)
         else:
             unsupported.append(n)
-    return NumberCheck(unsupported, self_written, via_lines, counted)
+    return NumberCheck(unsupported, self_written, via_lines, counted, support)
 
 
 __all__ = ["Claim", "NumberCheck", "canon", "check_numbers", "claimed_numbers", "claims", "line_refs",

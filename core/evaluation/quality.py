@@ -28,7 +28,7 @@ from core.data.suite import (
 )
 from core.evaluation.claims import contradictions
 from core.evaluation.grounding import RecordedCall, fact_support, recorded_calls
-from core.evaluation.numbers import check_numbers, line_refs, numbers_in, tool_output_text, with_digits
+from core.evaluation.numbers import check_numbers, line_refs, tool_output_text, with_digits
 from core.evaluation.schema import CheckResult, ToolExecution
 
 _CODE_SHAPE = re.compile(r"^[A-Z]{1,4}\d{2,4}$")
@@ -40,14 +40,15 @@ def _matches(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-def _visible(value: Any, shown: str) -> bool:
-    """Whether a fact's value can be read in the tool output the model was given."""
+def _visible(value: Any, shown: str, numbers: set[str]) -> bool:
+    """Whether a fact's value can be read in the tool output the model was given (``numbers``: the
+    numbers it shows, less those only the code's own literals printed)."""
     if isinstance(value, bool) or value is None:
         return True
     if isinstance(value, list):
-        return all(_visible(v, shown) for v in value)
+        return all(_visible(v, shown, numbers) for v in value)
     if isinstance(value, int | float):
-        return str(value if not float(value).is_integer() else int(value)) in numbers_in(shown)
+        return str(value if not float(value).is_integer() else int(value)) in numbers
     return str(value).lower() in shown.lower()
 
 
@@ -80,12 +81,14 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
     calls: list[RecordedCall] = recorded_calls(execution)
     shown = tool_output_text(execution.response) if execution else ""
     forms = [answer, with_digits(answer)]
+    nums = check_numbers(answer, execution.response if execution else "", execution.code if execution else None,
+                         calls)
     evidence: list[str] = []
     ok = True
     for fact in q.facts:
         stated = fact_holds(fact, forms)
         support = fact_support(fact, calls)
-        visible = support.ok and _visible(fact.value, shown)
+        visible = support.ok and _visible(fact.value, shown, nums.support)
         extra = extra_items(fact, answer)
         if stated and support.ok and visible and not extra:
             evidence.append(f"states fact {fact.name} = {fact.value!r}, supported: {support.why}")
@@ -108,14 +111,12 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
         elif not visible:
             evidence.append(f"fact {fact.name} = {fact.value!r} is not in the tool output the model was given "
                             f"({support.why}, but the code did not print it)")
-    nums = check_numbers(answer, execution.response if execution else "", execution.code if execution else None,
-                         calls)
     for n in nums.unsupported:
         ok = False
         evidence.append(f"fabricated number {n}: not in the tool output the model was given")
     for n in nums.self_written:
         ok = False
-        evidence.append(f"fabricated number {n}: only the code's own literal printed it, no tool result holds it")
+        evidence.append(f"fabricated number {n}: only the code's own literals printed it, not a tool result")
     if nums.counted:
         evidence.append(f"counts {', '.join(nums.counted)}: the number of items the output listed")
     if nums.from_lines_read:

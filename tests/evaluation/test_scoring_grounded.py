@@ -54,6 +54,9 @@ BAD = [
     Case("bad: the only tool call sits behind a branch never taken", "t01_inventory_mypy_lines",
          call("if False:\n    r = typecheck('.')\n    print(r.error_count)\n"
               "print('5 errors on lines 26, 27, 30, 33, 41')"), T01_ANSWER),
+    Case("bad: remembered numbers printed beside a real call", "t01_inventory_mypy_lines",
+         call("r = typecheck('.')\nif not r:\n    print(r.error_count)\nprint('5 errors on lines 26, 27, 30, 33, 41')"),
+         T01_ANSWER),
     Case("bad: the result never reaches print", "t01_inventory_mypy_lines",
          call("r = typecheck('.')\nprint('checked')"), T01_ANSWER),
     Case("bad: the tool called on other arguments", "t07_textstats_word_tests",
@@ -134,7 +137,7 @@ def test_a_tool_call_that_never_ran_supports_nothing(scored: dict[str, QueryReco
     assert "typecheck appears in the code but never ran" in typed
     quality = evidence(rec, "quality")
     assert "fact error_count unsupported by this run's tool output: typecheck was never called in this run" in quality
-    assert "fabricated number 26: only the code's own literal printed it, no tool result holds it" in quality
+    assert "fabricated number 26: only the code's own literals printed it, not a tool result" in quality
 
 
 def test_a_result_that_never_reaches_print_fails_typed_and_quality(scored: dict[str, QueryRecord]) -> None:
@@ -177,6 +180,10 @@ def test_other_arguments_do_not_support_a_count(scored: dict[str, QueryRecord]) 
      "r.error_count = 0"),
     ("bad: the loose word negated", "contradiction: the answer says 'the total is correct' (total is correct)"),
     ("bad: the loose word negated", "missing fact slices_off_last = True (its wording is negated)"),
+    ("bad: remembered numbers printed beside a real call",
+     "fact error_count = 5 is not in the tool output the model was given"),
+    ("bad: remembered numbers printed beside a real call",
+     "fabricated number 26: only the code's own literals printed it, not a tool result"),
     ("bad: a clean claim in other words",
      "contradiction: the answer says 'mypy is happy' (types clean), but this run's typecheck gives r.error_count = 5"),
     ("bad: a wrong item added in the next sentence", "names E711 beside the expected"),
