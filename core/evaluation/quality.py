@@ -28,7 +28,7 @@ from core.data.suite import (
 )
 from core.evaluation.claims import contradictions
 from core.evaluation.grounding import RecordedCall, fact_support, recorded_calls
-from core.evaluation.numbers import check_numbers, line_refs, tool_output_text, with_digits
+from core.evaluation.numbers import canon, check_numbers, line_refs, tool_output_text, with_digits
 from core.evaluation.schema import CheckResult, ToolExecution
 
 _CODE_SHAPE = re.compile(r"^[A-Z]{1,4}\d{2,4}$")
@@ -50,6 +50,35 @@ def _visible(value: Any, shown: str, numbers: set[str]) -> bool:
     if isinstance(value, int | float):
         return str(value if not float(value).is_integer() else int(value)) in numbers
     return str(value).lower() in shown.lower()
+
+
+_NUM = r"(-?\d+(?:\.\d+)?)"
+_CONNECT = r"\s*(?::|=|\bof\b|\bis\b|\bwas\b|\bwere\b|\bare\b)?\s*"
+
+
+def bound_numbers(fact: ExpectedFact, text: str) -> set[str]:
+    """Numbers the answer ties to the fact's own word ("3 passed", "skipped: 1", "capacity of 10.0"):
+    the words of its name (four letters or more, matched by their first four)."""
+    out: set[str] = set()
+    for word in re.split(r"[_\s]+", fact.name):
+        if len(word) < 4 or not word[0].isalpha():
+            continue
+        stem = re.escape(word[:4].lower()) + r"[\w-]*"
+        before = rf"(?<![\w./]){_NUM}(?![\w/]|\.\d)\s+(?:[\w-]+\s+)?{stem}"
+        after = rf"\b{stem}{_CONNECT}{_NUM}(?![\w/]|\.\d)"
+        for rx in (before, after):
+            out.update(canon(m.group(1)) for m in re.finditer(rx, text, re.IGNORECASE))
+    return out
+
+
+def misbound(fact: ExpectedFact, text: str) -> list[str]:
+    """For a numeric fact: other numbers the answer ties to its word when it never ties its value."""
+    value = fact.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return []
+    want = canon(str(value))
+    bound = bound_numbers(fact, text)
+    return [] if not bound or want in bound else sorted(bound)
 
 
 def extra_items(fact: ExpectedFact, answer: str) -> list[str]:
@@ -90,7 +119,8 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
         support = fact_support(fact, calls)
         visible = support.ok and _visible(fact.value, shown, nums.support)
         extra = extra_items(fact, answer)
-        if stated and support.ok and visible and not extra:
+        wrong = misbound(fact, forms[1])
+        if stated and support.ok and visible and not extra and not wrong:
             evidence.append(f"states fact {fact.name} = {fact.value!r}, supported: {support.why}")
             continue
         ok = False
@@ -103,6 +133,9 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
                 evidence.append(f"missing fact {fact.name} = {fact.value!r} (its wording is negated)")
             else:
                 evidence.append(f"missing fact {fact.name} = {fact.value!r}")
+        if wrong:
+            evidence.append(f"fact {fact.name} = {fact.value!r}: the answer gives {fact.name.replace('_', ' ')} as "
+                            f"{', '.join(wrong)}")
         if extra:
             evidence.append(f"list fact {fact.name}: names {', '.join(extra)} beside the expected "
                             f"{fact.value!r} (an extra wrong item)")
