@@ -4,7 +4,9 @@ Tool queries: each fact must be *stated* (its patterns, over the answer and over
 count words as digits; a true/false fact's wording must not be negated) and *supported* (this
 run's recorded result of the fact's tool call gives the fact's value, and a value other than
 true/false is visible in the tool output the model was given). A list fact of rule codes or line
-numbers also fails on an extra item of the same kind named beside the expected ones. Every number
+numbers also fails on an extra item of the same kind named beside the expected ones; a numeric fact
+fails when the answer ties another number to the fact's own word and never its value ("1 passed"
+for passed = 3). Every number
 the answer claims must be in that tool output; a state claim ("clean", "all tests passed") must
 agree with the typed fields.
 
