@@ -129,6 +129,34 @@ class QuantizeSection(_Strict):
         return self
 
 
+JUDGE_TEMPLATE = (
+    "You grade one answer to a Python question.\n\nQuestion: {question}\n\nReference answer: {reference}\n\n"
+    "Rubric (what a good answer covers): {rubric}\n\nAnswer to grade: {answer}\n\n"
+    "Reply with exactly one line: PASS or FAIL, a colon, and a one-line reason."
+)
+
+
+class JudgeSection(_Strict):
+    """An optional model judge for the direct answers, beside the rubric."""
+
+    path: str = Field(description="Any mlx-lm model path (local folder or Hugging Face id) that grades answers.")
+    family: Family = Field("qwen2.5", description="The judge's chat template family.")
+    prompt_template: str = Field(
+        JUDGE_TEMPLATE, description="The grading prompt; {question}, {reference}, {rubric} and {answer} are filled in."
+    )
+    decides: bool = Field(False, description="True: the judge's pass/fail decides quality; false: the rubric does.")
+    max_tokens: int = Field(64, ge=1)
+    stand_in: bool = Field(False, description="True when the judge is a tiny stand-in; its grades say nothing.")
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        missing = [k for k in ("{question}", "{answer}") if k not in v]
+        if missing:
+            raise ValueError(f"the template must contain {' and '.join(missing)}")
+        return v
+
+
 class EvaluationSection(_Strict):
     max_tokens: int = Field(512, ge=1)
     temperature: float = Field(0.0, ge=0)
@@ -146,6 +174,7 @@ class EvaluationSection(_Strict):
     )
     samples: int = Field(1, ge=1, description="Replies generated per query; with more than 1, set a temperature.")
     seed: int = Field(0, ge=0, description="Seed of the sampler and of the verdict's bootstrap and power simulation.")
+    judge: JudgeSection | None = Field(None, description="Optional model judge of the direct answers.")
 
 
 class VerdictSection(_Strict):

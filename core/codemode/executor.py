@@ -111,6 +111,9 @@ class ToolCallRecord(BaseModel):
     ok: bool = Field(description="False when the tool raised")
     error: str | None = None
     duration_s: float = 0.0
+    result: dict[str, Any] | None = Field(
+        default=None, description="the returned model as JSON data; None if it raised or was too large"
+    )
 
 
 class ExecutionResult(BaseModel):

@@ -2,8 +2,14 @@
 
 Strict is what the Qwen chat format promises: exactly one ``<tool_call>`` ...
 ``</tool_call>`` block holding JSON ``{"name": "execute_code", "arguments":
-{"code": "..."}}`` with nothing else in ``arguments``, and no tool output the
-model wrote itself.
+{"code": "..."}}`` with no other top-level key and nothing else in ``arguments``,
+no text after the call in the same turn (flag ``text_after_call``), and no tool
+output the model wrote itself. A ``</think>`` closes only a leading think block.
+
+A call quoted inside prose (a JSON example in a direct answer, a tagged call in a
+code fence with more than a sentence around it) is not a call (flag
+``call_quoted_in_prose``); a reply that is just the call, bare or fenced, with at most one
+short sentence beside it, is.
 
 Lenient is for reporting beside it: base Qwen2.5-Coder often answers with a
 fenced or bare JSON call, or with double-encoded ``arguments``. Those parse
@@ -25,7 +31,52 @@ Kind = Literal["tagged", "fenced_json", "bare_json", "none"]
 _TAGGED = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
 _UNCLOSED = re.compile(r"<tool_call>(.*)\Z", re.DOTALL)
 _FENCED = re.compile(r"```[ \t]*([A-Za-z_]*)[ \t]*\n(.*?)```", re.DOTALL)
-_THINK = re.compile(r"\A\s*(?:<think>)?(.*?)</think>\s*", re.DOTALL)
+_THINK_OPEN = re.compile(r"\A\s*<think>", re.DOTALL)
+_FENCE_ANY = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_END_TOKENS = re.compile(r"(?:\s*(?:<\|im_end\|>|<\|endoftext\|>|</s>))+\s*\Z")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|\Z)")
+MAX_PREAMBLE_CHARS = 240
+"""An untagged or quoted call counts as a call only with this little text (one sentence) beside it."""
+
+
+def strip_leading_think(text: str) -> tuple[str, bool]:
+    """``text`` without a leading think block, and whether there was one.
+
+    Only a block at the start counts: ``<think>`` ... ``</think>`` (a call written inside it is
+    thinking, not a call), or text up to the first ``</think>`` when the opening tag was in the prompt
+    (no ``<think>`` and no ``<tool_call>`` before it). A ``</think>`` anywhere else closes nothing and stays in the text.
+    """
+    close = text.find("</think>")
+    if close < 0:
+        return text, False
+    head = text[:close]
+    opened = _THINK_OPEN.match(text)
+    if opened:
+        if "<think>" in head[opened.end():]:
+            return text, False
+    elif "<think>" in head or "<tool_call>" in head:
+        return text, False
+    return text[close + len("</think>"):].lstrip(), True
+
+
+def _quoted(start: int, body: str) -> tuple[int, int] | None:
+    """The code fence or inline code span that holds position ``start``, if any."""
+    for rx in (_FENCE_ANY, _INLINE_CODE):
+        for m in rx.finditer(body):
+            if m.start() < start < m.end():
+                return m.span()
+    return None
+
+
+def _just_the_call(before: str, after: str) -> bool:
+    """A reply that is the call, with at most one short sentence beside it (before or after), and not
+    in the middle of a sentence that runs on after it."""
+    pre, post = before.strip(), after.strip()
+    if pre and post and not re.search(r"[.:!?]\Z", pre):
+        return False  # "... would emit {call} and then ...": the call is part of a sentence
+    text = f"{pre} {post}".strip()
+    return len(text) <= MAX_PREAMBLE_CHARS and len(_SENTENCE_END.findall(text)) <= 1
 
 
 class ParsedCall(BaseModel):
@@ -85,6 +136,10 @@ def _interpret(value: Any, flags: list[str]) -> _Call:
         value = value["function"]  # OpenAI-style wrapper
         flags.append("function_wrapper")
         call.problems.append('the call is wrapped in {"function": ...}')
+    extra_keys = sorted(set(value) - {"name", "arguments", "parameters"})
+    if extra_keys:
+        flags.append("unexpected_keys")
+        call.problems.append(f"unexpected top-level keys beside name and arguments: {', '.join(extra_keys)}")
     name = value.get("name")
     call.name = name if isinstance(name, str) else None
     if call.name is None:
@@ -172,15 +227,15 @@ def parse_tool_call(text: str) -> ParsedCall:
     flags: list[str] = []
     body = text
 
-    match = _THINK.match(body) if "</think>" in body else None
-    if match:
+    body, stripped = strip_leading_think(body)
+    if stripped:
         flags.append("think_block_stripped")
-        body = body[match.end() :]
 
     fabricated_at = body.find("<tool_response>")
     if fabricated_at >= 0:
         flags.append("fabricated_tool_response")
         body = body[:fabricated_at]
+    body = _END_TOKENS.sub("", body)
 
     kind: Kind = "none"
     spans: list[tuple[int, int]] = []
@@ -192,16 +247,13 @@ def parse_tool_call(text: str) -> ParsedCall:
     if tagged or unclosed:
         kind = "tagged"
         if unclosed is not None:
-            flags.append("unclosed_tool_call")
-            problems.append("<tool_call> is never closed")
             tagged = [unclosed]
         for m in tagged:
             spans.append(m.span())
-            values.append(_decode(m.group(1), flags))
+            values.append((m.group(1), True))
     else:
         for m in _FENCED.finditer(body):
-            inner = m.group(2)
-            objects = _bare_objects(inner)
+            objects = _bare_objects(m.group(2))
             if objects:
                 kind = "fenced_json"
                 spans.append(m.span())
@@ -211,9 +263,39 @@ def parse_tool_call(text: str) -> ParsedCall:
                 kind = "bare_json"
                 spans.append((start, end))
                 values.append((value, True))
-        if kind != "none":
-            flags.append("untagged_call")
-            problems.append(f"the call is {kind.replace('_', ' ')}, not inside <tool_call> tags")
+
+    if spans:
+        # Where the call sits: a quoted call (in a code fence or inline code) reaches to its quotes.
+        first, last = spans[0], spans[-1]
+        q_first = _quoted(first[0], body) if kind == "tagged" else None
+        q_last = _quoted(last[0], body) if kind == "tagged" else None
+        lo = q_first[0] if q_first else first[0]
+        hi = max(q_last[1] if q_last else last[1], last[1])
+        before, after = body[:lo], body[hi:]
+        quoted = q_first is not None or kind != "tagged"
+        if quoted and not _just_the_call(before, after):
+            # An example inside prose, not a call: a direct answer may show what a call looks like.
+            flags.append("call_quoted_in_prose")
+            kind, spans, values = "none", [], []
+        else:
+            if kind == "tagged":
+                if unclosed is not None:
+                    flags.append("unclosed_tool_call")
+                    problems.append("<tool_call> is never closed")
+                decoded = [_decode(v, flags) for v, _ in values]
+                values = decoded
+                if q_first is not None:
+                    flags.append("quoted_call")
+                    problems.append("the call is inside a code quote")
+                if after.strip():
+                    flags.append("text_after_call")
+                    problems.append(f"text after the call in the same turn: {after.strip()[:60]!r}")
+            else:
+                flags.append("untagged_call")
+                problems.append(f"the call is {kind.replace('_', ' ')}, not inside <tool_call> tags")
+                if after.strip():
+                    flags.append("text_after_call")
+                    problems.append(f"text after the call in the same turn: {after.strip()[:60]!r}")
 
     if len(spans) > 1:
         flags.append("multiple_calls")
@@ -255,4 +337,4 @@ def parse_tool_call(text: str) -> ParsedCall:
     )
 
 
-__all__ = ["ParsedCall", "parse_tool_call"]
+__all__ = ["ParsedCall", "parse_tool_call", "strip_leading_think"]

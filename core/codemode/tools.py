@@ -72,6 +72,19 @@ def _jsonable(value: Any) -> Any:
     return repr(value)[:200]
 
 
+MAX_RECORDED_RESULT = 200_000
+"""A result whose JSON is longer than this many characters is recorded without its value."""
+
+
+def _result_record(result: Any) -> dict[str, Any] | None:
+    """The typed result as JSON data, so a scorer can evaluate expressions over what this run got."""
+    dump = getattr(result, "model_dump", None)
+    if dump is None:
+        return None
+    data = dump(mode="json")
+    return data if len(json.dumps(data)) <= MAX_RECORDED_RESULT else None
+
+
 def _append_record(target: str, record: dict[str, Any]) -> None:
     try:
         with open(target, "a", encoding="utf-8") as fh:
@@ -107,6 +120,7 @@ def _recorded(fn: F) -> F:
             raise
         record.update(
             result_type=type(result).__name__,
+            result=_result_record(result),
             ok=True,
             error=None,
             duration_s=round(time.perf_counter() - started, 4),

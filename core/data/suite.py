@@ -20,16 +20,28 @@ when all its facts hold. ``fact_holds`` and ``rubric_passes`` implement exactly 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.data.jsonpos import line_of, value_lines
 from core.data.schema import field_path
+from core.paths import DATA_DIR
 from core.textfile import UserFileError, parse_json, read_text
 
 _LATER_DEFAULTS: dict[str, Any] = {"tier": "core", "complexity": None}
@@ -37,6 +49,7 @@ _LATER_DEFAULTS: dict[str, Any] = {"tier": "core", "complexity": None}
 ToolName = Literal["typecheck", "ruff_check", "pytest_run", "read_file", "run_command"]
 TOOL_NAMES: tuple[str, ...] = ("typecheck", "ruff_check", "pytest_run", "read_file", "run_command")
 N_TOOL, N_DIRECT = 13, 7
+CLAIMS_FILE = DATA_DIR / "suite" / "claims.json"
 
 
 class _Strict(BaseModel):
@@ -72,10 +85,31 @@ class ExpectedFact(_Strict):
 class ConceptGroup(_Strict):
     name: str = Field(min_length=1)
     any_of: list[str] = Field(min_length=1, description="synonyms or regexes; any match counts")
-    contradicts: list[str] = Field(default_factory=list,
-                                   description="regexes for statements that reverse the reference; a match fails")
+    contradicts: list[str] = Field(
+        default_factory=list, description="regexes for statements that reverse the reference; a match fails the answer")
 
     _regex = field_validator("any_of", "contradicts")(lambda v: [_valid_regex(p) for p in v])
+
+
+class Clash(_Strict):
+    """A typed field a state claim must agree with: ``field`` over a recorded ``tool`` result ``r``."""
+
+    tool: ToolName
+    field: str = Field(min_length=1, description="a Python expression over the tool's result `r`, quoted as evidence")
+    when: str = Field(min_length=1, description="a Python expression over the field's value `v`: true when it "
+                      "contradicts the claim")
+
+
+class StateClaim(_Strict):
+    """A claim about state ("types are clean", "all tests passed") and the fields that contradict it."""
+
+    name: str = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1, description="regexes; a match (not negated) is the claim")
+    contradicted_by: list[Clash] = Field(min_length=1)
+    mode: Literal["any", "all"] = Field("any", description="'any': one clashing field contradicts the claim; "
+                                        "'all': every field must clash (each tool called)")
+
+    _regex = field_validator("patterns")(lambda v: [_valid_regex(p) for p in v])
 
 
 class Rubric(_Strict):
@@ -102,10 +136,18 @@ class SuiteQuery(_Strict):
     workspace: str | None = None
     facts: list[ExpectedFact] = Field(default_factory=list)
     rubric: Rubric | None = None
+    claims: list[StateClaim] = Field(default_factory=list, description="state claims checked for this query "
+                                     "besides the suite's")
     reference: str | None = Field(None, description="a correct answer, for people reading the results")
     tier: Literal["core", "extended"] = Field("core", description="'core': the seed's 20; 'extended': beyond them")
     complexity: Literal["quick", "complex"] | None = Field(
         None, description="'quick': read, search, concepts; 'complex': refactoring, architecture")
+    _suite_claims: tuple[StateClaim, ...] = PrivateAttr(default=())
+
+    @property
+    def all_claims(self) -> list[StateClaim]:
+        """The suite's state claims and this query's own."""
+        return [*self._suite_claims, *self.claims]
 
     @model_validator(mode="after")
     def _by_category(self) -> SuiteQuery:
@@ -131,7 +173,13 @@ class Suite(_Strict):
     version: int = 1
     name: str = "phase25-suite"
     description: str = ""
+    claims: list[StateClaim] | None = Field(None, description="state claims checked on every tool query's answer "
+                                            f"against this run's typed results (default: {CLAIMS_FILE.name})")
     queries: list[SuiteQuery]
+
+    @property
+    def state_claims(self) -> list[StateClaim]:
+        return default_claims() if self.claims is None else self.claims
 
     @model_validator(mode="after")
     def _shape(self) -> Suite:
@@ -155,6 +203,9 @@ class Suite(_Strict):
         missing = [t for t in TOOL_NAMES if t not in used]
         if missing:
             raise ValueError(f"no tool query uses {', '.join(missing)}")
+        shared = tuple(self.state_claims)
+        for q in self.queries:
+            q._suite_claims = shared
         return self
 
     def canonical_json(self) -> str:
@@ -197,6 +248,23 @@ class Suite(_Strict):
     @property
     def direct_queries(self) -> list[SuiteQuery]:
         return [q for q in self.queries if q.category == "direct"]
+
+
+_CLAIMS = TypeAdapter(list[StateClaim])
+
+
+@functools.cache
+def default_claims() -> list[StateClaim]:
+    """The state claims in data/suite/claims.json: the list a suite file without its own uses."""
+    path = CLAIMS_FILE
+    text = read_text(path, "claims file")
+    try:
+        return _CLAIMS.validate_python(parse_json(text, path))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ("claims", *err["loc"])
+        raise SuiteError(path, [f"{path}:{line_of(value_lines(text), err['loc'])}: {field_path(loc)}: "
+                                f"{err['msg']}"]) from None
 
 
 class SuiteError(Exception):
@@ -303,8 +371,46 @@ def _search(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-def fact_holds(fact: ExpectedFact, answer: str) -> bool:
-    hits = [_search(p, answer) for p in fact.patterns]
+_NEGATION = re.compile(r"\b(?:not|never|no longer|no need|cannot|nothing|none|neither|nor|hardly|\w+n['’]t)\b",
+                       re.IGNORECASE)
+_NEGATED_OBJECT = re.compile(r"\s+(?:nothing|none|no\b|not\b)", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"[,.;:!?\n]|\bbut\b|\bhowever\b|\bwhile\b", re.IGNORECASE)
+
+
+def negated(text: str, start: int, end: int | None = None) -> bool:
+    """Whether the words just before ``start`` (same clause, 40 characters at most) negate the match;
+    with ``end``, also a negation inside the match after its first word ("mypy doesn't pass") or a
+    negated object right after it ("skips nothing")."""
+    before = text[max(0, start - 40):start]
+    cut = list(_CLAUSE_START.finditer(before))
+    if cut:
+        before = before[cut[-1].end():]
+    if _NEGATION.search(before):
+        return True
+    if end is None:
+        return False
+    if _NEGATED_OBJECT.match(text[end:end + 20]):
+        return True
+    inside = re.sub(r"\A\W*\w+", "", text[start:end])
+    return _NEGATION.search(inside) is not None
+
+
+def affirmed(pattern: str, text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in ``text`` that is not negated."""
+    for m in re.finditer(pattern, text, re.IGNORECASE):
+        if not negated(text, m.start(), m.end()):
+            return m
+    return None
+
+
+def fact_holds(fact: ExpectedFact, answer: str | Sequence[str]) -> bool:
+    """Whether the answer states the fact: its patterns over the answer's forms (e.g. the answer with
+    number words as digits). A true/false fact's wording must not be negated ("not ready")."""
+    texts = [answer] if isinstance(answer, str) else list(answer)
+    if isinstance(fact.value, bool):
+        hits = [any(affirmed(p, t) for t in texts) for p in fact.patterns]
+    else:
+        hits = [any(_search(p, t) for t in texts) for p in fact.patterns]
     return all(hits) if fact.match == "all" else any(hits)
 
 
@@ -313,7 +419,28 @@ def rubric_matches(rubric: Rubric, answer: str) -> list[str]:
     return [g.name for g in rubric.groups if any(_search(p, answer) for p in g.any_of)]
 
 
+_NEGATION_IN_PATTERN = re.compile(r"n'\?t|n'?t\b|\bnot\b|\bnever\b|\bno\b|\bwithout\b|\bcannot\b")
+
+
+def rubric_contradictions(rubric: Rubric, answer: str) -> list[tuple[str, str]]:
+    """(group name, matched text) for each group whose ``contradicts`` patterns the answer states.
+
+    A statement negated just before it ("don't pin exact versions") is no contradiction; nor is
+    one negated inside the match, unless the pattern itself is a negative statement."""
+    out: list[tuple[str, str]] = []
+    for g in rubric.groups:
+        for p in g.contradicts:
+            inside = _NEGATION_IN_PATTERN.search(p) is None
+            hit = next((m for m in re.finditer(p, answer, re.IGNORECASE)
+                        if not negated(answer, m.start(), m.end() if inside else None)), None)
+            if hit is not None:
+                out.append((g.name, hit.group(0)))
+                break
+    return out
+
+
 def rubric_passes(rubric: Rubric, answer: str) -> bool:
     return (len(rubric_matches(rubric, answer)) >= rubric.pass_threshold
             and all(_search(p, answer) for p in rubric.required)
-            and not any(_search(p, answer) for p in rubric.forbidden))
+            and not any(_search(p, answer) for p in rubric.forbidden)
+            and not rubric_contradictions(rubric, answer))

@@ -12,6 +12,7 @@ from core.data.suite_direct import DIRECT
 from core.data.suite_ext_direct import EXT_DIRECT
 from core.data.suite_ext_heldout import HELDOUT_QUERIES
 from core.data.suite_ext_tools import SEEN
+from core.data.suite_polarity import apply_polarity
 from core.data.suite_tools import TOOL_QUERIES, tool_query_records
 from core.runs import atomic_write_text
 
@@ -33,6 +34,7 @@ CORE_FILE, EXTENDED_FILE = "suite.json", "extended.json"
 def suite_data(workspaces: Path) -> dict[str, Any]:
     data = {"version": 1, "name": "phase25-suite", "description": DESCRIPTION,
             "queries": tool_query_records(workspaces) + DIRECT}
+    data = apply_polarity(data)
     Suite.model_validate(data)  # the schema's own checks (13 + 7, every tool used, regexes compile)
     return data
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.evaluation.compare import Comparison, predicted_ratios
+from core.evaluation.judge import judge_lines
 from core.evaluation.predict import format_params
 from core.evaluation.schema import (
     CHECKS,
@@ -297,6 +298,7 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         "",
         *_check_rows(doc),
         "",
+        *judge_lines({"candidate": c.queries, "baseline": b.queries}),
         *_confusion(c),
         *_confusion(b),
         "## All 20 queries",

@@ -96,6 +96,17 @@ class CheckResult(_M):
     evidence: list[str] = Field(default_factory=list)
 
 
+class JudgeVerdict(_M):
+    """A model judge's grade of a direct answer against the rubric and the reference."""
+
+    model: str = Field(description="The judge model's path")
+    passed: bool | None = Field(description="The judge's pass/fail; None when its reply could not be read")
+    reason: str = Field(description="One line: the judge's reason, or why its reply could not be read")
+    decides: bool = Field(False, description="True when this verdict, not the rubric, decided quality")
+    rubric_passed: bool | None = Field(None, description="The rubric's own verdict on the same answer")
+    stand_in: bool = Field(False, description="True when the judge is a tiny stand-in whose grades mean nothing")
+
+
 class QueryScore(_M):
     format: CheckResult
     discrimination: CheckResult
@@ -104,6 +115,7 @@ class QueryScore(_M):
     lenient_format: bool | None = Field(None, description="The lenient parse, beside the strict one")
     strict_pass: bool = Field(description="Every applicable check passed")
     partial: float = Field(description="Share of applicable checks passed")
+    judge: JudgeVerdict | None = Field(None, description="The optional model judge's grade (direct questions)")
 
     def checks(self) -> dict[str, bool | None]:
         return {name: getattr(self, name).passed for name in CHECKS}

@@ -15,13 +15,15 @@ applicable checks passed, reported beside accuracy and never in place of it.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from core.codemode.parse import parse_tool_call
-from core.data.suite import SuiteQuery, fact_holds, rubric_matches
+from core.codemode.parse import parse_tool_call, strip_leading_think
+from core.data.suite import StateClaim, SuiteQuery
+from core.evaluation import numbers
+from core.evaluation.dataflow import result_reaches_output
+from core.evaluation.quality import direct_quality, tool_quality
 from core.evaluation.schema import (
     CHECKS,
     Aggregates,
@@ -32,20 +34,12 @@ from core.evaluation.schema import (
     QueryScore,
     ToolExecution,
 )
-from core.evaluation.typed import analyze
-
-_THINK = re.compile(r"<think>.*?</think>\s*", re.DOTALL)
-_CLAIM = re.compile(r"(?<![\w.\-/])-?\d+(?:\.\d+)?(?![\w]|\.\d)")
-_SUPPORT = re.compile(r"\d+(?:\.\d+)?")
-_LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
+from core.evaluation.typed import analyze, tool_models
 
 
 def strip_think(text: str) -> str:
-    """Remove Qwen3 ``<think>`` blocks (and a dangling ``</think>``) before scoring."""
-    text = _THINK.sub("", text)
-    if "</think>" in text:
-        text = text.split("</think>", 1)[1]
-    return text.strip()
+    """Remove a leading Qwen3 ``<think>`` block (its opening tag may be in the prompt) before scoring."""
+    return strip_leading_think(text)[0].strip()
 
 
 def parse_record(text: str) -> ParseRecord:
@@ -99,14 +93,23 @@ def check_typed(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | Non
         return CheckResult(passed=False, evidence=[f"code does not parse: {a.syntax_error}"])
     evidence: list[str] = []
     ok = True
-    missing = [t for t in q.expected_tools if t not in a.tools_called]
+    ran = _recorded_tool_names(execution)
+    if execution is None:
+        missing = [t for t in q.expected_tools if t not in a.tools_called]
+        where = "in the code"
+    else:
+        missing = [t for t in q.expected_tools if t not in ran]
+        where = "in the executor's recorded calls"
     if missing:
         ok = False
-        evidence.append(f"does not call {', '.join(missing)} (expected {', '.join(q.expected_tools)}; "
-                        f"calls {', '.join(a.tools_called) or 'no tool'})")
+        static_only = [t for t in missing if t in a.tools_called]
+        evidence.append(f"does not call {', '.join(missing)} {where} (expected {', '.join(q.expected_tools)}; "
+                        f"recorded {', '.join(ran) or 'no tool call'})")
+        if static_only and execution is not None:
+            evidence.append(f"{', '.join(static_only)} appears in the code but never ran")
     else:
-        evidence.append(f"calls {', '.join(a.tools_called)}")
-    extra = [t for t in a.tools_called if t not in q.expected_tools]
+        evidence.append(f"calls {', '.join(q.expected_tools)} ({where}: {', '.join(ran or a.tools_called)})")
+    extra = [t for t in (ran if execution is not None else a.tools_called) if t not in q.expected_tools]
     if extra:
         evidence.append(f"also calls {', '.join(extra)} (allowed)")
     for name in a.invented_calls:
@@ -116,6 +119,10 @@ def check_typed(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | Non
         ok = False
         evidence.extend(a.problems)
     evidence.extend(a.reads[:6])
+    flow = result_reaches_output(call.code, tool_models())
+    if not flow.reaches:
+        ok = False
+    evidence.append(flow.evidence)
     if execution is None:
         ok = False
         evidence.append("the code was not executed")
@@ -135,96 +142,39 @@ def check_typed(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | Non
     return CheckResult(passed=ok, evidence=evidence)
 
 
-def _canon(num: str) -> str:
-    if "." in num:
-        num = num.rstrip("0").rstrip(".")
-    return num.lstrip("-") or "0"
+def _recorded_tool_names(execution: ToolExecution | None) -> list[str]:
+    if execution is None:
+        return []
+    names = [c.get("name") for c in execution.result.get("tool_calls") or [] if isinstance(c, dict)]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str)))
 
 
 def claimed_numbers(answer: str) -> list[str]:
     """Numbers an answer states (list markers and numbers inside identifiers like F401 excluded)."""
-    text = _LIST_MARKER.sub(" ", answer)
-    seen: list[str] = []
-    for m in _CLAIM.finditer(text):
-        n = _canon(m.group(0))
-        if n not in seen:
-            seen.append(n)
-    return seen
+    return numbers.claimed_numbers(answer)
 
 
-def supported_numbers(*texts: str) -> set[str]:
-    return {_canon(m.group(0)) for t in texts for m in _SUPPORT.finditer(t or "")}
-
-
-def _matches(pattern: str, text: str) -> bool:
-    return re.search(pattern, text, re.IGNORECASE) is not None
-
-
-def check_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None) -> CheckResult:
+def check_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
+                  claims: Sequence[StateClaim] | None = None) -> CheckResult:
     if q.category == "tool":
-        return _tool_quality(q, answer, execution)
-    return _direct_quality(q, answer)
+        return tool_quality(q, answer, execution, claims)
+    return direct_quality(q, answer)
 
 
-def _tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None) -> CheckResult:
-    evidence: list[str] = []
-    ok = True
-    if not answer.strip():
-        return CheckResult(passed=False, evidence=["empty final answer"])
-    for fact in q.facts:
-        if fact_holds(fact, answer):
-            evidence.append(f"states fact {fact.name} = {fact.value!r}")
-            continue
-        ok = False
-        if fact.match == "all":
-            absent = [p for p in fact.patterns if not _matches(p, answer)]
-            evidence.append(f"missing fact {fact.name} = {fact.value!r} (not found: "
-                            + ", ".join(f"/{p}/" for p in absent) + ")")
-        else:
-            evidence.append(f"missing fact {fact.name} = {fact.value!r}")
-    support = supported_numbers(execution.response if execution else "", q.prompt)
-    fabricated = [n for n in claimed_numbers(answer) if n not in support]
-    for n in fabricated:
-        ok = False
-        evidence.append(f"fabricated number {n}: not in the tool output")
-    if execution is None:
-        evidence.append("no tool output to support the answer")
-    return CheckResult(passed=ok, evidence=evidence)
-
-
-def _direct_quality(q: SuiteQuery, answer: str) -> CheckResult:
-    rubric = q.rubric
-    if rubric is None:  # the suite guarantees one; keep the check honest if not
-        return CheckResult(passed=None, evidence=["no rubric"])
-    if not answer.strip():
-        return CheckResult(passed=False, evidence=["empty answer"])
-    matched = rubric_matches(rubric, answer)
-    missed = [g.name for g in rubric.groups if g.name not in matched]
-    ok = len(matched) >= rubric.pass_threshold
-    evidence = [f"concepts {len(matched)}/{len(rubric.groups)} (threshold {rubric.pass_threshold}): "
-                f"matched {', '.join(matched) or 'none'}" + (f"; missing {', '.join(missed)}" if missed else "")]
-    for p in rubric.required:
-        if not _matches(p, answer):
-            ok = False
-            evidence.append(f"required pattern /{p}/ not found")
-    for p in rubric.forbidden:
-        if _matches(p, answer):
-            ok = False
-            evidence.append(f"forbidden pattern /{p}/ found")
-    return CheckResult(passed=ok, evidence=evidence)
-
-
-def score_query(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | None, final_answer: str) -> QueryScore:
+def score_query(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | None, final_answer: str,
+                claims: Sequence[StateClaim] | None = None) -> QueryScore:
+    """The four checks; ``claims`` are the state claims to check (default: the suite's and the query's)."""
     results = {
         "format": check_format(q, call),
         "discrimination": check_discrimination(q, call),
         "typed": check_typed(q, call, execution),
-        "quality": check_quality(q, final_answer, execution),
+        "quality": check_quality(q, final_answer, execution, claims),
     }
     applicable = [r.passed for r in results.values() if r.passed is not None]
     passed = sum(1 for p in applicable if p)
     return QueryScore(
-        **results,
+        format=results["format"], discrimination=results["discrimination"], typed=results["typed"],
+        quality=results["quality"], judge=None,
         lenient_format=call.lenient_ok if q.category == "tool" else None,
         strict_pass=bool(applicable) and passed == len(applicable),
         partial=passed / len(applicable) if applicable else 0.0,
@@ -279,8 +229,12 @@ def rescore_record(q: SuiteQuery, rec: QueryRecord, reparse: bool = True) -> Que
     first = rec.rounds[0].text if rec.rounds else ""
     call = parse_record(first) if reparse else rec.call
     final = final_answer_of(q, [r.text for r in rec.rounds], call, rec.execution)
-    return rec.model_copy(update={"call": call, "final_answer": final,
-                                  "score": score_query(q, call, rec.execution, final)})
+    score = score_query(q, call, rec.execution, final)
+    if rec.score.judge is not None:
+        from core.evaluation.judge import with_judge
+
+        score = with_judge(score, rec.score.judge)
+    return rec.model_copy(update={"call": call, "final_answer": final, "score": score})
 
 
 def final_answer_of(q: SuiteQuery, texts: Sequence[str], call: ParseRecord,

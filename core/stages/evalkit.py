@@ -62,6 +62,10 @@ def run_target(ctx: StageContext, role: str, target: ModelToTest, suite: Suite, 
         raise StageCancelledError(None) from None
     except ModelLoadError as exc:
         raise StageError(str(exc)) from None
+    if ctx.cfg.evaluation.judge is not None:
+        from core.evaluation.judge import judge_results
+
+        results = judge_results(ctx.cfg, suite, results, log=ctx.log)
     ctx.log(f"{role}: {describe(results)}; suite took {results.wall_s:.1f}s")
     return results
 

@@ -168,3 +168,62 @@ def test_never_raises_on_garbage() -> None:
         "{" * 1000,
     ]:
         parse_tool_call(text)
+
+
+def test_extra_top_level_keys_fail_strict_but_parse_leniently() -> None:
+    body = json.dumps({"name": "execute_code", "arguments": {"code": CODE}, "id": "call_0", "type": "function"})
+    parsed = parse_tool_call(f"<tool_call>\n{body}\n</tool_call>")
+    assert not parsed.strict_ok and parsed.lenient_ok and parsed.code == CODE
+    assert "unexpected_keys" in parsed.flags
+    assert "unexpected top-level keys beside name and arguments: id, type" in (parsed.reason or "")
+
+
+def test_text_after_the_call_in_the_same_turn_fails_strict_with_its_own_flag() -> None:
+    parsed = parse_tool_call(f"{TAGGED}\nmypy reports no errors, so you're good.")
+    assert not parsed.strict_ok and parsed.lenient_ok
+    assert parsed.flags == ["text_after_call"]
+    assert "text after the call in the same turn" in (parsed.reason or "")
+    # an end-of-turn token or trailing whitespace is not text
+    assert parse_tool_call(f"{TAGGED}\n\n<|im_end|>\n").strict_ok
+
+
+def test_a_think_close_tag_closes_only_a_leading_think_block() -> None:
+    later = parse_tool_call(f"{TAGGED}\n</think>")
+    assert not later.strict_ok and "think_block_stripped" not in later.flags
+    assert "text_after_call" in later.flags
+    # a call before a stray </think> is not swallowed as thinking
+    assert parse_tool_call(f"Let me look.\n{TAGGED}\n</think>\nDone.").has_call
+    # a call inside a leading think block is thinking, not the call
+    inside = parse_tool_call(f"<think>\n{TAGGED}\n</think>\nNo tool needed: 5 errors.")
+    assert not inside.has_call and inside.flags == ["think_block_stripped"]
+
+
+def test_a_call_quoted_inside_prose_is_not_a_call() -> None:
+    prose = ("Code Mode answers with one call, for example " + CALL
+             + " and the runtime then runs it. For a concept question you answer in text instead.")
+    parsed = parse_tool_call(prose)
+    assert not parsed.has_call and parsed.kind == "none"
+    assert parsed.flags == ["call_quoted_in_prose"]
+    fenced_in_prose = ("A call looks like this:\n```json\n" + CALL + "\n```\nThe result comes back as a tool "
+                       "turn, and then you answer. That's all there is to it.")
+    assert not parse_tool_call(fenced_in_prose).has_call
+    tagged_in_fence = f"Explained: Qwen writes\n```\n{TAGGED}\n```\nafter which the tool runs. Nothing else."
+    assert not parse_tool_call(tagged_in_fence).has_call
+
+
+def test_a_reply_that_is_just_the_call_bare_or_fenced_is_a_lenient_call() -> None:
+    for reply in (CALL, f"```json\n{CALL}\n```", f"```\n{TAGGED}\n```", f"Checking the types now.\n{CALL}"):
+        parsed = parse_tool_call(reply)
+        assert parsed.has_call and parsed.lenient_ok and not parsed.strict_ok, reply
+        assert parsed.code == CODE
+
+
+def test_a_long_preamble_before_a_tagged_call_is_still_strict() -> None:
+    plan = "I need the error count. mypy reports it as error_count. I'll print that field."
+    assert parse_tool_call(f"{plan}\n{TAGGED}").strict_ok
+
+
+def test_one_sentence_after_an_untagged_call_keeps_it_a_call_but_is_flagged() -> None:
+    parsed = parse_tool_call(f"```json\n{CALL}\n```\nThis prints the error count.")
+    assert parsed.has_call and parsed.lenient_ok and not parsed.strict_ok
+    assert "text_after_call" in parsed.flags and "untagged_call" in parsed.flags

@@ -33,6 +33,8 @@ class ScriptedEngine:
 
     asked: list[list[dict]] = []
     made: list[tuple[str, list | None]] = []
+    script: tuple[dict[str, str], dict[str, str]] | None = None
+    """(first replies, answers after the tool result) by query id; None: FIRST and SECOND."""
 
     def __init__(self, model, tokenizer, family, system_prompt, tools, **kw):
         ScriptedEngine.made.append((system_prompt, tools))
@@ -46,7 +48,8 @@ class ScriptedEngine:
         outs = []
         for req in requests:
             ScriptedEngine.asked.append(req.messages)
-            script = FIRST if batch_index == 0 else SECOND
+            first, second = ScriptedEngine.script or (FIRST, SECOND)
+            script = first if batch_index == 0 else second
             text = script.get(req.key, "I am not sure.")
             o = Output(key=req.key, text=text, prompt_tokens=60 + 10 * batch_index, generated_tokens=len(text) // 4,
                        finish_reason="stop", ttft_s=0.01, generation_tps=100.0, latency_s=0.1,
@@ -63,6 +66,7 @@ def use_scripted_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(suite_run, "Engine", ScriptedEngine)
     ScriptedEngine.asked = []
     ScriptedEngine.made = []
+    ScriptedEngine.script = None
 
 
 def config(tmp_path: Path, compact: bool = True):

@@ -1,0 +1,163 @@
+"""What this run's tool calls actually returned, and whether a fact is grounded in it.
+
+The executor records every tool call the snippet made (name, arguments, and the returned model as
+JSON). A suite fact names the call it comes from (``source.tool``, ``source.args``) and an
+expression over the result ``r`` (``source.expr``). A fact is *supported* when a recorded call of
+that tool, on the same arguments, gives the fact's value when the expression is evaluated on the
+result this run got. A call of the same tool on other arguments supports it only when its own
+result gives the same value (reading the whole file instead of lines 35-37 is fine; running other
+tests is not, because the counts differ), or, for a shell command, when it runs the same program and
+its output shows the value (``grep ... | wc -l`` printing 7). Never called: unsupported.
+
+Results saved before results were recorded carry no value; then a call on the same arguments is
+taken as support, and the evidence says so.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from core.data.suite import ExpectedFact
+from core.evaluation.schema import ToolExecution
+from core.evaluation.typed import tool_models
+
+_SAFE_BUILTINS = {name: getattr(builtins, name) for name in ("abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int",
+                               "len", "list", "map", "max", "min", "next", "round", "set", "sorted", "str",
+                               "sum", "tuple", "zip", "isinstance", "range", "reversed")}
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One tool call of this run: its arguments with the tool's defaults filled in, and its result."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: BaseModel | None
+    has_record: bool
+    """False when the results file predates recorded result values (nothing to evaluate)."""
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return f"{self.name}({args})"
+
+
+def normalized_args(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` with the tool's defaults applied and paths normalised (``./x/`` is ``x``)."""
+    from core.codemode.tools import TOOLS
+
+    fn = TOOLS.get(tool)
+    out = dict(args)
+    if fn is not None:
+        try:
+            bound = inspect.signature(fn).bind(**args)
+            bound.apply_defaults()
+            out = dict(bound.arguments)
+        except TypeError:
+            pass
+    if isinstance(out.get("path"), str):
+        out["path"] = os.path.normpath(out["path"])
+    if isinstance(out.get("cmd"), str):
+        out["cmd"] = " ".join(out["cmd"].split())
+    out.pop("timeout", None)  # how long a command may take says nothing about what it returns
+    return out
+
+
+def recorded_calls(execution: ToolExecution | None) -> list[RecordedCall]:
+    """The successful tool calls this run's code made, as the executor recorded them."""
+    if execution is None:
+        return []
+    models = tool_models()
+    out: list[RecordedCall] = []
+    for raw in execution.result.get("tool_calls") or []:
+        if not isinstance(raw, dict) or not raw.get("ok") or raw.get("name") not in models:
+            continue
+        name = raw["name"]
+        data = raw.get("result")
+        result: BaseModel | None = None
+        if isinstance(data, dict):
+            try:
+                result = models[name].model_validate(data)
+            except ValidationError:
+                result = None
+        out.append(RecordedCall(name, normalized_args(name, raw.get("arguments") or {}), result,
+                                has_record="result" in raw))
+    return out
+
+
+def evaluate(expr: str, result: BaseModel) -> Any:
+    """The fact expression over one result ``r`` (the suite's own expressions; raises on failure)."""
+    return eval(expr, {"__builtins__": _SAFE_BUILTINS, "re": re}, {"r": result})  # noqa: S307
+
+
+def same_value(a: Any, b: Any) -> bool:
+    return bool(json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+                or (isinstance(a, int | float) and isinstance(b, int | float) and float(a) == float(b)))
+
+
+@dataclass(frozen=True)
+class Support:
+    ok: bool
+    why: str
+    value: Any = None
+
+
+def fact_support(fact: ExpectedFact, calls: list[RecordedCall]) -> Support:
+    """Whether this run's recorded calls give ``fact.value`` (and which call did)."""
+    src = fact.source
+    want = normalized_args(src.tool, src.args)
+    same_tool = [c for c in calls if c.name == src.tool]
+    if not same_tool:
+        return Support(False, f"{src.tool} was never called in this run")
+    exact = [c for c in same_tool if c.arguments == want]
+    others = [c for c in same_tool if c.arguments != want]
+    seen: list[str] = []
+    for call in exact + others:
+        if call.result is None:
+            if call in exact and not call.has_record:
+                return Support(True, f"{call.describe()} was called (no recorded result to evaluate)")
+            seen.append(f"{call.describe()} has no recorded result")
+            continue
+        try:
+            got = evaluate(src.expr, call.result)
+        except Exception as exc:  # noqa: BLE001 - any failure means the result does not give the fact
+            seen.append(f"{src.expr} fails on {call.describe()}'s result ({type(exc).__name__})")
+            continue
+        if same_value(got, fact.value):
+            where = "" if call in exact else f" (on other arguments than {src.args or 'the defaults'})"
+            return Support(True, f"{call.describe()} gives {src.expr} = {got!r}{where}", got)
+        seen.append(f"{call.describe()} gives {src.expr} = {got!r}")
+    for call in others:
+        if src.tool == "run_command" and _same_program(call, want) and _shows(call.result, fact.value):
+            return Support(True, f"{call.describe()} (the same program as {src.args['cmd']!r}) shows "
+                                 f"{fact.value!r} in its output", fact.value)
+    if not exact:
+        seen.insert(0, f"{src.tool} was called on other arguments than {src.args or 'the defaults'}")
+    return Support(False, "; ".join(seen))
+
+
+def _same_program(call: RecordedCall, want: dict[str, Any]) -> bool:
+    """A shell command that runs the same program as the fact's (``grep ... | wc -l`` for ``grep ...``)."""
+    a, b = str(call.arguments.get("cmd", "")).split(), str(want.get("cmd", "")).split()
+    return bool(a and b) and a[0] == b[0]
+
+
+def _shows(result: BaseModel | None, value: Any) -> bool:
+    """Whether a command's output shows ``value`` (a number as a whole token, else the text)."""
+    out = str(getattr(result, "stdout", "") or "")
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        return False
+    if isinstance(value, int | float):
+        number = str(int(value)) if float(value).is_integer() else str(value)
+        return re.search(rf"(?<![\w.]){re.escape(number)}(?![\w]|\.\d)", out) is not None
+    return str(value) in out
+
+
+__all__ = ["RecordedCall", "Support", "evaluate", "fact_support", "normalized_args", "recorded_calls"]
