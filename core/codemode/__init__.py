@@ -5,6 +5,7 @@ sandbox child starts fast):
 
 * ``core.codemode.models``: the Pydantic result models of the tools
 * ``core.codemode.tools``: ``typecheck``, ``ruff_check``, ``pytest_run``, ``read_file``, ``run_command``
+* ``core.codemode.recording``: each tool call recorded (arguments, typed result) for the scorer
 * ``core.codemode.executor``: ``execute_code``, ``ExecutionLimits``, ``ExecutionResult``, ``ToolCallRecord``
 * ``core.codemode.sandbox``: ``sandbox_info()``, which confinement engine this machine allows
 * ``core.codemode.policy``: ``SandboxPolicy``, its Linux mount plan and its macOS Seatbelt profile

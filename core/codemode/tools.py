@@ -13,8 +13,6 @@ executor sets it and reads the records back. Without it nothing is recorded.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import os
 import shutil
@@ -25,7 +23,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from core.codemode._capture import collect, kill_group
 from core.codemode.models import (
@@ -38,9 +36,7 @@ from core.codemode.models import (
     TypeErrorItem,
     Violation,
 )
-
-RECORD_ENV = "PHASE25_CODEMODE_CALLS"
-"""Environment variable naming the JSON-lines file that tool calls are recorded to."""
+from core.codemode.recording import RECORD_ENV, recorded
 
 TOOL_TIMEOUT_S = 300.0
 """Upper bound on one mypy/ruff/pytest run (the executor's own timeout is usually lower)."""
@@ -53,82 +49,9 @@ MAX_COMMAND_OUTPUT = 20_000
 
 MAX_FAILURE_MESSAGE = 500
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 class ToolError(RuntimeError):
     """The tool could not do what was asked (a missing path, a line range outside the file, a broken
     config); the message says why."""
-
-
-# --------------------------------------------------------------------------- recording
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return repr(value)[:200]
-
-
-MAX_RECORDED_RESULT = 200_000
-"""A result whose JSON is longer than this many characters is recorded without its value."""
-
-
-def _result_record(result: Any) -> dict[str, Any] | None:
-    """The typed result as JSON data, so a scorer can evaluate expressions over what this run got."""
-    dump = getattr(result, "model_dump", None)
-    if dump is None:
-        return None
-    data = dump(mode="json")
-    return data if len(json.dumps(data)) <= MAX_RECORDED_RESULT else None
-
-
-def _append_record(target: str, record: dict[str, Any]) -> None:
-    try:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
-    except OSError:
-        pass  # recording must never break the tool itself
-
-
-def _recorded(fn: F) -> F:
-    sig = inspect.signature(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        target = os.environ.get(RECORD_ENV)
-        if not target:
-            return fn(*args, **kwargs)
-        try:
-            arguments = {k: _jsonable(v) for k, v in sig.bind(*args, **kwargs).arguments.items()}
-        except TypeError:
-            arguments = {"args": _jsonable(list(args)), **{k: _jsonable(v) for k, v in kwargs.items()}}
-        started = time.perf_counter()
-        record: dict[str, Any] = {"name": fn.__name__, "arguments": arguments}
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException as exc:
-            record.update(
-                result_type=None,
-                ok=False,
-                error=f"{type(exc).__name__}: {exc}"[:300],
-                duration_s=round(time.perf_counter() - started, 4),
-            )
-            _append_record(target, record)
-            raise
-        record.update(
-            result_type=type(result).__name__,
-            result=_result_record(result),
-            ok=True,
-            error=None,
-            duration_s=round(time.perf_counter() - started, 4),
-        )
-        _append_record(target, record)
-        return result
-
-    return wrapper  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -226,7 +149,7 @@ def _mypy_text(stdout: str) -> list[TypeErrorItem]:
     return items
 
 
-@_recorded
+@recorded
 def typecheck(path: str = ".") -> TypecheckResult:
     """Type-check a file or directory with mypy (the workspace's own mypy config applies)."""
     base = [sys.executable, "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
@@ -260,7 +183,7 @@ def _ruff_argv() -> list[str]:
     return [sys.executable, "-m", "ruff"]
 
 
-@_recorded
+@recorded
 def ruff_check(path: str = ".") -> RuffResult:
     """Lint a file or directory with ruff (the workspace's own ruff config applies)."""
     if not os.path.exists(path):
@@ -315,7 +238,7 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_FAILURE_MESSAGE else message[: MAX_FAILURE_MESSAGE - 3] + "..."
 
 
-@_recorded
+@recorded
 def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
     """Run the tests under ``path`` with pytest; ``k`` selects tests by keyword like ``pytest -k``.
 
@@ -376,7 +299,7 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
 # --------------------------------------------------------------------------- files and commands
 
 
-@_recorded
+@recorded
 def read_file(path: str, *, start: int | None = None, end: int | None = None) -> FileContent:
     """Read a text file; ``start``/``end`` pick 1-based inclusive line numbers.
 
@@ -404,7 +327,7 @@ def read_file(path: str, *, start: int | None = None, end: int | None = None) ->
     )
 
 
-@_recorded
+@recorded
 def run_command(cmd: str, *, timeout: float = 30) -> CommandResult:
     """Run a shell command in the working directory; it is killed after ``timeout`` seconds."""
     started = time.perf_counter()
