@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 failed (StageError or a crash), 2 bad usage, 130 cancelled
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 import time
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = StageContext(sdef.name, cfg, run, args, force=args.force)
     t0 = time.time()
     try:
+        ctx.begin_writing()
         outcome = module.run(ctx)
     except StageCancelledError as exc:
         ctx.emit(ev.StageCancelled(duration_s=time.time() - t0, checkpoint=exc.checkpoint))
@@ -77,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{sdef.name}: {exc}", file=sys.stderr)
         ctx.emit(ev.StageFailed(reason=str(exc), exit_code=1, duration_s=time.time() - t0))
         return 1
-    except Exception:  # a crash: the traceback goes to the stage's stderr log
-        traceback.print_exc()
+    except Exception as exc:  # a crash: the traceback goes to the stage's stderr log
+        full = disk_full(exc)
+        if full is None:
+            traceback.print_exc()
+            return 1
+        print(f"{sdef.name}: {full}", file=sys.stderr)
+        ctx.emit(ev.StageFailed(reason=full, exit_code=1, duration_s=time.time() - t0))
         return 1
     finally:
         ctx.close()
@@ -86,7 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         duration_s=time.time() - t0, cached=outcome.cached, summary=outcome.summary, headline=outcome.headline
     )
     ev.EventWriter(run.events_path, stage=sdef.name).emit(done)
+    ctx.end_writing()
     return 0
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """The message for a write that failed for lack of space (or quota), or None for other errors.
+    mlx reports it in a RuntimeError's text rather than an errno, so both are looked for."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        errno_ = getattr(seen, "errno", None)
+        text = str(seen)
+        if errno_ in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text or "Disk quota" in text:
+            where = getattr(seen, "filename", None)
+            what = f" writing {where}" if where else ""
+            return (f"the disk is full{what} ({text.strip() or 'no space left on device'}). Nothing was "
+                    "replaced: the earlier outputs are as they were. Free some space and run the stage again")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 if __name__ == "__main__":
