@@ -180,7 +180,8 @@ def open_run(runs_dir: Path, ref: str) -> Run:
 
 @contextmanager
 def locked(run: Run) -> Iterator[RunLock]:
-    lock = run.lock().acquire()
+    lock = run.lock()
+    lock.acquire()
     try:
         yield lock
     finally:
