@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     done = ev.StageFinished(
         duration_s=time.time() - t0, cached=outcome.cached, summary=outcome.summary, headline=outcome.headline
     )
+    ctx.end_writing()  # its records are stored: they are the newest word on its outputs again
     ev.EventWriter(run.events_path, stage=sdef.name).emit(done)
-    ctx.end_writing()
     return 0
 
 
