@@ -82,19 +82,22 @@ def tree_digest(path: Path) -> tuple[int, str]:
 
 
 def stat_key(path: Path) -> list[Any]:
-    """Cheap identity of a file or folder: sizes and mtimes of everything in it."""
+    """Cheap identity of a file or folder: its size and mtime; for a folder, the total size, the
+    newest mtime, the file count and a digest of every file's name, size and mtime."""
     path = Path(path)
     if path.is_file():
         st = path.stat()
         return [st.st_size, st.st_mtime_ns]
     total, newest, count = 0, 0, 0
-    for f in path.rglob("*"):
+    h = hashlib.sha256()
+    for f in sorted(path.rglob("*")):
         if f.is_file():
             st = f.stat()
             total += st.st_size
             newest = max(newest, st.st_mtime_ns)
             count += 1
-    return [total, newest, count]
+            h.update(f"{f.relative_to(path).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return [total, newest, count, h.hexdigest()[:16]]
 
 
 def fsync_dir(path: Path) -> None:
