@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import shutil
 import sys
 import time
 import traceback
+from pathlib import Path
 
 from core import events as ev
-from core.config import ConfigError, load_config
+from core.config import ConfigError, ExperimentConfig, load_config
 from core.runs import Run
 from core.stages import StageDef, UnknownStage, get
 from core.stages.base import StageCancelledError, StageContext, StageError
@@ -56,8 +58,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # The snapshot's relative paths are relative to the original config's folder.
     if info.config_path:
-        from pathlib import Path
-
         cfg.base_dir = Path(info.config_path).parent
         cfg.source = Path(info.config_path)
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx.emit(ev.StageFailed(reason=str(exc), exit_code=1, duration_s=time.time() - t0))
         return 1
     except Exception as exc:  # a crash: the traceback goes to the stage's stderr log
-        full = disk_full(exc)
+        full = disk_full(exc, output_places(cfg))
         if full is None:
             traceback.print_exc()
             return 1
@@ -97,21 +97,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def disk_full(exc: BaseException) -> str | None:
+def output_places(cfg: ExperimentConfig) -> list[Path]:
+    """The folders a stage writes into: the outputs and the run folders."""
+    o = cfg.outputs
+    return [cfg.resolve(p).parent for p in (o.adapter, o.fused, o.results)] + [cfg.runs_dir]
+
+
+def disk_full(exc: BaseException, places: list[Path] | None = None) -> str | None:
     """The message for a write that failed for lack of space (or quota), or None for other errors.
-    mlx reports it in a RuntimeError's text rather than an errno, so both are looked for."""
+    mlx says neither errno nor cause ('[write] Unable to write N bytes to file'): that is taken for
+    a full disk too, with the free space of the output folders (``places``) to go by."""
     seen: BaseException | None = exc
     while seen is not None:
         errno_ = getattr(seen, "errno", None)
-        text = str(seen)
-        if errno_ in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text or "Disk quota" in text:
+        text = str(seen).strip()
+        full = errno_ in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text or "Disk quota" in text
+        if full or text.startswith("[write] Unable to write"):
             where = getattr(seen, "filename", None)
-            what = f" writing {where}" if where else ""
-            return (f"the disk is full{what} ({text.strip() or 'no space left on device'}). Nothing was "
-                    "replaced: the earlier outputs are as they were. Free some space and run the stage again")
+            head = "the disk is full" if full else "a write failed, most likely because the disk is full"
+            return (f"{head}{f' writing {where}' if where else ''} ({text or 'no space left on device'})"
+                    f"{_free_space(places or [])}. Nothing was replaced: the earlier outputs are as they were. "
+                    "Free some space and run the stage again")
         seen = seen.__cause__ or seen.__context__
     return None
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _free_space(places: list[Path]) -> str:
+    free: dict[str, int] = {}
+    for p in places:
+        p = Path(p)
+        while not p.exists() and p != p.parent:
+            p = p.parent
+        try:
+            free[str(p)] = shutil.disk_usage(p).free
+        except OSError:
+            continue
+    if not free:
+        return ""
+    where, left = min(free.items(), key=lambda kv: kv[1])
+    return f"; {left / 1e6:.1f} MB free on {where}"

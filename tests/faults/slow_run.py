@@ -2,9 +2,9 @@
 
     .venv/bin/python tests/faults/slow_run.py --kills 100 --seed 7 --folder /tmp/faults
 
-Per stage: kill -9 at seeded random points (``--kills`` in all, stages drawn at random), torn
-writes (``--torn`` per stage, drawn from every write the stage makes), one SIGSTOP/SIGCONT pause,
-and, as root, a full disk during fuse, quantize and the candidate's results (outputs on a tmpfs).
+As root, first a full disk during fuse, quantize and the candidate's results (outputs on a tmpfs);
+then kill -9 at seeded random points (``--kills`` in all, stages drawn at random); then per stage
+one SIGSTOP/SIGCONT pause and torn writes (``--torn`` per stage, drawn from every write it makes).
 Each fault is followed by the checks in harness.py; the figures are printed as it goes and at the end.
 """
 
@@ -63,11 +63,11 @@ def slow_run(folder: Path, kills: int, seed: int, torn: int, log: Callable[[str]
                 log(f"disk full during {stage} | {tally.figures()}")
         else:
             log("not root: the full-disk faults are skipped")
+        random_kills(checker, n=kills, seed=seed, durations=durations)
         for i, stage in enumerate(exp.stages):
             long_pause(checker, stage, delay=durations[stage] / 2)
             writes = torn_writes(checker, stage, set_env, limit=torn, seed=seed + i)
             log(f"{stage}: pause and {torn} of its {writes} writes torn | {tally.figures()}")
-        random_kills(checker, n=kills, seed=seed, durations=durations)
     finally:
         if mounted:
             unmount(out)
