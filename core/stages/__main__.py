@@ -136,3 +136,7 @@ def _free_space(places: list[Path]) -> str:
         return ""
     where, left = min(free.items(), key=lambda kv: kv[1])
     return f"; {left / 1e6:.1f} MB free on {where}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
