@@ -56,7 +56,10 @@ def compare_adapter_and_replies(exp: Experiment, ref: Experiment) -> list[str]:
 
     found: list[str] = []
     a_dir, b_dir = (Path(e.cfg.resolve(e.cfg.outputs.adapter)) for e in (exp, ref))
-    a, b = (mx.load(str(d / "adapters.safetensors")) for d in (a_dir, b_dir))
+    try:
+        a, b = (mx.load(str(d / "adapters.safetensors")) for d in (a_dir, b_dir))
+    except (RuntimeError, ValueError) as exc:
+        return [f"the adapter cannot be read: {exc}"]
     if a.keys() != b.keys():
         found.append("the adapter's tensors differ in names")
     else:
