@@ -4,9 +4,15 @@ fake_pipeline.py). The slow run (test_faults_slow.py) does the same on the real 
 
 from __future__ import annotations
 
-import pytest
-from fake_setup import fake_experiment
-from harness import (
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # the harness beside this file (no conftest: it would
+# shadow tests/stages' conftest, which its tests import by name)
+
+import pytest  # noqa: E402
+from fake_setup import fake_experiment  # noqa: E402
+from harness import (  # noqa: E402
     Checker,
     Tally,
     can_mount,
@@ -86,3 +92,8 @@ def test_a_full_disk_is_a_clear_error_and_the_earlier_outputs_stay(tmp_path, fau
         assert tally.failures() == []
     finally:
         unmount(out)
+
+
+@pytest.fixture
+def fault_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fault_env(monkeypatch)

@@ -4,11 +4,18 @@ The figures are printed; see slow_run.py to run it on its own."""
 
 from __future__ import annotations
 
-import os
+import sys
+from pathlib import Path
 
-import pytest
-from real_setup import demo_models_present
-from slow_run import slow_run
+sys.path.insert(0, str(Path(__file__).parent))  # the harness beside this file (no conftest: it would
+# shadow tests/stages' conftest, which its tests import by name)
+
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+from harness import use_fault_env  # noqa: E402
+from real_setup import demo_models_present  # noqa: E402
+from slow_run import slow_run  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,3 +35,8 @@ def test_random_kills_torn_writes_pauses_and_a_full_disk_across_every_real_stage
     print(f"\n[slow fault run] {tally.figures()}")
     assert tally.faults.get("kill -9", 0) >= kills
     assert tally.failures() == []
+
+
+@pytest.fixture
+def fault_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fault_env(monkeypatch)
