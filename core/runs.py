@@ -11,7 +11,9 @@ Layout of a run::
 
 While a pipeline runs, ``<runs_dir>/../cache/experiment.lock`` keeps a second one off the same outputs.
 
-Every file except the append-only logs is written atomically (temp file + rename).
+Every file except the append-only logs is written atomically (temp file + rename). The writing
+and hashing helpers live in :mod:`core.atomic`, the locks in :mod:`core.locks`; both are
+re-exported here for older imports.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.runs import atomic_write_text
+from core.atomic import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.staging import clean_stale, discard, staging_path, swap_in
 from core.training.commands import lora_command, lora_yaml
