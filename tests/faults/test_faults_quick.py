@@ -97,3 +97,19 @@ def test_a_full_disk_is_a_clear_error_and_the_earlier_outputs_stay(tmp_path, fau
 @pytest.fixture
 def fault_env(monkeypatch: pytest.MonkeyPatch) -> None:
     use_fault_env(monkeypatch)
+
+
+def test_a_write_that_failed_for_space_is_named_as_such_and_other_errors_are_not(tmp_path):
+    import errno
+
+    from core.stages.__main__ import disk_full
+
+    enospc = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.json"))
+    msg = disk_full(enospc, [tmp_path])
+    assert msg is not None and msg.startswith(f"the disk is full writing {tmp_path / 'x.json'}")
+    assert "MB free on" in msg and "Nothing was replaced" in msg
+    wrapped = RuntimeError("while saving the model")
+    wrapped.__cause__ = RuntimeError("[write] Unable to write 8 bytes to file.")  # what mlx raises
+    assert "most likely because the disk is full" in (disk_full(wrapped, [tmp_path]) or "")
+    assert disk_full(ValueError("bad shape"), [tmp_path]) is None
+    assert disk_full(OSError(errno.EACCES, "Permission denied"), [tmp_path]) is None
