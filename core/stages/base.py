@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from core import events as ev
+from core.atomic import stat_key
 from core.config import ExperimentConfig
-from core.runs import Artifact, Run, atomic_write_json, tree_digest
+from core.runs import Artifact, Run
+from core.stagecache import StageCache
 from core.stagekit import StageCancelledError, StageError, StageOutcome
 
 __all__ = ["StageCancelledError", "StageContext", "StageError", "StageOutcome"]
@@ -51,7 +53,8 @@ class StageContext:
 
     def artifact(self, name: str, path: Path) -> ev.ArtifactWritten:
         art = self.run.record_artifact(name, path, stage=self.name)
-        self._artifacts[name] = {"path": art.path, "bytes": art.bytes, "sha256": art.sha256}
+        self._artifacts[name] = {"path": art.path, "bytes": art.bytes, "sha256": art.sha256,
+                                 "stat": stat_key(Path(art.path))}
         return self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
 
     # -- cancel ----------------------------------------------------------------------------
@@ -110,24 +113,13 @@ class StageContext:
     def cache_dir(self) -> Path:
         return self.cfg.runs_dir.parent / "cache"
 
+    @property
+    def stage_cache(self) -> StageCache:
+        return StageCache(self.cache_dir)
+
     def fingerprint(self, path: Path) -> str:
         """Content hash of a file or folder, memoised on (size, mtime) so big models hash once."""
-        path = Path(path)
-        if not path.exists():
-            return "missing"
-        stat_key = _stat_key(path)
-        memo_path = self.cache_dir / "hashes.json"
-        try:
-            memo = json.loads(memo_path.read_text())
-        except (OSError, ValueError):
-            memo = {}
-        key = str(path.resolve())
-        if memo.get(key, {}).get("stat") == stat_key:
-            return memo[key]["sha256"]
-        _, digest = tree_digest(path)
-        memo[key] = {"stat": stat_key, "sha256": digest}
-        atomic_write_json(memo_path, memo)
-        return digest
+        return self.stage_cache.fingerprint(path)
 
     def cache_key(self, config: dict[str, Any], inputs: list[Path] | None = None, **extra: Any) -> str:
         """Hash of a stage's inputs: the config fields it uses, its input files' contents, extras."""
@@ -139,64 +131,48 @@ class StageContext:
         }
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
-    def _cache_record_path(self, slot: str | None = None) -> Path:
-        return self.cache_dir / f"{slot or self.name}.json"
-
     def cache_record(self, slot: str | None = None) -> dict[str, Any]:
         """The stage's cache record as stored ({} when there is none)."""
-        try:
-            rec = json.loads(self._cache_record_path(slot).read_text())
-        except (OSError, ValueError):
-            return {}
-        return rec if isinstance(rec, dict) else {}
+        return self.stage_cache.read(slot or self.name)
 
     def cached(self, key: str, slot: str | None = None) -> StageOutcome | None:
-        """The earlier outcome if nothing changed and its outputs are still there; else None."""
-        if self.force:
+        """The earlier outcome if nothing changed and every artifact its record names still holds
+        the recorded bytes; else None, and the record is marked pending (this run rewrites them)."""
+        slot = slot or self.name
+        why = "--force" if self.force else self.stage_cache.why_invalid(slot, key)
+        if why is not None:
+            if why not in ("no record", "--force"):
+                self.log(f"not cached: {why}")
+            self.mark_pending(slot)
             return None
-        try:
-            rec = json.loads(self._cache_record_path(slot).read_text())
-        except (OSError, ValueError):
-            return None
-        if rec.get("key") != key:
-            return None
-        for p, stat_key in rec.get("outputs", {}).items():
-            if not Path(p).exists() or _stat_key(Path(p)) != stat_key:
-                return None
-        # The earlier artifacts are this run's too: into its manifest (hashes as recorded, the
-        # outputs' sizes and mtimes being unchanged), and announced as when they were written.
+        rec = self.stage_cache.read(slot)
+        # The earlier artifacts are this run's too: into its manifest (hashes as recorded, their
+        # bytes having just been checked), and announced as when they were written.
         for name, a in (rec.get("artifacts") or {}).items():
-            if Path(a["path"]).exists():
-                art = self.run.add_artifact(Artifact(name=name, path=a["path"], bytes=a["bytes"],
-                                                     sha256=a["sha256"], stage=self.name))
-                self._artifacts[name] = dict(a)
-                self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
+            art = self.run.add_artifact(Artifact(name=name, path=a["path"], bytes=a["bytes"],
+                                                 sha256=a["sha256"], stage=self.name))
+            self._artifacts[name] = dict(a)
+            self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
         return StageOutcome(summary=rec.get("summary", {}), headline=rec.get("headline", ""), cached=True)
 
+    def mark_pending(self, slot: str | None = None) -> None:
+        """The stage is about to rewrite its outputs: its record claims nothing until stored again."""
+        self.stage_cache.mark_pending(slot or self.name, self.run.id)
+
     def store_cache(self, key: str, outcome: StageOutcome, outputs: list[Path], slot: str | None = None) -> None:
-        atomic_write_json(
-            self._cache_record_path(slot),
-            {
-                "key": key,
-                "summary": outcome.summary,
-                "headline": outcome.headline,
-                "outputs": {str(Path(p).resolve()): _stat_key(Path(p)) for p in outputs},
-                "artifacts": dict(self._artifacts),
-                "stored": time.time(),
-            },
-        )
+        self.stage_cache.store(slot or self.name, key, outcome.summary, outcome.headline, outputs,
+                               dict(self._artifacts))
 
+    # -- write intent ---------------------------------------------------------------------------
+    def begin_writing(self) -> None:
+        """Before the stage runs: name the paths its earlier artifacts live at (in the stage cache
+        and in every run's manifest), so records of them are known to be superseded should it die."""
+        from core.runs import list_runs
 
-def _stat_key(path: Path) -> list[Any]:
-    """Cheap identity of a file or folder: sizes and mtimes of everything in it."""
-    if path.is_file():
-        st = path.stat()
-        return [st.st_size, st.st_mtime_ns]
-    total, newest, count = 0, 0, 0
-    for f in path.rglob("*"):
-        if f.is_file():
-            st = f.stat()
-            total += st.st_size
-            newest = max(newest, st.st_mtime_ns)
-            count += 1
-    return [total, newest, count]
+        paths = {str(e["path"]) for e in StageCache.entries(self.cache_record())}
+        for r in list_runs(self.cfg.runs_dir):
+            paths |= {a.path for a in r.manifest().values() if a.stage == self.name}
+        self.stage_cache.begin_writing(self.name, self.run.id, sorted(paths))
+
+    def end_writing(self) -> None:
+        self.stage_cache.end_writing(self.name)

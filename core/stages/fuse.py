@@ -1,7 +1,8 @@
 """fuse: the adapter fused into the base model, saved in float16 at ``outputs.fused``.
 
-Loads with plain ``mlx_lm.load``. A quantized base is dequantized first. The folder is built beside
-the target and swapped in only when complete. Cached on the adapter's and the base model's content.
+Loads with plain ``mlx_lm.load``. A quantized base is dequantized first. The folder is built in
+``.NAME.staging`` beside the target and swapped in only when the stage has succeeded: until then the
+earlier fused model stays as it was. Cached on the adapter's and the base model's content.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from core.fmt import nbytes
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
+from core.staging import fresh_staging, swap_in
 from core.training.commands import fuse_command
 from core.training.fsutil import looks_generated
 from core.training.plan import PlanError, resolve_base_model
@@ -45,13 +47,15 @@ def run(ctx: StageContext) -> StageOutcome:
     ctx.start_mlx_memory()
     from core.training.fuse import FuseCancelled, fuse_model
 
+    staged = fresh_staging(out)
     with ctx.deferred_interrupts():
         try:
-            info = fuse_model(base, adapter, out, should_stop=ctx.cancelled.is_set)
+            info = fuse_model(base, adapter, staged, should_stop=ctx.cancelled.is_set)
         except FuseCancelled:
             raise StageCancelledError(None) from None
+        swap_in(staged, out)
     art = ctx.artifact("fused_model", out)
-    summary = {**info, "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent}
+    summary = {**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent}
     headline = f"float16 · {nbytes(art.bytes)}" + (" · dequantized" if info["dequantized"] else "")
     outcome = StageOutcome(summary=summary, headline=headline)
     ctx.store_cache(key, outcome, outputs=[out])

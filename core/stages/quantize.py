@@ -3,8 +3,9 @@
 ``--bits N`` quantizes at N bits instead of ``quantize.bits`` (the parity stage asks for the
 fallback this way: ``python -m core.stages quantize --run-dir D --bits 8``); other code can call
 :func:`core.training.quantize.quantize_model` directly. Each bit width has its own output folder
-and its own cache entry. The summary gives the bits per weight measured from the saved weights,
-the size on disk and the layers left unquantized.
+and its own cache entry. The model is built in ``.NAME.staging`` beside its folder and swapped in
+only when complete, so a failed or killed run leaves the earlier one as it was. The summary gives
+the bits per weight measured from the saved weights, the size on disk and the layers left unquantized.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 
 from core.fmt import nbytes
 from core.stages.base import StageContext, StageError, StageOutcome
+from core.staging import fresh_staging, swap_in
 from core.training.commands import convert_command
 from core.training.fsutil import looks_generated
 from core.training.quantize import quantize_model
@@ -51,9 +53,11 @@ def run(ctx: StageContext) -> StageOutcome:
         return hit
     ctx.log(f"equivalent: {equivalent}")
     ctx.start_mlx_memory()
-    info = quantize_model(fused, out, bits, group)
+    staged = fresh_staging(out)  # the earlier model stays as it was until this one is complete
+    info = quantize_model(fused, staged, bits, group)
+    swap_in(staged, out)
     art = ctx.artifact(f"quantized_{bits}bit", out)
-    summary = {**info, "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent,
+    summary = {**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent,
                "fallback": bits != cfg.quantize.bits}
     if info["skipped_layers"]:
         ctx.log(f"{info['skipped_layers']} layers left unquantized: "

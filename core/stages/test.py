@@ -80,6 +80,7 @@ def run(ctx: StageContext) -> StageOutcome:
             ctx.log(f"{role}: unchanged since the last run; results in {out_path}")
             announce(ctx, role, results)
             return hit
+        ctx.mark_pending()  # the record's results file cannot be read: this run writes a new one
 
     results = None
     if role == "candidate":

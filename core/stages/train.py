@@ -8,19 +8,28 @@ two checkpoints, from which a cancelled or killed run continues; see core.traini
 Cached: when the [train] settings, the data files and the base model are unchanged and the adapter
 is still there, the stage reports the earlier summary without loading mlx. ``--force train``
 trains again from the start.
+
+Staged: once the adapter folder holds a finished adapter, a run that would change it (forced, or
+with new settings) trains in ``.NAME.staging`` beside it and swaps the whole folder in (adapter,
+``best/``, ``checkpoints/``) only when training has finished; until then the earlier adapter and
+its cache record stay valid. A staged run that was cancelled or killed is continued by the next run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shlex
+import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from core.runs import atomic_write_text
+from core.atomic import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
+from core.staging import clean_stale, discard, staging_path, swap_in
 from core.training.commands import lora_command, lora_yaml
 from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
 
@@ -104,6 +113,40 @@ def not_made_here(ctx: StageContext, adapter: Path) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
+SEED_SKIP = (".adapters.partial*", ".iter-*", ".best.*", ".*.tmp-*")
+
+
+def workspace(ctx: StageContext, adapter: Path, force: bool) -> Path:
+    """Where this run trains: the adapter folder itself while it holds no finished adapter (there
+    is nothing to keep), else its staging folder. An earlier staged run is continued (unless
+    forced); a new one starts empty when forced, else from the finished folder's files (linked,
+    not copied), so its checkpoints can be resumed from as before."""
+    staged = staging_path(adapter)
+    if staged.is_dir() and not force:
+        ctx.log(f"continuing the staged training in {staged}; {adapter} is replaced when it finishes")
+        return staged
+    discard(staged)
+    if not (adapter / "adapters.safetensors").is_file():
+        return adapter
+    tmp = staged.with_name(staged.name + ".seed")
+    discard(tmp)
+    if force:
+        tmp.mkdir()
+    else:
+        shutil.copytree(adapter, tmp, copy_function=_link_or_copy, ignore=shutil.ignore_patterns(*SEED_SKIP))
+    os.replace(tmp, staged)
+    ctx.log(f"training in {staged}; the adapter in {adapter} stays as it is until training finishes")
+    return staged
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Files are only ever replaced by rename, never written in place, so a hard link is a safe copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def ensure_demo(ctx: StageContext) -> None:
     """The demo config's stand-in models: built here when missing (minutes), reported when stale."""
     from core.demo import ensure_demo_models
@@ -138,6 +181,7 @@ def run(ctx: StageContext) -> StageOutcome:
         raise StageError(f"{plan.adapter_path} (outputs.adapter) holds {foreign} that phase25 did not train "
                          "(no checkpoints/ and no stage cache record); not replacing it. Move it away or "
                          "point outputs.adapter elsewhere")
+    clean_stale(plan.adapter_path)  # a swap cut short: the earlier adapter folder goes back
     key = ctx.cache_key(plan.cache_fields, inputs=plan.input_files(), model=plan.model,
                         adapter=plan.adapter_dir)
     hit = ctx.cached(key)
@@ -147,6 +191,10 @@ def run(ctx: StageContext) -> StageOutcome:
         hit.summary["equivalent"] = equivalent  # this run's copy of the rows
         return hit
     ctx.log(f"equivalent: {equivalent}")
+    adapter = plan.adapter_path
+    work = workspace(ctx, adapter, ctx.force)
+    if work != adapter:
+        plan = dataclasses.replace(plan, adapter_dir=str(work), publish_dir=str(adapter))
     if plan.world_size > 1:
         res = _launch_ranks(ctx, plan, hostfile)
     else:
@@ -154,9 +202,13 @@ def run(ctx: StageContext) -> StageOutcome:
 
         ctx.start_mlx_memory()
         res = Trainer(ctx, plan).run().to_dict()
+    if work != adapter:
+        res = {k: (str(adapter) + v[len(str(work)):] if isinstance(v, str) and v.startswith(str(work)) else v)
+               for k, v in res.items()}
+        swap_in(work, adapter)
+        ctx.log(f"the adapter trained in {work} replaced {adapter}")
 
     summary, headline = summarize(res, equivalent, time.time() - ctx.started)
-    adapter = plan.adapter_path
     ctx.artifact("adapter", adapter / "adapters.safetensors")
     ctx.artifact("adapter_config", adapter / "adapter_config.json")
     if summary["best_adapter"]:

@@ -54,6 +54,7 @@ class TrainPlan:
     inputs: dict[str, str] = field(default_factory=dict)  # component -> hash, to say what changed
     force: bool = False
     local_path: str = ""  # for a hub id: the local folder candidate.path would have been
+    publish_dir: str = ""  # where the adapter ends up when it is trained in a staging folder (adapter_dir)
 
     @property
     def settings(self) -> TrainSection:
@@ -169,7 +170,7 @@ def adapter_config(plan: TrainPlan) -> dict[str, Any]:
     return {
         "model": plan.model,
         "data": plan.data_dir,
-        "adapter_path": plan.adapter_dir,
+        "adapter_path": plan.publish_dir or plan.adapter_dir,
         "train": True,
         "fine_tune_type": t.fine_tune_type,
         "optimizer": "adam",

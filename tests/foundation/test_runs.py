@@ -156,3 +156,80 @@ def test_atomically_written_files_get_an_ordinary_mode_or_keep_the_one_they_had(
         assert oct(private.stat().st_mode & 0o777) == oct(0o600)  # the user's umask says so
     finally:
         os.umask(old)
+
+
+# -- the stage cache and what its records claim ---------------------------------------------------
+def _stored(tmp_path: Path):
+    from core.stagecache import StageCache, describe
+
+    cache = StageCache(tmp_path / "cache")
+    model = tmp_path / "out" / "model"
+    model.mkdir(parents=True)
+    (model / "weights.bin").write_bytes(b"w" * 1000)
+    (model / "config.json").write_text("{}")
+    cache.store("fuse", "key-1", {"ok": True}, "done", outputs=[model], artifacts={"model": describe(model)})
+    return cache, model
+
+
+def test_a_cache_record_holds_while_its_artifacts_hold_the_recorded_bytes(tmp_path):
+    cache, model = _stored(tmp_path)
+    assert cache.why_invalid("fuse", "key-1") is None
+    assert cache.why_invalid("fuse", "key-2") == "the inputs changed"
+    os.utime(model / "weights.bin", ns=(1, 1))  # touched, same bytes: the sha256 decides, the record stays
+    assert cache.why_invalid("fuse", "key-1") is None
+    data = bytearray((model / "weights.bin").read_bytes())
+    data[500] ^= 1  # same size; a restored mtime cannot hide it either
+    st = (model / "weights.bin").stat()
+    (model / "weights.bin").write_bytes(bytes(data))
+    os.utime(model / "weights.bin", ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    why = cache.why_invalid("fuse", "key-1")
+    assert why is not None and "changed since it was recorded" in why and str(model) in why
+
+
+def test_a_missing_artifact_voids_the_record_and_a_pending_record_claims_nothing(tmp_path):
+    cache, model = _stored(tmp_path)
+    cache.mark_pending("fuse", "run-2")
+    assert "run run-2 started writing" in (cache.why_invalid("fuse", "key-1") or "")
+    assert cache.read("fuse")["superseded"] == [str(model.resolve())]
+    cache2, model2 = _stored(tmp_path / "again")
+    (model2 / "config.json").unlink()
+    assert "changed" in (cache2.why_invalid("fuse", "key-1") or "")
+
+
+def test_integrity_finds_a_record_naming_other_bytes_and_accepts_a_newer_claim(tmp_config, tmp_path):
+    from core.integrity import problems
+    from core.runs import Artifact
+    from core.stagecache import StageCache, describe
+
+    out = tmp_path / "out.txt"
+    out.write_text("first")
+    old = create_run(tmp_config, ["compare"])
+    old.record_artifact("comparison", out, stage="compare")
+    assert problems(tmp_config) == []
+    out.write_text("second")  # rewritten with no newer record: the old manifest now lies
+    assert any("holds sha256" in p and old.id in p for p in problems(tmp_config))
+    cache = StageCache(tmp_config.runs_dir.parent / "cache")
+    cache.begin_writing("compare", "run-2", [str(out.resolve())])  # a run that says it rewrites it
+    assert problems(tmp_config) == []
+    cache.end_writing("compare")
+    new = create_run(tmp_config, ["compare"])
+    new.add_artifact(Artifact(name="comparison", path=str(out.resolve()), bytes=6, sha256=describe(out)["sha256"]))
+    assert problems(tmp_config) == []
+    cache.store("compare", "k", {}, "", outputs=[out], artifacts={})
+    out.write_text("third")
+    assert any(p.startswith("cache record compare:") for p in problems(tmp_config))
+
+
+def test_a_staged_folder_replaces_its_target_only_when_swapped_in(tmp_path):
+    from core.staging import fresh_staging, swap_in
+
+    target = tmp_path / "fused"
+    target.mkdir()
+    (target / "config.json").write_text("old")
+    staged = fresh_staging(target)
+    staged.mkdir()
+    (staged / "config.json").write_text("new")
+    assert (target / "config.json").read_text() == "old"  # the last good output, until the swap
+    swap_in(staged, target)
+    assert (target / "config.json").read_text() == "new" and not staged.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fused"]
