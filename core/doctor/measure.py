@@ -1,9 +1,11 @@
-"""Measure MLX's peak memory of one LoRA training step, to check the memory model against.
+"""Measure MLX's peak memory and the time of one LoRA training step, to check the doctor against.
 
-``python -m core.doctor.measure MODEL --setting B:L:N [--setting ...] [--grad-checkpoint]`` prints one
-JSON object per setting (batch B, sequence length L, N trained layers): the measured peak (``mx.get_peak_memory()`` over one forward, backward and Adam step,
-weights included) and the prediction of ``core.doctor.memory`` for the same setting. Each setting
-group runs in its own process: gradient checkpointing patches the layer class for the whole process.
+``python -m core.doctor.measure MODEL --setting B:L:N [--setting ...] [--grad-checkpoint]`` prints
+one JSON object per setting (batch B, sequence length L, N trained layers): the measured peak
+(``mx.get_peak_memory()`` over one forward, backward and Adam step, weights included) beside the
+prediction of ``core.doctor.memory``, and the seconds per step beside the FLOPs that
+``core.doctor.timing`` counts for it. Each group of settings runs in its own process: gradient
+checkpointing patches the layer class for the whole process.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from core.doctor.memory import train_memory
+from core.doctor.timing import step_flops
 from core.evaluation.predict import read_config
+
+STEPS_TIMED = 3
 
 
 def measure_step(model_path: str, batch: int, seq: int, layers: int, grad_checkpoint: bool,
@@ -50,10 +56,17 @@ def measure_step(model_path: str, batch: int, seq: int, layers: int, grad_checkp
     opt.update(model, grads)
     mx.eval(loss, model.parameters(), opt.state)
     peak = int(mx.get_peak_memory())
+    t0 = time.perf_counter()
+    for _ in range(STEPS_TIMED):
+        (loss, _ntoks), grads = loss_grad(model, tokens, lengths)
+        opt.update(model, grads)
+        mx.eval(loss, model.parameters(), opt.state)
+    step_s = (time.perf_counter() - t0) / STEPS_TIMED
     pred = train_memory(read_config(Path(model_path)), batch_size=batch, seq_len=seq, num_layers=layers, rank=rank)
     return {"model": Path(model_path).name, "batch": batch, "seq": seq, "layers": layers,
             "grad_checkpoint": grad_checkpoint, "measured": peak, "predicted": pred.peak(grad_checkpoint),
-            "parts": pred.to_dict()}
+            "parts": pred.to_dict(), "step_s": step_s,
+            "step_flops": step_flops(read_config(Path(model_path)), seq, layers, grad_checkpoint) * batch * seq}
 
 
 def measure_in_process(model_path: str | Path, settings: list[tuple[int, int, int]], grad_checkpoint: bool,

@@ -49,6 +49,11 @@ def _per_token_flops(cfg: dict[str, Any], seq: int, num_layers: int, grad_checkp
     return forward, forward + backward
 
 
+def step_flops(cfg: dict[str, Any], seq: int, num_layers: int, grad_checkpoint: bool, full: bool = False) -> float:
+    """FLOPs per trained token of one LoRA (or full) training step."""
+    return _per_token_flops(cfg, seq, num_layers, grad_checkpoint, full)[1]
+
+
 def train_time(cfg: dict[str, Any], *, tokens_per_row: float, batch_size: int, iters: int, num_layers: int,
                grad_checkpoint: bool, val_batches: int, steps_per_eval: int, flops_per_s: float,
                full: bool = False) -> TrainTime:
