@@ -35,6 +35,7 @@ from core.evaluation.targets import (
     results_path,
 )
 from core.stages.base import StageContext, StageError, StageOutcome
+from core.stages.fetch import fetch_models
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +86,8 @@ def run(ctx: StageContext) -> StageOutcome:
     if role == "candidate":
         results = _parity_run_of(ctx, target.load_path, suite)
     if results is None:
+        if role == "baseline":
+            fetch_models(ctx, ["baseline"])  # a Hugging Face id not yet cached: downloaded first, with progress
         ctx.start_mlx_memory()
         results = run_target(ctx, role, target, suite, suite_path)
     else:

@@ -21,6 +21,7 @@ from typing import Any
 
 from core.runs import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
+from core.stages.fetch import fetch_models
 from core.training.commands import lora_command, lora_yaml
 from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
 
@@ -147,6 +148,7 @@ def run(ctx: StageContext) -> StageOutcome:
         hit.summary["equivalent"] = equivalent  # this run's copy of the rows
         return hit
     ctx.log(f"equivalent: {equivalent}")
+    fetch_models(ctx, ["candidate"])  # a Hugging Face id not yet cached: downloaded here, with progress
     if plan.world_size > 1:
         res = _launch_ranks(ctx, plan, hostfile)
     else:
