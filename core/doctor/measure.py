@@ -3,8 +3,8 @@
 ``python -m core.doctor.measure MODEL --setting B:L:N [--setting ...] [--grad-checkpoint]`` prints
 one JSON object per setting (batch B, sequence length L, N trained layers): the measured peak
 (``mx.get_peak_memory()`` over one forward, backward and Adam step, weights included) beside the
-prediction of ``core.doctor.memory``, and the seconds per step beside the FLOPs that
-``core.doctor.timing`` counts for it. Each group of settings runs in its own process: gradient
+prediction of ``core.doctor.memory``; with ``--timed-steps K``, the seconds per step beside the
+FLOPs that ``core.doctor.timing`` counts for it. Each group of settings runs in its own process: gradient
 checkpointing patches the layer class for the whole process.
 """
 
@@ -22,11 +22,9 @@ from core.doctor.memory import train_memory
 from core.doctor.timing import step_flops
 from core.evaluation.predict import read_config
 
-STEPS_TIMED = 3
-
 
 def measure_step(model_path: str, batch: int, seq: int, layers: int, grad_checkpoint: bool,
-                 rank: int = 8) -> dict[str, Any]:
+                 rank: int = 8, timed_steps: int = 0) -> dict[str, Any]:
     import mlx.core as mx
     import mlx.nn as nn
     import mlx.optimizers as optim
@@ -57,11 +55,11 @@ def measure_step(model_path: str, batch: int, seq: int, layers: int, grad_checkp
     mx.eval(loss, model.parameters(), opt.state)
     peak = int(mx.get_peak_memory())
     t0 = time.perf_counter()
-    for _ in range(STEPS_TIMED):
+    for _ in range(timed_steps):
         (loss, _ntoks), grads = loss_grad(model, tokens, lengths)
         opt.update(model, grads)
         mx.eval(loss, model.parameters(), opt.state)
-    step_s = (time.perf_counter() - t0) / STEPS_TIMED
+    step_s = (time.perf_counter() - t0) / timed_steps if timed_steps else None
     pred = train_memory(read_config(Path(model_path)), batch_size=batch, seq_len=seq, num_layers=layers, rank=rank)
     return {"model": Path(model_path).name, "batch": batch, "seq": seq, "layers": layers,
             "grad_checkpoint": grad_checkpoint, "measured": peak, "predicted": pred.peak(grad_checkpoint),
@@ -93,9 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--setting", type=_setting, action="append", required=True, help="BATCH:SEQ:LAYERS")
     p.add_argument("--rank", type=int, default=8)
     p.add_argument("--grad-checkpoint", action="store_true")
+    p.add_argument("--timed-steps", type=int, default=0, help="time this many more steps")
     a = p.parse_args(argv)
     for b, s, n in a.setting:
-        print(json.dumps(measure_step(a.model, b, s, n, a.grad_checkpoint, a.rank)), flush=True)
+        print(json.dumps(measure_step(a.model, b, s, n, a.grad_checkpoint, a.rank, a.timed_steps)), flush=True)
     return 0
 
 

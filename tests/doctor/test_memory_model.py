@@ -10,6 +10,8 @@ proportions (the weights' bytes themselves follow the report's physics, `test_pr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.doctor.measure import measure_in_process
@@ -70,3 +72,18 @@ def test_the_real_7b_needs_its_weights_plus_what_the_batch_adds() -> None:
     assert bigger.activations > 1.9 * m.activations and bigger.weights == m.weights
     fewer = train_memory(cfg, batch_size=2, seq_len=1600, num_layers=8, rank=8)
     assert fewer.lora_params * 2 == m.lora_params and fewer.activations < m.activations
+
+
+@pytest.mark.slow
+def test_predicted_training_peak_is_within_30_percent_with_the_real_151936_row_vocabulary(tmp_path: Path) -> None:
+    """At the real vocabulary the logits term dominates a tiny model: this checks it at full size."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import rehearsal_models
+
+    model = rehearsal_models.build("qwen2.5", tmp_path / "real-vocab-qwen2")
+    results = measure_in_process(model, [(1, 512, 2), (2, 256, 1)], grad_checkpoint=False, timeout_s=600)
+    results += measure_in_process(model, [(2, 256, 2)], grad_checkpoint=True, timeout_s=600)
+    assert results[0]["parts"]["logits"] > 0.9 * results[0]["measured"]  # what this setting checks
+    _check(results)
