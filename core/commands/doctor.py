@@ -47,8 +47,9 @@ def render(report: Any, console: Console) -> None:
             t.add_row(c.name, c.need, c.have, verdict)
         console.print(t)
         for c in checks:
-            if c.advice and c.verdict in ("tight", "won't fit"):
-                console.print(Text(f"  {c.name}: {c.advice}", style=STYLE[c.verdict]), soft_wrap=True)
+            if c.advice:
+                style = STYLE[c.verdict] if c.verdict in ("tight", "won't fit") else "dim"
+                console.print(Text(f"  {c.name}: {c.advice}", style=style), soft_wrap=True)
     for n in report.notes:
         console.print(Text(f"note: {n}", style="dim"), soft_wrap=True)
     worst = report.worst

@@ -62,7 +62,8 @@ def _models(r: Report, cfg: Any, models: dict[str, ModelInfo]) -> None:
                                                                     if cfg.experiment.demo else "")
         elif info.where == "download" and role == "baseline" and not spec.results:
             advice = ("if this is your Phase 24 model folder rather than a Hugging Face id, put it at this "
-                      "path or point baseline.path at it")
+                      "path or point baseline.path at it; until then it is predicted from "
+                      f"{info.config_source or 'nothing'}, at that model's published precision")
         bits = f"{info.bits}-bit (group {info.group_size})" if info.bits else "16-bit"
         fam = info.family or "unknown"
         line = f"{bits} · {fam}" + (f" · chat template: {info.template_family}" if info.template_family else "")
@@ -100,7 +101,7 @@ def _data(r: Report, cfg: Any, lengths: DataLengths | None) -> None:
 def _mem_check(r: Report, name: str, need: int, have: int, parts: str, advice: str, detail: dict[str, Any]) -> None:
     v = by_share(need, have)
     r.add(Check("memory", name, need=f"{gb(need)} ({parts})", have=gb(have), verdict=v,
-                advice=advice if v != "fits" else "", detail=detail))
+                advice=advice if v != "fits" else "", detail=detail | {"need": need, "have": have}))
 
 
 def _train_advice(c: dict[str, Any], t: Any, seq: int, have: int) -> str:

@@ -72,7 +72,7 @@ class Report:
             if c.verdict == "info":
                 continue
             text = f"doctor · {c.section} · {c.name}: {c.verdict}" + (f" · need {c.need}" if c.need else "")
-            text += (f" · have {c.have}" if c.have else "") + (f" · {c.advice}" if c.advice and c.verdict != "fits" else "")
+            text += (f" · have {c.have}" if c.have else "") + (f" · {c.advice}" if c.advice else "")
             out.append(("info" if c.verdict == "fits" else "warning", text))
         return out
 
