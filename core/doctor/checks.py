@@ -31,6 +31,8 @@ class Inputs:
     models: dict[str, ModelInfo]
     lengths: DataLengths | None
     prompts: dict[str, SuitePrompts]
+    preflight: tuple[str, int, int] | None = None
+    """The data preflight's headline, errors and warnings."""
 
 
 def time_verdict(seconds: float) -> Verdict:
@@ -83,7 +85,12 @@ def _models(r: Report, cfg: Any, models: dict[str, ModelInfo]) -> None:
                         advice=f"give {role} a local folder with config.json, or an hf_id with a published config"))
 
 
-def _data(r: Report, cfg: Any, lengths: DataLengths | None) -> None:
+def _data(r: Report, cfg: Any, lengths: DataLengths | None, preflight: tuple[str, int, int] | None) -> None:
+    if preflight is not None:
+        headline, errors, warnings = preflight
+        r.add(Check("data", "preflight", need=f"{cfg.data.train}", have=f"{headline} · {errors} errors · "
+                    f"{warnings} warnings", verdict="fits" if not errors else "won't fit",
+                    advice=f"`phase25 data check {cfg.data.train}` lists every problem" if errors or warnings else ""))
     if lengths is None:
         r.add(Check("data", "token lengths", have="the candidate's tokenizer could not count the rows",
                     verdict="won't fit", advice=f"run `phase25 data check {cfg.data.train}` for the problems"))
@@ -218,7 +225,7 @@ def build_report(i: Inputs, bench_cached: bool | None = None) -> Report:
     r = Report(config=str(cfg.source or "?"), demo=cfg.experiment.demo)
     _platform(r, i.platform, i.bench, bench_cached)
     _models(r, cfg, i.models)
-    _data(r, cfg, i.lengths)
+    _data(r, cfg, i.lengths, i.preflight)
     _memory(r, i)
     _disk(r, i)
     _time(r, i)
@@ -244,8 +251,9 @@ def gather(cfg: Any, *, bench: bool = True, preflight_report: Any = None) -> tup
             prompts[role] = suite_prompts(cfg, getattr(cfg, role))
         except Exception:  # a broken suite or tokenizer: the preflight and prepare say why
             continue
+    summary = (report.headline, len(report.problems.errors), len(report.problems.warnings))
     return Inputs(cfg=cfg, platform=plat, bench=b, models=models, lengths=data_lengths(report),
-                  prompts=prompts), (cached if b is not None else None)
+                  prompts=prompts, preflight=summary), (cached if b is not None else None)
 
 
 def diagnose(cfg: Any, *, bench: bool = True, preflight_report: Any = None) -> Report:
