@@ -117,7 +117,7 @@ def _train_advice(c: dict[str, Any], t: Any, seq: int, have: int) -> str:
              ("set train.batch_size = 1 and grad_checkpoint = true", 1, seq, t.num_layers, True),
              (f"set train.num_layers = {max(t.num_layers // 2, 1)}, batch_size = 1 and grad_checkpoint = true",
               1, seq, max(t.num_layers // 2, 1), True)]
-    for text, b, s, n, ck in tries:
+    for text, b, s, n, ck in tries[1:] if t.grad_checkpoint else tries:
         m = mem.train_memory(c, batch_size=b, seq_len=s, num_layers=n, rank=t.lora_parameters.rank,
                              full=t.fine_tune_type == "full")
         if by_share(m.peak(ck), have) == "fits":
