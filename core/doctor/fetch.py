@@ -89,23 +89,26 @@ def bytes_on_disk(folder: Path) -> int:
     return total
 
 
-def offline_message(role: str, repo_id: str, exc: BaseException, config: str | None) -> str:
+def offline_message(role: str, repo_id: str, exc: BaseException, config: str | None,
+                    local: Path | None = None) -> str:
     where = f" in {config}" if config else ""
     kind = type(exc).__name__
     if kind in ("RepositoryNotFoundError", "GatedRepoError", "RevisionNotFoundError"):
         why = f"the Hugging Face Hub has no model {repo_id!r} you can download ({kind})"
     else:
         why = f"no connection to the Hugging Face Hub ({kind}: {str(exc).splitlines()[0] if str(exc) else ''})"
-    return (f"cannot download {repo_id} ({role}.path{where}): {why}. Download it where there is a network "
+    either = f"; no local folder {local} either" if local is not None else ""
+    return (f"cannot download {repo_id} ({role}.path{where}): {why}{either}. Download it where there is a network "
             f"(`huggingface-cli download {repo_id}`) and copy the folder here, then set {role}.path to that "
             f"local folder (it needs config.json, the *.safetensors files and the tokenizer files).")
 
 
 def fetch(repo_id: str, role: str, on_tick: Callable[[Tick], None], *, download_fn: DownloadFn | None = None,
           total_fn: TotalFn | None = None, cache_dir: Path | None = None, interval_s: float = 0.5,
-          config: str | None = None) -> Path:
+          config: str | None = None, local: Path | None = None) -> Path:
     """Download ``repo_id`` into the cache, calling ``on_tick`` about every ``interval_s`` and once at
-    the end. Raises FetchError with the offline message; KeyboardInterrupt leaves the partial files."""
+    the end. Raises FetchError with the offline message (naming ``local``, the folder the path would
+have been); KeyboardInterrupt leaves the partial files."""
     cache_dir = Path(cache_dir) if cache_dir is not None else hub_cache_dir()
     download_fn = download_fn or hub_download
     folder = repo_folder(cache_dir, repo_id)
@@ -115,7 +118,7 @@ def fetch(repo_id: str, role: str, on_tick: Callable[[Tick], None], *, download_
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # offline, unknown repo, gated: the same clear message
-        raise FetchError(offline_message(role, repo_id, exc, config)) from None
+        raise FetchError(offline_message(role, repo_id, exc, config, local)) from None
     samples: deque[tuple[float, int]] = deque()
     stop = threading.Event()
 
@@ -142,7 +145,7 @@ def fetch(repo_id: str, role: str, on_tick: Callable[[Tick], None], *, download_
     except KeyboardInterrupt:
         raise
     except Exception as exc:
-        raise FetchError(offline_message(role, repo_id, exc, config)) from None
+        raise FetchError(offline_message(role, repo_id, exc, config, local)) from None
     finally:
         stop.set()
         poller.join(timeout=2)

@@ -38,7 +38,8 @@ def fetch_models(ctx: StageContext, roles: list[str]) -> list[dict[str, str]]:
                          progress_line(repo_id, t))
 
         try:
-            path = fetch(repo_id, role, on_tick, config=str(ctx.cfg.source) if ctx.cfg.source else None)
+            path = fetch(repo_id, role, on_tick, config=str(ctx.cfg.source) if ctx.cfg.source else None,
+                         local=ctx.cfg.resolve(repo_id))
         except FetchError as exc:
             raise StageError(str(exc)) from None
         ctx.log(f"fetch: {repo_id} is in {path}")
