@@ -48,7 +48,8 @@ def _platform(r: Report, p: Platform, bench: Bench | None, cached: bool | None) 
     r.add(Check("platform", "versions", have=f"mlx {p.mlx or '?'} · mlx-lm {p.mlx_lm or '?'}"))
     r.add(Check("platform", "memory", have=have))
     if bench is not None:
-        r.add(Check("platform", "measured", have=f"matmul {bench.matmul_flops / 1e9:.1f} GFLOP/s (float16) · "
+        r.add(Check("platform", "measured", have=f"matmul {bench.matmul_flops / 1e9:.1f} GFLOP/s (float16), "
+                    f"{bench.matmul_flops_f32 / 1e9:.1f} (float32) · "
                     f"bandwidth {bench.bandwidth / 1e9:.1f} GB/s" + (" (cached)" if cached else
                     f" (measured in {bench.seconds:.1f} s)"), detail=bench.to_dict()))
 
@@ -185,12 +186,13 @@ def _time(r: Report, i: Inputs) -> None:
     cpu = i.platform.backend == "cpu"
     why = " on this machine's CPU backend (MLX has no Metal here): run it on an Apple Silicon Mac" if cpu else ""
     if cand is not None and i.lengths is not None:
+        flops = b.flops_for(mem.arch(cand).dtype_bytes)
         tt = tm.train_time(cand, tokens_per_row=min(i.lengths.mean, t.max_seq_length), batch_size=t.batch_size,
                            iters=t.iters, num_layers=t.num_layers, grad_checkpoint=t.grad_checkpoint,
-                           val_batches=t.val_batches, steps_per_eval=t.steps_per_eval, flops_per_s=b.matmul_flops,
+                           val_batches=t.val_batches, steps_per_eval=t.steps_per_eval, flops_per_s=flops,
                            full=t.fine_tune_type == "full")
         _time_check(r, "train", tt.seconds, f"{tt.flops:.2e} FLOPs for {tt.tokens:,} tokens at "
-                    f"{b.matmul_flops / 1e9:.1f} GFLOP/s", seed.get("train"), why or " (or lower train.iters)",
+                    f"{flops / 1e9:.1f} GFLOP/s", seed.get("train"), why or " (or lower train.iters)",
                     tt.to_dict())
         f16 = predict(cand, None, None, 1.0).weight_bytes
         qb = predict(cand, q.bits, q.group_size, 1.0).weight_bytes
@@ -206,7 +208,7 @@ def _time(r: Report, i: Inputs) -> None:
         rounds = 2 if p.tool_queries else 1  # a tool query answers again after its tool output
         dt = tm.test_time(cfg_json, bits=bits, group_size=gs, queries=p.queries, rounds=rounds,
                           prompt_tokens=p.longest, max_tokens=e.max_tokens, batch_size=e.batch_size,
-                          bandwidth=b.bandwidth, flops_per_s=b.matmul_flops)
+                          bandwidth=b.bandwidth, flops_per_s=b.flops_for(mem.arch(cfg_json).dtype_bytes))
         _time_check(r, f"test {role}", dt.seconds, f"up to {dt.generated_tokens:,} tokens at ~{dt.tokens_per_s:.1f} "
                     f"tokens/s per sequence ({gb(dt.bytes_per_token)} read per token), batch {e.batch_size}",
                     seed.get("test"), why or " (or lower evaluation.max_tokens)", dt.to_dict())

@@ -36,8 +36,8 @@ def _platform(backend: str, memory_gb: float) -> Platform:
 
 
 def _bench(gflops: float, gb_s: float) -> Bench:
-    return Bench(matmul_flops=gflops * 1e9, bandwidth=gb_s * 1e9, matmul_size=1024, seconds=1.0, key="k",
-                 measured_at=0.0)
+    return Bench(matmul_flops=gflops * 1e9, bandwidth=gb_s * 1e9, matmul_size=1024, seconds=1.0,
+                 matmul_flops_f32=gflops * 1e9, key="k", measured_at=0.0)
 
 
 def _real_inputs(backend: str, memory_gb: float, gflops: float, gb_s: float) -> Inputs:
@@ -110,8 +110,8 @@ def test_the_benchmark_is_measured_once_per_machine_and_then_cached(tmp_path: Pa
 
     def fake_run(budget_s: float = 4.0) -> Bench:
         calls.append(budget_s)
-        return Bench(matmul_flops=5e9, bandwidth=1e9, matmul_size=512, seconds=0.1, key=machine.machine_key(),
-                     measured_at=0.0)
+        return Bench(matmul_flops=5e9, bandwidth=1e9, matmul_size=512, seconds=0.1, matmul_flops_f32=5e9,
+                     key=machine.machine_key(), measured_at=0.0)
 
     monkeypatch.setattr(machine, "run_bench", fake_run)
     path = tmp_path / "bench.json"
