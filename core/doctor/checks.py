@@ -192,14 +192,15 @@ def _time(r: Report, i: Inputs) -> None:
                            val_batches=t.val_batches, steps_per_eval=t.steps_per_eval, flops_per_s=flops,
                            full=t.fine_tune_type == "full")
         _time_check(r, "train", tt.seconds, f"{tt.flops:.2e} FLOPs for {tt.tokens:,} tokens at "
-                    f"{flops / 1e9:.1f} GFLOP/s", seed.get("train"), why or " (or lower train.iters)",
+                    f"{flops / 1e9:.1f} GFLOP/s", seed.get("train"), why or ": lower train.iters, or use a faster machine",
                     tt.to_dict())
         f16 = predict(cand, None, None, 1.0).weight_bytes
         qb = predict(cand, q.bits, q.group_size, 1.0).weight_bytes
+        slow = why or ": use a machine with faster memory"
         _time_check(r, "fuse", tm.copy_time(f16, f16, b.bandwidth), f"read and write {gb(f16)} (at least)",
-                    seed.get("fuse"), why, {})
+                    seed.get("fuse"), slow, {})
         _time_check(r, "quantize", tm.copy_time(f16, qb, b.bandwidth), f"read {gb(f16)}, write {gb(qb)} (at least)",
-                    seed.get("quantize"), why, {})
+                    seed.get("quantize"), slow, {})
     for role, cfg_json in (("candidate", cand), ("baseline", base)):
         p = i.prompts.get(role)
         if cfg_json is None or p is None or (role == "baseline" and cfg.baseline.results):
@@ -211,7 +212,7 @@ def _time(r: Report, i: Inputs) -> None:
                           bandwidth=b.bandwidth, flops_per_s=b.flops_for(mem.arch(cfg_json).dtype_bytes))
         _time_check(r, f"test {role}", dt.seconds, f"up to {dt.generated_tokens:,} tokens at ~{dt.tokens_per_s:.1f} "
                     f"tokens/s per sequence ({gb(dt.bytes_per_token)} read per token), batch {e.batch_size}",
-                    seed.get("test"), why or " (or lower evaluation.max_tokens)", dt.to_dict())
+                    seed.get("test"), why or ": lower evaluation.max_tokens or evaluation.batch_size, or use a faster machine", dt.to_dict())
 
 
 def _time_check(r: Report, name: str, seconds: float, how: str, seed: str | None, why: str,
