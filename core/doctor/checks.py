@@ -153,8 +153,9 @@ def _memory(r: Report, i: Inputs) -> None:
             continue
         bits, gs = (q.bits, q.group_size) if role == "candidate" else (i.models[role].bits, i.models[role].group_size)
         tmem = mem.test_memory(cfg_json, bits=bits, group_size=gs, prompt_tokens=p.longest, max_tokens=e.max_tokens,
-                               batch_size=e.batch_size)
-        parts = (f"{bits or 16}-bit weights {gb(tmem.weights)} + KV cache {gb(tmem.kv_cache)} for {e.batch_size} x "
+                               batch_size=e.batch_size, shared_prefix=p.shared_prefix)
+        stored = f"{bits}-bit" if bits else f"{8 * mem.arch(cfg_json).dtype_bytes}-bit"
+        parts = (f"{stored} weights {gb(tmem.weights)} + KV cache {gb(tmem.kv_cache)} for {e.batch_size} x "
                  f"{tmem.context} tokens + prefill {gb(tmem.prefill)}")
         advice = "lower evaluation.batch_size" if tmem.total - tmem.weights > 0.2 * have else ""
         if role == "baseline":

@@ -36,6 +36,8 @@ class SuitePrompts:
     tool_queries: int
     longest: int
     mean: float
+    shared_prefix: int = 0
+    """Tokens every prompt starts with (the system turn), prefilled once."""
 
 
 def suite_prompts(cfg: Any, spec: Any) -> SuitePrompts:
@@ -51,10 +53,15 @@ def suite_prompts(cfg: Any, spec: Any) -> SuitePrompts:
     sys_prompt = system_prompt(compact=compact)
     tools = None if compact else [execute_code_tool_schema()]
     extra = {"enable_thinking": False} if spec.family == "qwen3" else {}
-    lengths = []
+    lengths, encoded = [], []
     for q in suite.queries:
         msgs = [{"role": "system", "content": sys_prompt}, {"role": "user", "content": q.prompt}]
         text = tok.apply_chat_template(msgs, tools=tools, add_generation_prompt=True, tokenize=False, **extra)
-        lengths.append(len(tok.encode(text, add_special_tokens=False)))
+        ids = list(tok.encode(text, add_special_tokens=False))
+        lengths.append(len(ids))
+        encoded.append(ids)
+    shared = 0
+    while all(len(e) > shared and e[shared] == encoded[0][shared] for e in encoded):
+        shared += 1
     return SuitePrompts(queries=len(lengths), tool_queries=len(suite.tool_queries), longest=max(lengths),
-                        mean=statistics.fmean(lengths))
+                        mean=statistics.fmean(lengths), shared_prefix=shared)

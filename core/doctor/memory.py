@@ -19,7 +19,7 @@ Weights follow ``core.evaluation.predict`` (the report's physics). Training adds
 
 Fuse holds the base weights plus new copies of the adapted matrices; quantize holds the float16
 model and its quantized copy; testing holds the tested weights, the KV cache of ``batch_size``
-sequences at the longest prompt plus ``max_tokens``, and one prefill chunk's logits and scores.
+sequences at the longest prompt plus ``max_tokens``, and the largest prefill step's attention scores.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 from core.evaluation.predict import count_params, predict, weights_dtype_bits
 
-PREFILL_CHUNK = 2048
-"""mlx-lm prefills prompts in chunks of this many tokens (generate.py's prefill_step_size)."""
+PREFIX_CHUNK = 512
+"""The test stage prefills the suite's shared system prefix in chunks of this many tokens."""
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2}
 
@@ -202,13 +202,21 @@ class TestMemory:
 
 
 def test_memory(cfg: dict[str, Any], *, bits: int | None, group_size: int | None, prompt_tokens: int,
-                max_tokens: int, batch_size: int) -> TestMemory:
-    """Weights at ``bits`` (None: 16-bit), the KV cache and one prefill chunk, for a batch."""
+                max_tokens: int, batch_size: int, shared_prefix: int = 0) -> TestMemory:
+    """Weights at ``bits`` (None: as stored), the KV cache of a batch, and the largest prefill step.
+
+    The test stage prefills the prompts' shared prefix once, in chunks of PREFIX_CHUNK tokens, then
+    each query's own remainder in the batch. Only the cache is evaluated during a prefill, so the
+    logits of the prompt positions are never built; a step holds one layer's attention scores.
+    """
     a = arch(cfg)
     ctx = prompt_tokens + max_tokens
-    kv_bytes = 2  # the cache is kept in the activations' dtype: float16 / bfloat16
-    kv = batch_size * a.layers * 2 * a.kv_out * ctx * kv_bytes
-    chunk = min(prompt_tokens, PREFILL_CHUNK)
-    prefill = batch_size * chunk * (a.vocab + a.n_q * chunk) * kv_bytes
-    return TestMemory(weights=predict(cfg, bits, group_size, 1.0).weight_bytes, kv_cache=kv, prefill=prefill,
-                      context=ctx, batch_size=batch_size)
+    act = a.dtype_bytes if bits is None else 2  # quantized models compute in float16
+    kv = batch_size * a.layers * 2 * a.kv_out * ctx * act
+    chunk = min(shared_prefix, PREFIX_CHUNK)
+    prefix_step = a.n_q * chunk * shared_prefix
+    rest = max(prompt_tokens - shared_prefix, 1)
+    batch_step = batch_size * a.n_q * rest * prompt_tokens
+    prefill = max(prefix_step, batch_step) * act + batch_size * a.vocab * 4
+    weights = weight_bytes(cfg) if bits is None else predict(cfg, bits, group_size, 1.0).weight_bytes
+    return TestMemory(weights=weights, kv_cache=kv, prefill=prefill, context=ctx, batch_size=batch_size)

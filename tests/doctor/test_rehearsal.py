@@ -131,8 +131,8 @@ def test_im_end_stops_generation_and_a_real_tokenizer_reply_parses_strictly(mode
     assert rec.strict_ok and rec.name == "execute_code" and rec.code == CODE
 
 
-def _run(models: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]:
-    sets = {
+def _sets(models: dict[str, Path], out: Path) -> dict[str, Any]:
+    return {
         "candidate.path": models["qwen2.5"], "baseline.path": models["qwen3"],
         # iterations and token limits
         "train.iters": 2, "train.batch_size": 1, "train.val_batches": 1, "train.steps_per_eval": 2,
@@ -142,7 +142,10 @@ def _run(models: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]
         "outputs.results": out / "results.json", "outputs.report": out / "report.md",
         "outputs.diary": out / "diary.md", "outputs.memory": out / "MEMORY.md", "outputs.runs_dir": out / "runs",
     }
-    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+
+
+def _run(models: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]:
+    args = [a for k, v in _sets(models, out).items() for a in ("--set", f"{k}={v}")]
     env = dict(os.environ, COLUMNS="200", HF_HUB_OFFLINE="1", PHASE25_CACHE=str(out / "cache"))
     return subprocess.run([sys.executable, "-m", "core.cli", "run", "--config", str(ROOT / "phase25.toml"),
                            "--plain", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
@@ -159,3 +162,43 @@ def test_every_stage_of_the_real_config_runs_on_real_vocabulary_models(models: d
     for role in ("candidate", "baseline"):
         assert len(results[role]["queries"]) == 20
     assert (tmp_path / "report.md").is_file()
+    errors = memory_errors(models, tmp_path)
+    print("\n".join(f"{stage}: measured {m / 1e6:.1f} MB, predicted {p / 1e6:.1f} MB ({p / m - 1:+.0%})"
+                    for stage, (m, p) in errors.items()))
+    assert all(abs(p / m - 1) <= 0.30 for m, p in errors.values()), errors
+
+
+def memory_errors(models: dict[str, Path], out: Path) -> dict[str, tuple[int, int]]:
+    """Each MLX stage's measured peak (the stage's MemorySample events) beside the doctor's
+    prediction for it, as `phase25 doctor` would make it for this config."""
+    from core import events as ev
+    from core.config import load_config
+    from core.doctor import memory as mem
+    from core.doctor.inputs import suite_prompts
+    from core.evaluation.predict import read_config
+
+    cfg = load_config(ROOT / "phase25.toml", [f"{k}={v}" for k, v in _sets(models, out).items()])
+    peaks: dict[str, int] = {}
+    for events_file in (out / "runs").glob("*/events.jsonl"):
+        for e in ev.read_events(events_file)[0]:
+            if isinstance(e, ev.MemorySample) and e.source == "mlx" and e.stage:
+                peaks[e.stage] = max(peaks.get(e.stage, 0), e.mlx_peak_bytes or 0)
+    cand, base = read_config(models["qwen2.5"]), read_config(models["qwen3"])
+    t, q = cfg.train, cfg.quantize
+    from core.data.preflight import preflight
+    from core.doctor.inputs import data_lengths
+
+    dl = data_lengths(preflight(cfg.resolve(cfg.data.train), cfg))
+    assert dl is not None
+    seq = min(dl.p95, t.max_seq_length)
+    bp = suite_prompts(cfg, cfg.baseline)
+    predicted = {
+        "train": mem.train_memory(cand, batch_size=t.batch_size, seq_len=seq, num_layers=t.num_layers,
+                                  rank=t.lora_parameters.rank).peak(t.grad_checkpoint),
+        "fuse": mem.fuse_peak(cand, t.num_layers),
+        "quantize": mem.quantize_peak(cand, q.bits, q.group_size),
+        "test_baseline": mem.test_memory(base, bits=None, group_size=None, prompt_tokens=bp.longest,
+                                         max_tokens=cfg.evaluation.max_tokens, batch_size=cfg.evaluation.batch_size,
+                                         shared_prefix=bp.shared_prefix).total,
+    }
+    return {stage: (peaks[stage], p) for stage, p in predicted.items()}
