@@ -211,7 +211,7 @@ def _time(r: Report, i: Inputs) -> None:
         dt = tm.test_time(cfg_json, bits=bits, group_size=gs, queries=p.queries, rounds=rounds,
                           prompt_tokens=p.longest, max_tokens=e.max_tokens, batch_size=e.batch_size,
                           bandwidth=b.bandwidth, flops_per_s=b.flops_for(mem.arch(cfg_json).dtype_bytes))
-        _time_check(r, f"test {role}", dt.seconds, f"up to {dt.generated_tokens:,} tokens at ~{dt.tokens_per_s:.1f} "
+        _time_check(r, f"test {role}", dt.seconds, f"up to {dt.generated_tokens:,} tokens at ~{dt.tokens_per_s:.2g} "
                     f"tokens/s per sequence ({gb(dt.bytes_per_token)} read per token), batch {e.batch_size}",
                     seed.get("test"), why or ": lower evaluation.max_tokens or evaluation.batch_size, or use a faster machine", dt.to_dict())
 
