@@ -33,6 +33,9 @@ class ExperimentSection(_Strict):
     demo: bool = Field(
         False, description="True when the models are tiny local stand-ins; their scores say nothing real."
     )
+    seed_timeline: dict[str, str] = Field(
+        default_factory=dict, description="The seed's expected time per stage, in words (e.g. train = "
+        "'~30-40 minutes'); `phase25 doctor` shows it beside its prediction.")
 
 
 class ModelSpec(_Strict):

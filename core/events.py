@@ -149,6 +149,18 @@ class ArtifactWritten(_Event):
     sha256: str | None = None
 
 
+class DownloadProgress(_Event):
+    type: Literal["download_progress"] = "download_progress"
+    role: str = Field(description="'candidate' or 'baseline'.")
+    repo_id: str
+    bytes_done: int
+    bytes_total: int | None = None
+    rate_bytes_s: float | None = None
+    eta_s: float | None = None
+    resumed_bytes: int = Field(default=0, description="Bytes already on disk from an earlier, interrupted download.")
+    done: bool = False
+
+
 class UnknownEvent(BaseModel):
     """An event this version does not know (from a newer writer). Kept, not dropped."""
 
@@ -160,7 +172,7 @@ class UnknownEvent(BaseModel):
 
 
 KnownEvent = Annotated[
-    RunStarted | RunFinished | StageStarted | StageFinished | StageFailed | StageCancelled | Progress | TrainReport | ValReport | CheckpointSaved | MemorySample | LogLine | QueryResult | ArtifactWritten,
+    RunStarted | RunFinished | StageStarted | StageFinished | StageFailed | StageCancelled | Progress | TrainReport | ValReport | CheckpointSaved | MemorySample | LogLine | QueryResult | ArtifactWritten | DownloadProgress,
     Field(discriminator="type"),
 ]
 Event = KnownEvent | UnknownEvent

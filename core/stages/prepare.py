@@ -5,7 +5,8 @@ workspaces exist, and runs the full data preflight (core.data.preflight): every 
 chat schema, each model's tokenizer renders every row, token lengths against max_seq_length, the
 tool/direct balance, per-tool counts, duplicates and how the tool markers split. Bad data stops
 the pipeline with every problem listed; warnings are logged and the pipeline goes on. Nothing is
-modified.
+modified. The `phase25 doctor` checks (memory, disk and time per stage on this machine) are logged
+too, as warnings where something is tight or won't fit; they never stop the pipeline.
 """
 
 from __future__ import annotations
@@ -65,6 +66,23 @@ def _write_problems(ctx: StageContext, setup: list[str], report: PreflightReport
     return path
 
 
+def _doctor(ctx: StageContext, report: PreflightReport) -> dict[str, object]:
+    """The `phase25 doctor` checks on this machine (times only from an earlier benchmark), as log
+    lines: warnings for what is tight or won't fit. They never stop the pipeline."""
+    from core.doctor.checks import diagnose
+
+    try:
+        doc = diagnose(ctx.cfg, bench=False, preflight_report=report)
+    except Exception as exc:  # a prediction must never stop the preflight
+        ctx.log(f"doctor: could not predict memory, disk and time: {type(exc).__name__}: {exc}", level="warning")
+        return {"error": str(exc)}
+    for level, text in doc.lines():
+        ctx.log(text, level=level)
+    for note in doc.notes:
+        ctx.log(f"doctor · {note}")
+    return {"verdict": doc.worst, "checks": [[c.section, c.name, c.verdict] for c in doc.checks if c.verdict != "info"]}
+
+
 def run(ctx: StageContext) -> StageOutcome:
     cfg = ctx.cfg
     data_dir = cfg.resolve(cfg.data.train)
@@ -100,6 +118,7 @@ def run(ctx: StageContext) -> StageOutcome:
         raise StageError(f"preflight found problems ({total}); nothing was changed:\n" + "\n".join(listing)
                          + f"\n{where} (or run `{equivalent} --limit 0`)")
     summary = report.summary()
+    summary["doctor"] = _doctor(ctx, report)
     summary.update(data_dir=str(data_dir), suite=suite_info, equivalent=equivalent,
                    rows_per_file={s: _count_rows(data_dir / f"{s}.jsonl") for s in report.rows})
     outcome = StageOutcome(summary=summary, headline=report.headline)

@@ -34,6 +34,7 @@ from core.stages.evalkit import (
     save_results,
     try_load,
 )
+from core.stages.fetch import fetch_models
 from core.stages.suite_choice import configured_suite_files, load_stage_suite
 
 
@@ -86,6 +87,8 @@ def run(ctx: StageContext) -> StageOutcome:
     if role == "candidate":
         results = _parity_run_of(ctx, target.load_path, suite)
     if results is None:
+        if role == "baseline":
+            fetch_models(ctx, ["baseline"])  # a Hugging Face id not yet cached: downloaded first, with progress
         ctx.start_mlx_memory()
         results = run_target(ctx, role, target, suite, suite_path)
     else:

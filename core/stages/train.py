@@ -29,6 +29,7 @@ from typing import Any
 
 from core.atomic import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
+from core.stages.fetch import fetch_models
 from core.staging import clean_stale, discard, staging_path, swap_in
 from core.training.commands import lora_command, lora_yaml
 from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
@@ -191,6 +192,7 @@ def run(ctx: StageContext) -> StageOutcome:
         hit.summary["equivalent"] = equivalent  # this run's copy of the rows
         return hit
     ctx.log(f"equivalent: {equivalent}")
+    fetch_models(ctx, ["candidate"])  # a Hugging Face id not yet cached: downloaded here, with progress
     adapter = plan.adapter_path
     work = workspace(ctx, adapter, ctx.force)
     if work != adapter:
