@@ -37,7 +37,8 @@ from core.data.similarity import (
     shingles,
     word_ngrams,
 )
-from core.data.suite import Suite, SuiteQuery, fact_holds
+from core.data.suite import Suite, SuiteQuery
+from core.data.suite_match import fact_holds
 
 KINDS = ("prompt", "paraphrase", "reference", "facts", "heldout")
 WARNING_KINDS = frozenset({"facts"})

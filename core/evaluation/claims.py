@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.data.suite import StateClaim, negated
+from core.data.suite import StateClaim
+from core.data.suite_match import negated
 from core.evaluation.grounding import RecordedCall, evaluate
 
 _QUALIFIED = re.compile(r"\A[^.\n]{0,25}?\b(?:except|apart from|other than|save for|besides|but (?:one|\d+))\b",

@@ -20,14 +20,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from core.data.suite import (
-    ExpectedFact,
-    StateClaim,
-    SuiteQuery,
-    fact_holds,
-    rubric_contradictions,
-    rubric_matches,
-)
+from core.data.suite import ExpectedFact, StateClaim, SuiteQuery
+from core.data.suite_match import fact_holds, rubric_contradictions, rubric_matches
 from core.evaluation.claims import contradictions
 from core.evaluation.grounding import RecordedCall, fact_support, recorded_calls
 from core.evaluation.numbers import canon, check_numbers, line_refs, tool_output_text, with_digits

@@ -174,7 +174,7 @@ def test_the_test_stages_load_the_configured_tier(tmp_path: Path) -> None:
 def test_each_direct_reference_passes_its_rubric_and_contradicts_nothing() -> None:
     import re
 
-    from core.data.suite import rubric_passes
+    from core.data.suite_match import rubric_passes
 
     suite = load_suite(EXTENDED)
     direct = [q for q in suite.queries[20:] if q.category == "direct"]

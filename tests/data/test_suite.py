@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.data.suite import SuiteError, fact_holds, load_suite, rubric_passes
+from core.data.suite import SuiteError, load_suite
 from core.data.suite_build import render, suite_data
+from core.data.suite_match import fact_holds, rubric_passes
 from core.paths import DATA_DIR
 
 SUITE = DATA_DIR / "suite" / "suite.json"
