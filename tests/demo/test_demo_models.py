@@ -8,7 +8,7 @@ import pytest
 
 from core.config import load_config
 from core.demo import DEFAULT_CORPUS_DIR, DEMO_MODELS_DIR, MODEL_NAMES, demo_status, ensure_demo_models
-from core.demo_corpus import is_code_mode, read_rows
+from core.demo.corpus import is_code_mode, read_rows
 from core.paths import DEMO_CONFIG
 
 

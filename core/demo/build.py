@@ -27,22 +27,24 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from core.demo_corpus import (
+from core.data.turns import expand
+from core.demo.corpus import (
     PRETRAIN_DIR,
     CorpusError,
     DemoCorpus,
     corpus_digest,
     load_corpus,
 )
+from core.demo.recipe import DemoRecipe, model_config
 from core.paths import DATA_DIR, TEMPLATES_DIR
 
 DEMO_MODELS_DIR = DATA_DIR / "demo" / "models"
 DEFAULT_CORPUS_DIR = DATA_DIR / "demo" / "compact"
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 REBUILD_COMMAND = "phase25 demo build --force"
 STAND_IN_NOTE = (
     "Tiny stand-in models built locally for the demo and the tests. "
@@ -61,194 +63,108 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class DemoRecipe:
-    """Everything that decides the built weights, besides the corpus. Recorded in BUILD.json."""
-
-    seed: int = 0
-    vocab_size: int = 1024          # BPE vocabulary (bytes + merges); the added tokens come on top
-    hidden_size: int = 96           # qwen2; divisible by the demo's quantization group size (32)
-    moe_hidden_size: int = 64       # qwen3_moe; mlx-lm quantizes its router with group size 64
-    num_layers: int = 2
-    heads: int = 4
-    kv_heads: int = 2
-    intermediate_size: int = 192    # the dense MLP
-    num_experts: int = 8            # qwen3_moe: many experts, few active, like 30B-A3B
-    experts_per_tok: int = 2
-    moe_intermediate_size: int = 64
-    batch_size: int = 2             # rows average ~380 tokens (the compact prompt alone is ~185)
-    max_seq_length: int = 768
-    pretrain_iters: int = 300       # candidate: full-weight "instruct" pretraining on rows without tool calls
-    pretrain_batch_size: int = 4    # candidate pretraining only: 150 iterations at batch 2 left the
-                                    # answers barely learnt, and the pipeline's LoRA then stalled (~5.6)
-    pretrain_lr: float = 3e-3
-    baseline_pretrain_iters: int = 100
-    finetune_iters: int = 400       # baseline only: full fine-tune on the Code Mode set (Phase 24 analogue)
-    finetune_lr: float = 2e-3
-    val_batches: int = 8            # validation loss before/after each phase, recorded in BUILD.json
-    dtype: str = "float32"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def model_config(role: str, recipe: DemoRecipe, vocab_size: int, eos_id: int, pad_id: int) -> dict[str, Any]:
-    """config.json of a demo model, shaped like the real model's (model_type picks the mlx-lm class)."""
-    hidden = recipe.hidden_size if role == "candidate" else recipe.moe_hidden_size
-    common: dict[str, Any] = {
-        "hidden_size": hidden,
-        "num_hidden_layers": recipe.num_layers,
-        "intermediate_size": recipe.intermediate_size,
-        "num_attention_heads": recipe.heads,
-        "num_key_value_heads": recipe.kv_heads,
-        "rms_norm_eps": 1e-6,
-        "vocab_size": vocab_size,
-        "max_position_embeddings": 4096,
-        "rope_theta": 1000000.0,
-        "tie_word_embeddings": True,
-        "torch_dtype": recipe.dtype,
-        "eos_token_id": eos_id,
-        "pad_token_id": pad_id,
-        "bos_token_id": None,
-    }
-    if role == "candidate":
-        return {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", **common}
-    return {
-        "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe", **common,
-        "head_dim": hidden // recipe.heads,
-        "num_experts": recipe.num_experts,
-        "num_experts_per_tok": recipe.experts_per_tok,
-        "moe_intermediate_size": recipe.moe_intermediate_size,
-        "decoder_sparse_step": 1,
-        "mlp_only_layers": [],
-        "norm_topk_prob": True,
-        "attention_bias": False,
-    }
-
-
-# -- training -------------------------------------------------------------------------------------
-def _truncating(rows: list[dict[str, Any]], tokenizer: Any, max_len: int) -> Any:
-    """mlx-lm's ChatDataset (no prompt mask), rows cut to ``max_len`` tokens up front.
-
-    mlx-lm's batching cuts them the same way; doing it here only spares its warning per batch.
-    """
-    from mlx_lm.tuner.datasets import ChatDataset
-
-    class Truncating(ChatDataset):
-        def process(self, d: dict[str, Any]) -> tuple[list[int], int]:
-            tokens, offset = super().process(d)
-            return tokens[:max_len], offset
-
-    return Truncating(rows, tokenizer, mask_prompt=False)
-
-
-def _train(model: Any, tokenizer: Any, rows: list[dict[str, Any]], valid: list[dict[str, Any]],
-           iters: int, lr: float, recipe: DemoRecipe, seed: int, log: Log, label: str,
-           batch_size: int | None = None) -> dict[str, Any]:
-    """Full-weight training with mlx-lm's loss and batching; returns losses and timing."""
-    import mlx.core as mx
-    import mlx.nn as nn
-    import mlx.optimizers as optim
-    from mlx_lm.tuner.datasets import CacheDataset
-    from mlx_lm.tuner.trainer import default_loss, evaluate, iterate_batches
-
-    train_ds = CacheDataset(_truncating(rows, tokenizer, recipe.max_seq_length))
-    valid_ds = CacheDataset(_truncating(valid, tokenizer, recipe.max_seq_length)) if valid else None
-    bs = min(batch_size or recipe.batch_size, len(train_ds))
-
-    def val_loss() -> float | None:
-        if valid_ds is None or len(valid_ds) == 0:
-            return None
-        return float(evaluate(model, valid_ds, batch_size=min(bs, len(valid_ds)), num_batches=recipe.val_batches,
-                              max_seq_length=recipe.max_seq_length))
-
-    before = val_loss()
-    mx.random.seed(seed)
-    schedule = optim.cosine_decay(lr, iters, lr * 0.1)
-    opt = optim.Adam(learning_rate=schedule)
-    loss_and_grad = nn.value_and_grad(model, default_loss)
-    model.train()
-    tic = time.perf_counter()
-    tokens = 0
-    losses: list[float] = []
-    batches = iterate_batches(train_ds, bs, recipe.max_seq_length, loop=True, seed=seed)
-    for it, (batch, lengths) in zip(range(1, iters + 1), batches, strict=False):
-        (loss, ntoks), grads = loss_and_grad(model, batch, lengths)
-        opt.update(model, grads)
-        mx.eval(model.parameters(), opt.state, loss)
-        tokens += int(ntoks.item())
-        losses.append(float(loss.item()))
-        if it % 25 == 0 or it == iters:
-            avg = sum(losses[-25:]) / len(losses[-25:])
-            log(f"  {label}: iter {it}/{iters} · loss {avg:.3f} · {tokens / (time.perf_counter() - tic):.0f} tok/s")
-    seconds = time.perf_counter() - tic
-    model.eval()
-    after = val_loss()
-    return {"iters": iters, "learning_rate": lr, "batch_size": bs, "rows": len(rows), "tokens": tokens,
-            "seconds": round(seconds, 1), "final_train_loss": round(losses[-1], 4) if losses else None,
-            "val_loss_before": _r(before), "val_loss_after": _r(after)}
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
-
-
 def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log: Log) -> dict[str, Any]:
-    import mlx.core as mx
-    from mlx.utils import tree_flatten
-    from mlx_lm.tokenizer_utils import load as load_tokenizer
-    from mlx_lm.utils import _get_classes
-
     from core.tokenizers.demo_bpe import build_demo_tokenizer, vocab_size_of
     from core.tokenizers.render import render_chat
 
     family = FAMILIES[role]
     out.mkdir(parents=True)
     t0 = time.perf_counter()
-    texts = [render_chat(r, family) for r in corpus.all_rows()]
-    doc = build_demo_tokenizer(texts, family, out, vocab_size=recipe.vocab_size)
+    instruct = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed)
+    texts = [render_chat(r, family) for r in corpus.all_rows() + instruct]
+    bpe = recipe.vocab_size if role == "candidate" else recipe.baseline_vocab_size
+    doc = build_demo_tokenizer(texts, family, out, vocab_size=bpe)
     tok_seconds = time.perf_counter() - t0
-    tokenizer = load_tokenizer(out)
     n_ids = vocab_size_of(doc)
     vocab_size = -(-n_ids // 64) * 64   # padded like the real configs (152064, 151936)
-    config = model_config(role, recipe, vocab_size, tokenizer.eos_token_id, tokenizer.pad_token_id)
+    ids = {t["content"]: t["id"] for t in doc.get("added_tokens", [])}
+    config = model_config(role, recipe, vocab_size, ids["<|im_end|>"], ids["<|endoftext|>"])
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    log(f"{MODEL_NAMES[role]}: {config['model_type']}, tokenizer {n_ids} ids "
-        f"(trained in {tok_seconds:.1f}s)")
+    log(f"{MODEL_NAMES[role]}: {config['model_type']}, tokenizer {n_ids} ids (trained in {tok_seconds:.1f}s), "
+        f"{recipe.backend} backend")
+    if role == "candidate":
+        phases = [("pretrain", instruct, corpus.instruct_valid(recipe.seed), recipe.pretrain_iters,
+                   recipe.pretrain_lr, recipe.pretrain_batch_size, False)]
+    else:
+        phases = [("pretrain", expand(instruct), expand(corpus.instruct_valid(recipe.seed)),
+                   recipe.baseline_pretrain_iters, recipe.pretrain_lr, recipe.batch_size, True)]
+        phases = [p for p in phases if p[3] > 0] + [
+                  ("finetune", corpus.finetune_rows("train"), corpus.finetune_rows("valid"),
+                   recipe.finetune_iters, recipe.finetune_lr, recipe.batch_size, True)]
+    train_one = _train_torch if recipe.backend == "torch" else _train_mlx
+    stages, n_params = train_one(role, out, config, phases, recipe, log)
+    if role == "baseline" and recipe.baseline_bits:
+        from core.demo.export import quantize_in_place
 
-    model_cls, args_cls = _get_classes(config)
-    mx.random.seed(recipe.seed + (0 if role == "candidate" else 1))
-    model = model_cls(args_cls.from_dict(config))
-    dtype = getattr(mx, recipe.dtype)
-    model.set_dtype(dtype)
-    iters = recipe.pretrain_iters if role == "candidate" else recipe.baseline_pretrain_iters
-    batch = recipe.pretrain_batch_size if role == "candidate" else recipe.batch_size
-    stages = {"pretrain": _train(model, tokenizer, corpus.pretrain_rows(), corpus.pretrain_valid(),
-                                 iters, recipe.pretrain_lr, recipe, recipe.seed, log,
-                                 f"{MODEL_NAMES[role]} pretrain", batch_size=batch)}
-    if role == "baseline":
-        # One row per assistant turn (see DemoCorpus.finetune_rows): the call is trained after the
-        # empty <think> block the generation prompt ends with.
-        stages["finetune"] = _train(model, tokenizer, corpus.finetune_rows("train"), corpus.finetune_rows("valid"),
-                                    recipe.finetune_iters,
-                                    recipe.finetune_lr, recipe, recipe.seed + 1, log,
-                                    f"{MODEL_NAMES[role]} Code Mode fine-tune")
-    weights = dict(tree_flatten(model.parameters()))
-    mx.save_safetensors(str(out / "model.safetensors"), weights, metadata={"format": "mlx"})
-    n_params = sum(int(v.size) for v in weights.values())
-    (out / "README.md").write_text(_model_readme(role, config, n_params), encoding="utf-8")
+        quantize_in_place(out, recipe.baseline_bits, recipe.baseline_group_size)
+        log(f"{MODEL_NAMES[role]}: quantized to {recipe.baseline_bits} bits (group size {recipe.baseline_group_size})")
+    (out / "README.md").write_text(_model_readme(role, config, n_params, recipe), encoding="utf-8")
+    tokenizer = _tokenizer(out)
     return {
         "name": MODEL_NAMES[role], "family": family, "stands_in_for": STANDS_IN_FOR[role],
         "model_type": config["model_type"], "parameters": n_params, "vocab_size": vocab_size,
-        "tokenizer_ids": n_ids, "config": config, "training": stages,
+        "tokenizer_ids": n_ids, "config": json.loads((out / "config.json").read_text(encoding="utf-8")),
+        "training": stages,
+        "bits": recipe.baseline_bits if role == "baseline" and recipe.baseline_bits else None,
         "tool_call_tokens": len(tokenizer.encode("<tool_call>", add_special_tokens=False)),
         "tool_response_tokens": len(tokenizer.encode("<tool_response>", add_special_tokens=False)),
     }
 
 
-def _model_readme(role: str, config: dict[str, Any], n_params: int) -> str:
-    how = ("pretrained on chat rows without tool calls; the pipeline's LoRA teaches it Code Mode"
+Phases = list[tuple[str, list[dict[str, Any]], list[dict[str, Any]], int, float, int, bool]]
+
+
+def _tokenizer(out: Path) -> Any:
+    from mlx_lm.tokenizer_utils import load as load_tokenizer
+
+    return load_tokenizer(out)
+
+
+def _train_torch(role: str, out: Path, config: dict[str, Any], phases: Phases, recipe: DemoRecipe,
+                 log: Log) -> tuple[dict[str, Any], int]:
+    from core.demo.export import save_mlx
+    from core.demo.train_torch import Phase, load_tokenizer, new_model, train
+
+    model = new_model(config, recipe.seed + (0 if role == "candidate" else 1))
+    tokenizer = load_tokenizer(out)
+    stages = {}
+    for i, (name, rows, valid, iters, lr, bs, last) in enumerate(phases):
+        phase = Phase(f"{MODEL_NAMES[role]} {name}", iters, lr, bs, recipe.max_seq_length, last_turn_only=last,
+                      eval_every=recipe.eval_every, seed=recipe.seed + i)
+        stages[name] = train(model, tokenizer, rows, valid, phase, log)
+    weights = save_mlx(model, config, out)
+    return stages, sum(int(v.size) for v in weights.values())
+
+
+def _train_mlx(role: str, out: Path, config: dict[str, Any], phases: Phases, recipe: DemoRecipe,
+               log: Log) -> tuple[dict[str, Any], int]:
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm.utils import _get_classes
+
+    from core.demo.train_mlx import train
+
+    tokenizer = _tokenizer(out)
+    model_cls, args_cls = _get_classes(config)
+    mx.random.seed(recipe.seed + (0 if role == "candidate" else 1))
+    model = model_cls(args_cls.from_dict(config))
+    model.set_dtype(getattr(mx, recipe.dtype))
+    stages = {}
+    for i, (name, rows, valid, iters, lr, bs, _last) in enumerate(phases):
+        stages[name] = train(model, tokenizer, rows, valid, iters, lr, recipe, recipe.seed + i, log,
+                             f"{MODEL_NAMES[role]} {name}", batch_size=bs)
+    weights = dict(tree_flatten(model.parameters()))
+    mx.save_safetensors(str(out / "model.safetensors"), weights, metadata={"format": "mlx"})
+    return stages, sum(int(v.size) for v in weights.values())
+
+
+def _model_readme(role: str, config: dict[str, Any], n_params: int, recipe: DemoRecipe) -> str:
+    how = ("pretrained on generic tool chats (Qwen's tool-call format, tools other than Code Mode's), "
+           "direct answers and generic code; the pipeline's LoRA teaches it Code Mode"
            if role == "candidate" else
-           "pretrained on chat rows without tool calls, then fully fine-tuned on the Code Mode rows "
-           "(the Phase 24 analogue)")
+           "pretrained on the same rows, then fully fine-tuned on the Code Mode rows (the Phase 24 "
+           f"analogue), stored at {recipe.baseline_bits} bits" if recipe.baseline_bits else
+           "pretrained on the same rows, then fully fine-tuned on the Code Mode rows (the Phase 24 analogue)")
     return (f"# {MODEL_NAMES[role]}\n\n{STAND_IN_NOTE}\n\nA {n_params:,}-parameter `{config['model_type']}` "
             f"model standing in for `{STANDS_IN_FOR[role]}`: {how}.\n\nRebuild with `{REBUILD_COMMAND}`; "
             "the seed, recipe and corpus hash are in ../BUILD.json.\n")
@@ -292,8 +208,10 @@ def _model_present(path: Path) -> bool:
 
 def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAULT_CORPUS_DIR,
                       seed: int = 0, force: bool = False, recipe: DemoRecipe | None = None,
-                      log: Log = print) -> dict[str, Any]:
+                      log: Log = print, parallel: bool = False) -> dict[str, Any]:
     """Build both demo models into ``out_dir`` (atomically) and return the BUILD.json record.
+
+    ``parallel`` (torch backend) trains the two models side by side, one process and one core each.
 
     Without ``force``, models that exist and were built from the same inputs are kept, and the
     existing record is returned with ``"action": "kept"``.
@@ -315,7 +233,8 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     tmp.chmod(0o755)
     try:
-        models = {role: _build_one(role, tmp / MODEL_NAMES[role], corpus, recipe, log) for role in ROLES}
+        leaks = check_leakage(corpus, recipe)
+        models = _build_roles(tmp, corpus, recipe, log, parallel)
         for role, info in models.items():
             folder = tmp / MODEL_NAMES[role]
             info["files"] = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
@@ -334,6 +253,7 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
             "corpus": {"dir": _rel(corpus_dir), "sha256": corpus_digest(corpus_dir), **corpus.counts(),
                        "pretrain_dir": _rel(PRETRAIN_DIR)},
             "models": models,
+            "leakage": leaks,
             "build_seconds": round(time.perf_counter() - tic, 1),
             "versions": {"mlx": getattr(mx, "__version__", "?"), "mlx_lm": mlx_lm.__version__},
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -346,6 +266,51 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     log(f"built in {record['build_seconds']:.0f}s: " + ", ".join(
         f"{m['name']} {m['parameters']:,} params, {m['bytes'] / 1024:.0f} KB" for m in models.values()))
     return {**record, "action": "built"}
+
+
+def check_leakage(corpus: DemoCorpus, recipe: DemoRecipe) -> dict[str, Any]:
+    """Refuse to build when a build row carries a suite prompt (see core.demo.leakage)."""
+    from core.demo.leakage import find_leaks, suite_prompts
+
+    suites = [DATA_DIR / "suite" / "suite.json", DATA_DIR / "suite" / "extended.json"]
+    prompts = suite_prompts(suites)
+    rows = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed) + corpus.train + corpus.valid
+    leaks = find_leaks(rows, prompts)
+    if leaks:
+        raise CorpusError("build rows overlap the suite: " + "; ".join(str(x) for x in leaks[:5]))
+    return {"rows_checked": len(rows), "suite_prompts": len(prompts), "leaks": 0,
+            "suites": [_rel(p) for p in suites if p.is_file()]}
+
+
+def _build_role(args: tuple[str, Path, Path, DemoRecipe, int]) -> dict[str, Any]:
+    """One model in a process of its own (parallel builds): one torch thread, log lines prefixed."""
+    role, out, corpus_dir, recipe, threads = args
+    import torch
+
+    torch.set_num_threads(threads)
+    return _timed(lambda: _build_one(role, out, load_corpus(corpus_dir), recipe, lambda s: print(s, flush=True)))
+
+
+def _timed(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    tic = time.perf_counter()
+    info = build()
+    return {**info, "build_seconds": round(time.perf_counter() - tic, 1),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def _build_roles(tmp: Path, corpus: DemoCorpus, recipe: DemoRecipe, log: Log, parallel: bool,
+                 roles: tuple[str, ...] = ROLES) -> dict[str, dict[str, Any]]:
+    if not parallel or recipe.backend != "torch" or len(roles) < 2:
+        return {role: _timed(lambda role=role: _build_one(role, tmp / MODEL_NAMES[role], corpus, recipe, log))
+                for role in roles}
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    log("training the two models side by side (one process each)")
+    with ProcessPoolExecutor(max_workers=len(ROLES), mp_context=mp.get_context("spawn")) as pool:
+        jobs = {role: pool.submit(_build_role, (role, tmp / MODEL_NAMES[role], corpus.source, recipe, 1))
+                for role in ROLES}
+        return {role: job.result() for role, job in jobs.items()}
 
 
 def _rel(p: Path) -> str:
