@@ -20,6 +20,7 @@ beside them records the seed, the recipe, the corpus hash, sizes and parameter c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -301,7 +302,7 @@ def _timed(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 def _build_roles(tmp: Path, corpus: DemoCorpus, recipe: DemoRecipe, log: Log, parallel: bool,
                  roles: tuple[str, ...] = ROLES) -> dict[str, dict[str, Any]]:
     if not parallel or recipe.backend != "torch" or len(roles) < 2:
-        return {role: _timed(lambda role=role: _build_one(role, tmp / MODEL_NAMES[role], corpus, recipe, log))
+        return {role: _timed(functools.partial(_build_one, role, tmp / MODEL_NAMES[role], corpus, recipe, log))
                 for role in roles}
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -361,5 +362,18 @@ def ensure_demo_models(cfg: Any, log: Log = print) -> dict[str, Path]:
                              f"demo model to be built locally; got {p}")
     log(f"the demo models are missing in {out_dir}: building them from {corpus} now "
         "(this takes a few minutes, once)")
-    build_demo_models(out_dir, corpus, seed=DemoRecipe().seed, log=log)
+    build_demo_models(out_dir, corpus, recipe=available_recipe(log), log=log)
     return paths
+
+
+def available_recipe(log: Log = print) -> DemoRecipe:
+    """The recorded recipe, on the mlx backend when torch (the ``[build]`` extra) is not installed."""
+    import importlib.util
+
+    recipe = DemoRecipe()
+    if recipe.backend == "torch" and (importlib.util.find_spec("torch") is None
+                                      or importlib.util.find_spec("transformers") is None):
+        log("torch/transformers are not installed (pip install -e '.[build]'): building with the mlx "
+            "backend instead, which is slower and gives other weights than BUILD.json records")
+        recipe = DemoRecipe(backend="mlx")
+    return recipe

@@ -43,7 +43,7 @@ class DemoRecipe:
     # baseline: optional pretraining on the same rows, then the Code Mode fine-tune (Phase 24
     # analogue); the build's CPU goes to the fine-tune
     baseline_pretrain_iters: int = 0
-    finetune_iters: int = 240
+    finetune_iters: int = 200
     finetune_lr: float = 3e-3
     batch_size: int = 8              # baseline batches
     max_seq_length: int = 640

@@ -141,7 +141,9 @@ def unadapted_results(cfg: ExperimentConfig, suite: Suite, suite_path: Path,
     target = ModelToTest(identity("candidate", cfg.candidate, base, None, form="base"), base)
     target = ModelToTest(target.identity.model_copy(update={"role": "unadapted"}), base)
     if runner is None:
-        from core.evaluation.suite_run import run_suite as runner
+        from core.evaluation.suite_run import run_suite
+
+        runner = run_suite
     log(f"unadapted candidate: running the suite once on {base} (what LoRA changed)")
     results = runner(cfg, suite, target, suite_path=suite_path, log=log, run_id=run_id)
     results = results.model_copy(update={"notes": [*results.notes, tag]})
