@@ -288,6 +288,8 @@ def _build_role(args: tuple[str, Path, Path, DemoRecipe, int]) -> dict[str, Any]
     role, out, corpus_dir, recipe, threads = args
     import torch
 
+    os.setsid()   # a session of its own, as each pipeline stage has: the two builds share the CPU fairly
+
     torch.set_num_threads(threads)
     return _timed(lambda: _build_one(role, out, load_corpus(corpus_dir), recipe, lambda s: print(s, flush=True)))
 

@@ -37,17 +37,17 @@ class DemoRecipe:
     baseline_group_size: int = 64
     # candidate "instruct" pretraining: generic tool chats + direct answers + generic code
     toolchat_rows: int = 800
-    pretrain_iters: int = 200
-    pretrain_batch_size: int = 12
-    pretrain_lr: float = 3e-3
+    pretrain_iters: int = 1500
+    pretrain_batch_size: int = 4
+    pretrain_lr: float = 2e-3
     # baseline: optional pretraining on the same rows, then the Code Mode fine-tune (Phase 24
     # analogue); the build's CPU goes to the fine-tune
     baseline_pretrain_iters: int = 0
-    finetune_iters: int = 200
+    finetune_iters: int = 900
     finetune_lr: float = 3e-3
-    batch_size: int = 8              # baseline batches
+    batch_size: int = 4              # baseline batches
     max_seq_length: int = 640
-    eval_every: int = 50             # validation points on the recorded curves
+    eval_every: int = 100            # validation points on the recorded curves
     val_batches: int = 8             # mlx backend: validation batches before/after each phase
     dtype: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
