@@ -1,21 +1,22 @@
-"""The tiny demo models: small stand-ins, built locally, for the real Qwen models.
+"""Build, check and find the tiny demo models: small stand-ins, built locally, for the real Qwen models.
 
 The demo config (data/demo/phase25.demo.toml) runs the whole pipeline, with the same code and the
-real mlx-lm model classes, on two models this module builds from a seed:
+real mlx-lm model classes, on two models built here from a seed:
 
-* ``tiny-qwen2.5-coder`` (candidate): a dense ``qwen2`` model with a Qwen2.5-style tokenizer,
-  given a short full-weight "instruct" pretraining on chat rows WITHOUT tool calls. The pipeline's
-  LoRA then has to teach it Code Mode, as it must teach the real 7B.
-* ``tiny-qwen3-moe-phase24`` (baseline): a ``qwen3_moe`` model (a few experts, two active) with a
-  Qwen3-style tokenizer, pretrained the same way and then fully fine-tuned on the Code Mode rows:
-  the analogue of the Phase 24 fine-tune.
+* ``tiny-qwen2.5-coder`` (candidate): a small dense ``qwen2`` with a Qwen2.5-style tokenizer, given an
+  "instruct" pretraining on generic tool chats in Qwen's format, direct answers and generic code
+  (``DemoCorpus.instruct_rows``). The pipeline's LoRA then has to teach it Code Mode, as it must
+  teach the real 7B.
+* ``tiny-qwen3-moe-phase24`` (baseline): a larger ``qwen3_moe`` (8 experts, 2 active) with a
+  Qwen3-style tokenizer, fully fine-tuned on the Code Mode rows (the Phase 24 analogue) and stored
+  at 5 bits, as the real Phase 24 model is.
 
-THESE ARE TINY STAND-INS (a few hundred thousand parameters). They exist so that every stage, test
-and the dashboard can run on a CPU in minutes. Their scores say nothing about the real models.
+THESE ARE TINY STAND-INS. They exist so that every stage, test and the dashboard can run on a CPU in
+minutes. Their scores say nothing about the real models.
 
-Both are saved as ordinary mlx-lm model folders (config.json, model.safetensors, tokenizer files),
-so ``mlx_lm.load`` / ``lora`` / ``fuse`` / ``convert`` / ``generate`` accept them. ``BUILD.json``
-beside them records the seed, the recipe, the corpus hash, sizes and parameter counts.
+Both are ordinary mlx-lm model folders (config.json, model.safetensors, tokenizer files).
+``BUILD.json`` beside them records the seed, the recipe, the corpus hash, the leakage check, sizes,
+parameter counts, each model's build time and its loss curves.
 """
 
 from __future__ import annotations
