@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from core.evaluation.compare import Comparison, predicted_ratios
 from core.evaluation.judge import judge_lines
+from core.evaluation.lora_change import section_for
 from core.evaluation.predict import format_params
 from core.evaluation.schema import (
     CHECKS,
@@ -317,6 +318,7 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         "",
         *_failures(b),
         "",
+        *section_for(c, report_paths),
         "## Speed and memory, measured side by side",
         "",
         *_speed_rows(doc),

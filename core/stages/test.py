@@ -95,6 +95,8 @@ def run(ctx: StageContext) -> StageOutcome:
         announce(ctx, role, results)
     results = results.model_copy(update={"model": target.identity})
     paths = save_results(ctx, role, results, out_path)
+    if role == "candidate":
+        _unadapted_run(ctx, suite, suite_path)
     eq = equivalent_command(target, cfg.evaluation.max_tokens, cfg.evaluation.temperature)
     ctx.log(f"equivalent: {eq}")
     summary = outcome_summary(role, results, paths, eq)
@@ -103,6 +105,16 @@ def run(ctx: StageContext) -> StageOutcome:
     outcome = StageOutcome(summary=summary, headline=f"{a.strict_passes}/{a.n} strict{tps}")
     ctx.store_cache(key, outcome, outputs=[out_path])
     return outcome
+
+
+def _unadapted_run(ctx: StageContext, suite: Suite, suite_path: Path) -> None:
+    """The unadapted candidate on the same suite, once (cached by hash), for "what LoRA changed"."""
+    from core.evaluation.lora_change import unadapted_results
+
+    try:
+        unadapted_results(ctx.cfg, suite, suite_path, log=ctx.log, run_id=ctx.run.id)
+    except Exception as exc:  # noqa: BLE001 - the report says it was not measured; the test stands
+        ctx.log(f"unadapted candidate: not measured ({type(exc).__name__}: {exc})", "warning")
 
 
 def _reuse_earlier_baseline(ctx: StageContext, suite: Suite, suite_path: Path, out_path: Path

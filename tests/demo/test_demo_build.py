@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import core.demo as demo
+import core.demo.build as demo
 from core.cli import main as cli_main
 from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, demo_status
 
+# The mlx backend needs no build extra; tiny sizes keep the test build to seconds.
+SMALL = dict(backend="mlx", vocab_size=400, baseline_vocab_size=400, moe_hidden_size=64, baseline_layers=2,
+             moe_intermediate_size=64, toolchat_rows=24, max_seq_length=384)
 QUICK = DemoRecipe(pretrain_iters=3, pretrain_batch_size=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2,
-                   max_seq_length=384, vocab_size=400)
+                   **SMALL)
 
 
 def quiet(_: str) -> None:
@@ -65,9 +68,12 @@ def test_built_models_load_with_mlx_lm_and_count_their_parameters(built):
     out, _, record = built
     for role, name in MODEL_NAMES.items():
         model, tok = load(str(out / name))
-        n = sum(v.size for _, v in tree_flatten(model.parameters()))
-        assert n == record["models"][role]["parameters"]
         assert tok.has_chat_template
+        if role == "candidate":
+            assert sum(v.size for _, v in tree_flatten(model.parameters())) == record["models"][role]["parameters"]
+    # the baseline is stored at 5 bits, as the Phase 24 model it stands in for
+    config = json.loads((out / MODEL_NAMES["baseline"] / "config.json").read_text())
+    assert config["quantization"]["bits"] == 5 and record["models"]["baseline"]["bits"] == 5
 
 
 def test_same_seed_gives_identical_weights_and_another_seed_does_not(built, tmp_path):
@@ -149,8 +155,7 @@ def test_corpus_without_code_mode_rows_is_refused(corpus_dir, tmp_path):
 
 def test_cli_builds_then_reports_up_to_date(corpus_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(demo, "DemoRecipe", functools.partial(DemoRecipe, pretrain_iters=2, finetune_iters=2,
-                                                              baseline_pretrain_iters=2, batch_size=2,
-                                                              vocab_size=400))
+                                                              baseline_pretrain_iters=2, batch_size=2, **SMALL))
     args = ["demo", "build", "--out", str(tmp_path / "models"), "--corpus", str(corpus_dir)]
     assert cli_main(args) == 0
     first = capsys.readouterr().out
@@ -192,8 +197,7 @@ train = "{corpus.as_posix()}"
 
 def test_ensure_builds_missing_demo_models_once(corpus_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(demo, "DemoRecipe", functools.partial(DemoRecipe, pretrain_iters=2, finetune_iters=2,
-                                                              baseline_pretrain_iters=2, batch_size=2,
-                                                              vocab_size=400))
+                                                              baseline_pretrain_iters=2, batch_size=2, **SMALL))
     cfg = _config(tmp_path, corpus_dir)
     paths = demo.ensure_demo_models(cfg, log=quiet)
     assert paths == {"candidate": tmp_path / "models" / "tiny-qwen2.5-coder",
@@ -219,7 +223,7 @@ def test_baseline_fine_tune_trains_the_call_after_the_prompt_generation_uses(cor
     stage prompts with thinking off (that block at the end). The fine-tune rows end with the call, so
     each call is trained right after exactly the prompt the stage gives the baseline."""
     from core.codemode.prompt import render_chat
-    from core.demo_corpus import load_corpus
+    from core.demo.corpus import load_corpus
 
     corpus = load_corpus(corpus_dir)
     for r in corpus.train:  # full Code Mode rows: call -> tool result -> answer

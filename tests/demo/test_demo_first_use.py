@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import core.demo as demo
+import core.demo.build as demo
 from core.config import load_config
 from core.stages.base import StageError
 from core.stages.train import ensure_demo

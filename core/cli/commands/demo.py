@@ -17,6 +17,8 @@ def register(subparsers: Any) -> None:
     b.add_argument("--out", help="folder for the models (default: data/demo/models)")
     b.add_argument("--corpus", help="training set folder with train.jsonl/valid.jsonl (default: data/demo/compact)")
     b.add_argument("--seed", type=int, default=0, help="seed for the tokenizers, weights and batches")
+    b.add_argument("--parallel", action="store_true",
+                   help="train the two models side by side, one process each (torch backend)")
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("status", help="say whether the demo models exist and are up to date")
     s.add_argument("--out", help="folder for the models (default: data/demo/models)")
@@ -38,7 +40,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     out, corpus = _dirs(args)
     console.print(f"[cyan]{STAND_IN_NOTE}[/cyan]")
     try:
-        record = build_demo_models(out, corpus, seed=args.seed, force=args.force,
+        record = build_demo_models(out, corpus, seed=args.seed, force=args.force, parallel=args.parallel,
                                    log=lambda s: console.print(s, markup=False, highlight=False))
     except CorpusError as exc:
         console.print(f"[red]{exc}[/red]", markup=True, highlight=False)

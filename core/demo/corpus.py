@@ -4,6 +4,8 @@
   chat rows with the compact Code Mode system prompt. Rows without tool calls are "direct answer"
   rows; rows whose assistant calls ``execute_code`` are Code Mode rows.
 * ``data/demo/pretrain/*.jsonl``: generic coding chat (short code replies, plain answers), no tools.
+* Generic tool chats made from a seed (``core.demo.toolchat``): the candidate's "instruct"
+  pretraining, with tools that are neither ``execute_code`` nor the five Code Mode tools.
 
 Malformed rows are reported with the file, the line and the field.
 """
@@ -89,6 +91,7 @@ class DemoCorpus:
     train: list[dict[str, Any]]
     valid: list[dict[str, Any]]
     generic: list[dict[str, Any]]
+    source: Path = Path(".")
 
     def pretrain_rows(self) -> list[dict[str, Any]]:
         """Rows without tool calls: the training set's direct answers plus the generic coding chat."""
@@ -96,6 +99,23 @@ class DemoCorpus:
 
     def pretrain_valid(self) -> list[dict[str, Any]]:
         return [r for r in self.valid if is_direct(r)]
+
+    def instruct_rows(self, n_tool: int, seed: int) -> list[dict[str, Any]]:
+        """The candidate's "instruct" pretraining, as a real instruct model has had it before any
+        Code Mode fine-tune: ``n_tool`` generic tool chats (call, read the result, answer; or answer
+        in text when no tool fits), the direct answers under a generic system prompt, and the
+        generic coding chat. No row holds the Code Mode prompt, ``execute_code`` or its five tools."""
+        from core.demo.toolchat import code_snippets, generic_tool_rows
+
+        direct = [generic_system(r) for r in self.train if is_direct(r)]
+        return generic_tool_rows(n_tool, seed, qa_pairs(direct + self.generic), code_snippets(self.generic)) \
+            + direct + self.generic
+
+    def instruct_valid(self, seed: int) -> list[dict[str, Any]]:
+        from core.demo.toolchat import code_snippets, generic_tool_rows
+
+        direct = [generic_system(r) for r in self.valid if is_direct(r)]
+        return generic_tool_rows(48, seed + 7919, qa_pairs(direct), code_snippets(self.generic)) + direct
 
     def finetune_rows(self, split: str = "train") -> list[dict[str, Any]]:
         """The baseline's Code Mode fine-tune rows: one per assistant turn, so the execute_code call
@@ -123,6 +143,26 @@ class DemoCorpus:
                 f"{c['pretrain_generic_rows']} generic pretraining rows")
 
 
+GENERIC_SYSTEM = "You are a helpful coding assistant. Answer briefly."
+
+
+def generic_system(row: dict[str, Any]) -> dict[str, Any]:
+    """A direct-answer row with the Code Mode system prompt replaced by a generic one."""
+    msgs = [m for m in row["messages"] if m["role"] != "system"]
+    return {"messages": [{"role": "system", "content": GENERIC_SYSTEM}, *msgs]}
+
+
+def qa_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(question, answer) of single-exchange rows without tool calls."""
+    out = []
+    for r in rows:
+        msgs = [m for m in r["messages"] if m["role"] != "system"]
+        if len(msgs) == 2 and msgs[0]["role"] == "user" and msgs[1]["role"] == "assistant" \
+                and not msgs[1].get("tool_calls"):
+            out.append((msgs[0]["content"], msgs[1]["content"]))
+    return out
+
+
 def _files(corpus_dir: Path) -> list[Path]:
     return [corpus_dir / "train.jsonl", corpus_dir / "valid.jsonl", *sorted(PRETRAIN_DIR.glob("*.jsonl"))]
 
@@ -136,6 +176,7 @@ def load_corpus(corpus_dir: Path) -> DemoCorpus:
         train=read_rows(corpus_dir / "train.jsonl"),
         valid=read_rows(corpus_dir / "valid.jsonl") if (corpus_dir / "valid.jsonl").is_file() else [],
         generic=[r for p in sorted(PRETRAIN_DIR.glob("*.jsonl")) for r in read_rows(p)],
+        source=corpus_dir,
     )
     if not any(is_code_mode(r) for r in corpus.train):
         raise CorpusError(f"{corpus_dir / 'train.jsonl'}: no Code Mode rows (an assistant tool_calls entry "
