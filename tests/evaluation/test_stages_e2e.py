@@ -108,8 +108,10 @@ def test_test_compare_report_write_every_deliverable(tmp_path, tiny_models, suit
         assert len(res.queries) == 20 and res.settings.system_prompt_tokens > 100
         for q in res.queries:
             m = q.measurements
-            assert m.prompt_tokens > res.settings.system_prompt_tokens and 0 < m.generated_tokens <= 24
+            # a random-weight model may stop at once (<|im_end|> first): 0 tokens is a real reply
+            assert m.prompt_tokens > res.settings.system_prompt_tokens and 0 <= m.generated_tokens <= 24
             assert m.latency_s > 0 and m.peak_memory_bytes and m.peak_memory_bytes > 0
+        assert sum(q.measurements.generated_tokens for q in res.queries) > 0
         assert res.aggregates.generation_tps_mean and res.aggregates.generation_tps_mean > 0
 
     combined = json.loads((out / "phase25_results.json").read_text())
