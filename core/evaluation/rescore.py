@@ -108,7 +108,7 @@ def rescore_file(path: Path, suite_path: Path | None = None, workspaces: Path | 
     combined = isinstance(data, dict) and data.get("kind") == "phase25.report"
     parts: dict[str, ResultsFile] = {}
     if combined:
-        from core.evaluation.report import parse_combined
+        from core.evaluation.deliverables import parse_combined
 
         doc = parse_combined(data, path)
         parts = {"candidate": doc.candidate, "baseline": doc.baseline}

@@ -31,7 +31,7 @@ def earlier_baseline(path: Path) -> tuple[ResultsFile, str]:
     path = Path(path)
     data = read_results_json(path)
     if isinstance(data, dict) and data.get("kind") == "phase25.report":
-        from core.evaluation.report import parse_combined
+        from core.evaluation.deliverables import parse_combined
 
         results, source, where = parse_combined(data, path).baseline, f"{path} (baseline part)", "baseline.model.role"
     else:

@@ -12,8 +12,8 @@ from pathlib import Path
 from core.fmt import nbytes
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.staging import fresh_staging, swap_in
-from core.training.commands import fuse_command
 from core.training.fsutil import looks_generated
+from core.training.mlx_commands import fuse_command
 from core.training.plan import PlanError, resolve_base_model
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from core import events as ev
 from core.data.preflight import SPLITS, PreflightReport, preflight
+from core.data.preflight_text import ordered, render
 from core.data.problems import DEFAULT_LISTED, render_list
-from core.data.report_text import ordered, render
 from core.data.suite import SuiteError, load_suite
 from core.runs import atomic_write_text
 from core.stages.base import StageContext, StageError, StageOutcome

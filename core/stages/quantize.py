@@ -15,8 +15,8 @@ import argparse
 from core.fmt import nbytes
 from core.stages.base import StageContext, StageError, StageOutcome
 from core.staging import fresh_staging, swap_in
-from core.training.commands import convert_command
 from core.training.fsutil import looks_generated
+from core.training.mlx_commands import convert_command
 from core.training.quantize import quantize_model
 
 __all__ = ["quantize_model", "add_arguments", "run"]

@@ -31,7 +31,7 @@ from core.atomic import atomic_write_text
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.stages.fetch import fetch_models
 from core.staging import clean_stale, discard, staging_path, swap_in
-from core.training.commands import lora_command, lora_yaml
+from core.training.mlx_commands import lora_command, lora_yaml
 from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
 
 

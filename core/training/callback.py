@@ -32,7 +32,7 @@ class EarlyStop(Exception):
 
 
 @dataclass
-class Progress:
+class TrainProgress:
     """What a checkpoint must carry besides the weights to continue the same run."""
 
     trained_tokens: int = 0
@@ -48,7 +48,7 @@ class Progress:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Progress:
+    def from_dict(cls, d: dict[str, Any]) -> TrainProgress:
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         return cls(**known)
 
@@ -131,7 +131,7 @@ class EventCallback(TrainingCallback):
     start: int
     total: int
     steps_per_eval: int
-    progress: Progress
+    progress: TrainProgress
     base_tokens: int = 0
     has_val: bool = True
     patience: int | None = None

@@ -151,11 +151,17 @@ class Trainer(Resume):
         from mlx_lm.tuner.trainer import TrainingArgs
         from mlx_lm.tuner.trainer import train as mlx_train
 
-        from core.training.callback import EarlyStop, EventCallback, Progress, replay_history, resume_segments
+        from core.training.callback import (
+            EarlyStop,
+            EventCallback,
+            TrainProgress,
+            replay_history,
+            resume_segments,
+        )
         from core.training.data import BatchStream
 
         t, adapter_dir = self.t, self.plan.adapter_path
-        progress = Progress.from_dict(progress_d)
+        progress = TrainProgress.from_dict(progress_d)
         base_tokens = progress.trained_tokens
 
         def save(p: int, exact_tokens: bool = False) -> str | None:

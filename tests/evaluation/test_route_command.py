@@ -11,7 +11,7 @@ from made_records import record, results
 from core.cli import main as cli_main
 from core.config import load_config
 from core.evaluation.compare import compare
-from core.evaluation.report import Phase25Results
+from core.evaluation.deliverables import Phase25Results
 from core.paths import DEMO_CONFIG
 
 

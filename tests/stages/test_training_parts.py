@@ -170,8 +170,8 @@ def test_rows_are_checked_with_file_and_line(tmp_path):
 
 
 def test_multi_rank_launch_and_equivalent_commands(make_cfg, tmp_path):
-    from core.training.commands import lora_command, lora_yaml
     from core.training.launch import launch_argv, write_hostfile
+    from core.training.mlx_commands import lora_command, lora_yaml
 
     cfg = make_cfg('train.hosts=["127.0.0.1", "localhost"]', "train.lora_parameters.rank=16", folder="hosts")
     plan = make_plan(cfg, lambda p: "h")
@@ -255,7 +255,7 @@ def test_the_train_equivalent_trains_the_rows_phase25_trains(make_cfg, tmp_path)
     """With mask_prompt, phase25 trains one row per assistant turn; `mlx_lm lora --data` of the
     equivalent command must get those rows, not the unsplit ones."""
     from core.stages.train import write_train_data
-    from core.training.commands import lora_command
+    from core.training.mlx_commands import lora_command
 
     turns = [{"role": "user", "content": "q"},
              {"role": "assistant", "content": "", "tool_calls": [
@@ -281,11 +281,11 @@ def test_the_train_equivalent_trains_the_rows_phase25_trains(make_cfg, tmp_path)
 def test_the_extra_validation_mlx_lm_runs_at_a_resume_point_never_counts():
     """A resumed run validates at the resume step (mlx-lm's 'before step 1'); an uninterrupted run
     does not, so that result must not change the best adapter or early stopping."""
-    from core.training.callback import EventCallback, Progress
+    from core.training.callback import EventCallback, TrainProgress
 
     def callback(start: int) -> tuple[EventCallback, list]:
         sent: list = []
-        return EventCallback(emit=sent.append, start=start, total=100, steps_per_eval=10, progress=Progress(),
+        return EventCallback(emit=sent.append, start=start, total=100, steps_per_eval=10, progress=TrainProgress(),
                              patience=1, on_best=lambda it: None), sent
 
     cb, sent = callback(35)
@@ -297,7 +297,7 @@ def test_the_extra_validation_mlx_lm_runs_at_a_resume_point_never_counts():
     # An early stop saves right after its validation: resumed there, the same validation is not
     # counted a second time (the replayed history already shows it).
     cb, sent = callback(29)
-    cb.progress = Progress(last_val_iteration=29, best_val_loss=0.4, best_iteration=9, evals_since_best=2)
+    cb.progress = TrainProgress(last_val_iteration=29, best_val_loss=0.4, best_iteration=9, evals_since_best=2)
     cb.on_val_loss_report({"iteration": 0, "val_loss": 0.6, "val_time": 0.1})
     assert sent == [] and cb.progress.evals_since_best == 2
     cb, sent = callback(39)  # a straight run validates before step 40 (reported as 39): it counts
@@ -345,10 +345,10 @@ def test_it_per_second_counts_the_steps_a_short_report_window_really_took():
     """Resumed at 99, the first call of mlx-lm's trainer runs one step and reports; mlx-lm divides
     steps_per_report (10) by that one step's time, ten times too fast. The event and the ETA must
     use the real rate."""
-    from core.training.callback import EventCallback, Progress
+    from core.training.callback import EventCallback, TrainProgress
 
     sent: list = []
-    cb = EventCallback(emit=sent.append, start=99, total=600, steps_per_eval=100, progress=Progress(),
+    cb = EventCallback(emit=sent.append, start=99, total=600, steps_per_eval=100, progress=TrainProgress(),
                        steps_per_report=10)
     info = {"train_loss": 1.0, "learning_rate": 1e-4, "tokens_per_second": 100.0, "trained_tokens": 50}
     cb.on_train_loss_report({**info, "iteration": 1, "iterations_per_second": 20.0})  # 1 step in 0.5 s

@@ -129,7 +129,7 @@ def choose_config(path: Path, explicit: str | None) -> Path:
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     from core.cli.common import load_or_exit
     from core.data.preflight import preflight
-    from core.data.report_text import render
+    from core.data.preflight_text import render
 
     path = Path(args.path)
     cfg = None

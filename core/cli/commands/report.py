@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     from core.cli.common import load_or_exit
-    from core.evaluation.report import load_combined, stale_parity
+    from core.evaluation.deliverables import load_combined, stale_parity
     from core.evaluation.schema import CHECKS, ResultsError
 
     if args.file:

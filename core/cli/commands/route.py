@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_route(args: argparse.Namespace, console: Console) -> int:
     from core.cli.common import load_or_exit
-    from core.evaluation.report import load_combined
+    from core.evaluation.deliverables import load_combined
     from core.evaluation.schema import ResultsError
 
     cfg = load_or_exit(console, args.config, [])
