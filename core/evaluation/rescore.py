@@ -74,25 +74,34 @@ def rescore_results(results: ResultsFile, suite: Suite, workspaces: Path | None 
                      f"{suite.sha256[:12]}; queries are matched by id")
     by_id = {q.id: q for q in suite.queries}
     changes: list[Change] = []
-    records = []
-    for rec in results.queries:
-        q = by_id.get(rec.query_id)
-        if q is None:
-            notes.append(f"query {rec.query_id} is not in the suite; kept as scored before")
-            records.append(rec)
-            continue
-        if execute and rec.execution is not None and workspaces is not None and q.workspace:
-            fresh, _took = run_code(rec.execution.code, workspaces / q.workspace, timeout_s)
-            # Keep the response the model saw (its answer was generated from it); refresh the run.
-            rec = rec.model_copy(update={"execution": ToolExecution(
-                code=fresh.code, workspace=fresh.workspace, ok=fresh.ok, response=rec.execution.response,
-                result=fresh.result)})
-        new = rescore_record(q, rec)
-        if new.score.strict_pass != rec.score.strict_pass:
-            changes.append(Change(results.model.role, rec.query_id, rec.score.strict_pass, new.score.strict_pass,
-                                  change_reason(rec.score, new.score)))
-        records.append(new)
-    out = results.model_copy(update={"queries": records, "aggregates": aggregate(records),
+
+    def again(recs: list[QueryRecord]) -> list[QueryRecord]:
+        out_recs = []
+        for rec in recs:
+            q = by_id.get(rec.query_id)
+            if q is None:
+                note = f"query {rec.query_id} is not in the suite; kept as scored before"
+                if note not in notes:
+                    notes.append(note)
+                out_recs.append(rec)
+                continue
+            if execute and rec.execution is not None and workspaces is not None and q.workspace:
+                fresh, _took = run_code(rec.execution.code, workspaces / q.workspace, timeout_s)
+                # Keep the response the model saw (its answer was generated from it); refresh the run.
+                rec = rec.model_copy(update={"execution": ToolExecution(
+                    code=fresh.code, workspace=fresh.workspace, ok=fresh.ok, response=rec.execution.response,
+                    result=fresh.result)})
+            new = rescore_record(q, rec)
+            if new.score.strict_pass != rec.score.strict_pass:
+                label = rec.query_id + (f" (sample {rec.sample + 1})" if rec.sample else "")
+                changes.append(Change(results.model.role, label, rec.score.strict_pass, new.score.strict_pass,
+                                      change_reason(rec.score, new.score)))
+            out_recs.append(new)
+        return out_recs
+
+    records = again(results.queries)
+    more = again(results.more_samples)  # every sample of a repeated run is scored the same way
+    out = results.model_copy(update={"queries": records, "more_samples": more, "aggregates": aggregate(records),
                                      "notes": results.notes + [n for n in notes if n not in results.notes]})
     return out, changes, notes
 

@@ -72,3 +72,29 @@ def test_rescore_lists_a_changed_verdict_with_its_reason(tmp_path: Path, capsys)
     rescored = load_results(tmp_path / "old.rescored.json")
     assert rescored.aggregates.strict_passes == 1
     assert rescored.by_id()["t08_clean_service_release_check"].score == right.score
+
+
+def test_rescore_scores_every_sample_of_a_repeated_run(tmp_path: Path) -> None:
+    from core.data.suite import load_suite
+    from core.evaluation.rescore import rescore_results
+
+    recs = run_cases(tmp_path, [
+        Case("clean claim on a failing project", "t01_inventory_mypy_lines",
+             call("r = typecheck('.')\nprint(r.error_count, sorted({e.line for e in r.errors}))"),
+             "Types are clean; nothing blocks. 5 errors on lines 26, 27, 30, 33, 41."),
+    ])
+    wrong = recs["clean claim on a failing project"]
+    lax = wrong.score.model_copy(update={
+        "quality": CheckResult(passed=True, evidence=["states fact error_count = 5"]),
+        "strict_pass": True, "partial": 1.0})
+    first = wrong.model_copy(update={"score": lax})
+    second = wrong.model_copy(update={"score": lax, "sample": 1})
+    results = ResultsFile(
+        created="2026-12-01T00:00:00Z", suite_hash="0" * 64, suite_path=str(SUITE_PATH), config_hash="c",
+        data_hash="d", model=ModelIdentity(role="candidate", name="c", path="c", family="qwen2.5", form="fused"),
+        settings=Settings(max_tokens=512, temperature=0.7, batch_size=4, compact_prompt=True, exec_timeout_s=30,
+                          system_prompt_sha256="s", system_prompt_tokens=50, samples=2),
+        wall_s=1.0, queries=[first], more_samples=[second], aggregates=aggregate([first]))
+    out, changes, _notes = rescore_results(results, load_suite(SUITE_PATH))
+    assert [c.query_id for c in changes] == ["t01_inventory_mypy_lines", "t01_inventory_mypy_lines (sample 2)"]
+    assert not out.queries[0].score.strict_pass and not out.more_samples[0].score.strict_pass
