@@ -22,23 +22,17 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from core.cli.common import load_or_exit
-    from core.evaluation.deliverables import load_combined, stale_parity
-    from core.evaluation.schema import CHECKS, ResultsError
+    from core.cli.common import load_or_exit, load_results_or_none
+    from core.evaluation.deliverables import stale_parity
+    from core.evaluation.schema import CHECKS
 
     if args.file:
         path, report_path = Path(args.file), None
     else:
         cfg = load_or_exit(console, args.config, [])
         path, report_path = cfg.resolve(cfg.outputs.results), cfg.resolve(cfg.outputs.report)
-    if not path.is_file():
-        console.print(Text(f"{path}: no results yet; run the pipeline (phase25 run) first", style="red"),
-                      soft_wrap=True)
-        return 2
-    try:
-        doc = load_combined(path)
-    except ResultsError as exc:
-        console.print(Text(str(exc), style="red"), soft_wrap=True)
+    doc = load_results_or_none(console, path)
+    if doc is None:
         return 2
     v = doc.comparison.verdict
     if doc.demo:

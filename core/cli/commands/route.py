@@ -25,20 +25,12 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_route(args: argparse.Namespace, console: Console) -> int:
-    from core.cli.common import load_or_exit
-    from core.evaluation.deliverables import load_combined
-    from core.evaluation.schema import ResultsError
+    from core.cli.common import load_or_exit, load_results_or_none
 
     cfg = load_or_exit(console, args.config, [])
     path = Path(args.file) if args.file else cfg.resolve(cfg.outputs.results)
-    if not path.is_file():
-        console.print(Text(f"{path}: no results yet; run the pipeline (phase25 run) first", style="red"),
-                      soft_wrap=True)
-        return 2
-    try:
-        doc = load_combined(path)
-    except ResultsError as exc:
-        console.print(Text(str(exc), style="red"), soft_wrap=True)
+    doc = load_results_or_none(console, path)
+    if doc is None:
         return 2
     scope = scope_of(cfg, doc, args.scope)
     if scope is None:
