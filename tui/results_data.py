@@ -10,17 +10,19 @@ from core.evaluation.view import (
     FILTERS,
     MODELS,
     SHORT,
+    LoraPanel,
     ModelResult,
     QueryRecord,
     Row,
     ScopeSummary,
     Summary,
     build_rows,
+    lora_panel,
     summarize,
 )
 
 BAND_STYLE = {"primary": "bold black on green", "split": "bold black on yellow", "stay": "bold white on red",
               "inconclusive": "bold black on grey70"}
 
-__all__ = ["BAND_STYLE", "BAND_WORDS", "CHECK_ORDER", "CHECK_SHORT", "FILTERS", "MODELS", "SHORT", "ModelResult",
-           "QueryRecord", "Row", "ScopeSummary", "Summary", "build_rows", "summarize"]
+__all__ = ["BAND_STYLE", "BAND_WORDS", "CHECK_ORDER", "CHECK_SHORT", "FILTERS", "LoraPanel", "MODELS", "SHORT",
+           "ModelResult", "QueryRecord", "Row", "ScopeSummary", "Summary", "build_rows", "lora_panel", "summarize"]

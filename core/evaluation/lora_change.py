@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from core.config import ExperimentConfig
 from core.data.suite import Suite
 from core.evaluation.schema import QueryRecord, ResultsError, ResultsFile
@@ -194,3 +196,35 @@ def section_for(candidate: ResultsFile, report_paths: dict[str, str] | None) -> 
         return [*render_section(lora_change(before, candidate)), ""]
     except (OSError, ValueError) as exc:
         return ["## What LoRA changed", "", f"Not shown: {path}: {exc}", ""]
+
+
+class LoraPanel(BaseModel):
+    """What the Results screen shows for "what LoRA changed": a row a figure, before and after."""
+
+    before_label: str = "unadapted base"
+    after_label: str = "after LoRA"
+    rows: list[tuple[str, str, str]] = []
+    note: str = ""  # set when it could not be measured, saying why
+
+
+def panel(cfg: ExperimentConfig | None, candidate: Path | None) -> LoraPanel:
+    """The unadapted run beside the combined results against the tested candidate's results file."""
+    if cfg is None or candidate is None or not candidate.is_file():
+        return LoraPanel(note="no candidate results yet")
+    path = unadapted_path(cfg)
+    if not path.is_file():
+        return LoraPanel(note=f"not measured: no unadapted run at {path} (the test 7B stage makes it)")
+    try:
+        before = ResultsFile.model_validate_json(path.read_text(encoding="utf-8"))
+        after = ResultsFile.model_validate_json(candidate.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return LoraPanel(note=f"not shown: {exc}")
+    change = lora_change(before, after)
+    b, a = change.before, change.after
+    rows = [("execute_code calls (lenient)", _frac(b.calls_lenient, b.tool_queries), _frac(a.calls_lenient, a.tool_queries)),
+            ("well-formed calls (strict)", _frac(b.calls_strict, b.tool_queries), _frac(a.calls_strict, a.tool_queries)),
+            ("code that ran", _frac(b.code_ran, b.tool_queries), _frac(a.code_ran, a.tool_queries)),
+            ("calls on direct questions", _frac(b.direct_calls, b.direct_queries), _frac(a.direct_calls, a.direct_queries)),
+            *[(f"{name} check", _frac(*b.checks[name]), _frac(*a.checks[name])) for name in CHECKS],
+            ("strict passes", _frac(b.strict_passes, b.n), _frac(a.strict_passes, a.n))]
+    return LoraPanel(rows=rows)

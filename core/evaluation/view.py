@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from core.config import ExperimentConfig
 from core.evaluation.compare import Comparison, classify, config_physics, predicted_ratios
+from core.evaluation.lora_change import LoraPanel, panel
 from core.evaluation.routing import Routing
 from core.evaluation.schema import CHECKS, QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.verdict import ScopeVerdict, scope_verdict
@@ -377,5 +378,11 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
                    bits_note=comp.bits_note if comp is not None else None, from_compare=comp is not None, origin=origin)
 
 
-__all__ = ["BAND_WORDS", "CHECK_ORDER", "CHECK_SHORT", "FILTERS", "MODELS", "SHORT", "ModelResult", "QueryRecord", "Row",
+def lora_panel(state: RunState, cfg: ExperimentConfig | None) -> LoraPanel:
+    """"What LoRA changed" for the run shown: its candidate results against the unadapted run."""
+    candidate = results_files(state).get("candidate") or (outputs_results(cfg).get("candidate") if cfg else None)
+    return panel(cfg, candidate)
+
+
+__all__ = ["BAND_WORDS", "LoraPanel", "lora_panel", "CHECK_ORDER", "CHECK_SHORT", "FILTERS", "MODELS", "SHORT", "ModelResult", "QueryRecord", "Row",
            "ScopeSummary", "Summary", "build_rows", "summarize"]

@@ -24,11 +24,13 @@ from tui.results_data import (
     FILTERS,
     MODELS,
     SHORT,
+    LoraPanel,
     ModelResult,
     Row,
     ScopeSummary,
     Summary,
     build_rows,
+    lora_panel,
     summarize,
 )
 from tui.screens.base import RunScreen
@@ -174,6 +176,19 @@ def routing_text(sh: ScopeSummary, narrow: bool) -> Text:
     return t
 
 
+def lora_text(p: LoraPanel) -> Text:
+    """What LoRA changed, a row a figure: the unadapted candidate, then the adapted one."""
+    t = Text("what LoRA changed", style="bold")
+    if p.note:
+        return t.append(f"  {p.note}", style="dim")
+    t.append(f"   {p.before_label} → {p.after_label}\n", style="dim")
+    for i, (what, before, after) in enumerate(p.rows):
+        style = "bold green" if before != after else ""
+        t.append(f" {what} ", style="dim").append(f"{before} → {after}", style=style)
+        t.append("\n" if i % 3 == 2 else "  ·")
+    return t
+
+
 class ResultsScreen(RunScreen):
     MODE = "results"
     BINDINGS = [
@@ -184,6 +199,7 @@ class ResultsScreen(RunScreen):
         Binding("t", "filter('tool')", "Tool", tooltip="the tool queries (13 in the core)"),
         Binding("d", "filter('direct')", "Direct", tooltip="the direct questions (7 in the core)"),
         Binding("e", "switch_scope", "Core/ext", tooltip="switch between the seed's core verdict and the extended one"),
+        Binding("l", "toggle_lora", "LoRA", tooltip="what LoRA changed: the unadapted candidate beside the adapted one"),
         Binding("enter", "open_diff", "Diff", show=False),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
@@ -198,17 +214,20 @@ class ResultsScreen(RunScreen):
         self._wide: bool | None = None
         self._summary: tuple[Summary, str] | None = None
         self.scope = "core"
+        self._lora: LoraPanel | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("results")
         yield Static(id="summary")
         yield Static(id="routing")
+        yield Static(id="lora")
         yield Static(id="filters")
         yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#results-table").focus()
+        self.query_one("#lora").display = False
 
     def show_run(self, view: RunView, batch: list[Any] | None) -> None:
         super().show_run(view, batch)
@@ -218,6 +237,7 @@ class ResultsScreen(RunScreen):
         s = summarize(view.state, self.rows, self.p25.cfg, self.scope)
         src = self.source or "no results yet: run the test stages (test 7B, test 30B)"
         self._summary = (s, src)
+        self._lora = lora_panel(view.state, self.p25.cfg)
         self.refill()
 
     def on_resize(self) -> None:
@@ -270,6 +290,8 @@ class ResultsScreen(RunScreen):
         if self._summary is not None:
             self.query_one("#summary", Static).update(summary_text(*self._summary, narrow=not wide))
             self.query_one("#routing", Static).update(routing_text(self._summary[0].shown, narrow=not wide))
+        if self._lora is not None:
+            self.query_one("#lora", Static).update(lora_text(self._lora))
         self._filters()
 
     def _filters(self) -> None:
@@ -307,6 +329,10 @@ class ResultsScreen(RunScreen):
         self.scope = "extended" if self.scope == "core" else "core"
         self._summary = (s.model_copy(update={"scope": self.scope}), src)
         self.refill()
+
+    def action_toggle_lora(self) -> None:
+        panel = self.query_one("#lora", Static)
+        panel.display = not panel.display
 
     def action_filter(self, name: str) -> None:
         self.filter = name
