@@ -211,8 +211,13 @@ def _time(r: Report, i: Inputs) -> None:
         dt = tm.test_time(cfg_json, bits=bits, group_size=gs, queries=p.queries, rounds=rounds,
                           prompt_tokens=p.longest, max_tokens=e.max_tokens, batch_size=e.batch_size,
                           bandwidth=b.bandwidth, flops_per_s=b.flops_for(mem.arch(cfg_json).dtype_bytes))
-        _time_check(r, f"test {role}", dt.seconds, f"up to {dt.generated_tokens:,} tokens at ~{dt.tokens_per_s:.2g} "
-                    f"tokens/s per sequence ({gb(dt.bytes_per_token)} read per token), batch {e.batch_size}",
+        other = ""
+        if p.other_tier is not None:  # time is linear in the queries: the other tier's cost, before choosing it
+            tier, n = p.other_tier
+            other = f"; the {tier} tier ({n} queries) would take {span(dt.seconds * n / p.queries)}"
+        _time_check(r, f"test {role}", dt.seconds, f"{p.queries} queries ({e.suite_tier} tier), up to "
+                    f"{dt.generated_tokens:,} tokens at ~{dt.tokens_per_s:.2g} tokens/s per sequence "
+                    f"({gb(dt.bytes_per_token)} read per token), batch {e.batch_size}{other}",
                     seed.get("test"), why or ": lower evaluation.max_tokens or evaluation.batch_size, or use a faster machine", dt.to_dict())
 
 

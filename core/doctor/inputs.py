@@ -38,16 +38,18 @@ class SuitePrompts:
     mean: float
     shared_prefix: int = 0
     """Tokens every prompt starts with (the system turn), prefilled once."""
+    other_tier: tuple[str, int] | None = None
+    """The tier not chosen and its query count, so its cost can be shown before choosing it."""
 
 
 def suite_prompts(cfg: Any, spec: Any) -> SuitePrompts:
     """Every suite query rendered as the test stage renders it (system prompt, the execute_code tool
     unless the prompt is compact, the family's template, Qwen3 thinking off), in real tokens."""
     from core.codemode.prompt import execute_code_tool_schema, system_prompt
-    from core.data.suite import load_suite
+    from core.data.suite_tier import configured_suite
     from core.tokenizers import tokenizer_for
 
-    suite = load_suite(cfg.resolve(cfg.data.suite))
+    suite, _path = configured_suite(cfg)  # the tier evaluation.suite_tier chooses: 20, or 100 queries
     tok = tokenizer_for(spec, cfg)
     compact = cfg.evaluation.compact_prompt
     sys_prompt = system_prompt(compact=compact)
@@ -64,4 +66,16 @@ def suite_prompts(cfg: Any, spec: Any) -> SuitePrompts:
     while all(len(e) > shared and e[shared] == encoded[0][shared] for e in encoded):
         shared += 1
     return SuitePrompts(queries=len(lengths), tool_queries=len(suite.tool_queries), longest=max(lengths),
-                        mean=statistics.fmean(lengths), shared_prefix=shared)
+                        mean=statistics.fmean(lengths), shared_prefix=shared, other_tier=_other_tier(cfg))
+
+
+def _other_tier(cfg: Any) -> tuple[str, int] | None:
+    from core.data.suite import SuiteError
+    from core.data.suite_tier import configured_suite
+
+    other = "core" if cfg.evaluation.suite_tier == "extended" else "extended"
+    flipped = cfg.model_copy(update={"evaluation": cfg.evaluation.model_copy(update={"suite_tier": other})})
+    try:
+        return other, len(configured_suite(flipped, check_workspaces=False)[0].queries)
+    except (SuiteError, OSError):
+        return None
