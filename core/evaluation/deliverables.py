@@ -356,10 +356,18 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         f"{c.settings.batch_size}, {'compact' if c.settings.compact_prompt else 'full'} system prompt "
         f"({c.settings.system_prompt_tokens} tokens for the candidate, {b.settings.system_prompt_tokens} for "
         f"the baseline, prefilled once each)",
+        *[f"- model-written code ({r.model.role}): {_confinement(r)}" for r in (c, b)],
     ]
     for k, p in (report_paths or {}).items():
         lines.append(f"- {k}: `{p}`")
     return "\n".join(lines) + "\n"
+
+
+def _confinement(results: ResultsFile) -> str:
+    """How the suite run confined the model's code, as the results file recorded it."""
+    if results.reused_from:
+        return f"as recorded in {results.reused_from}: {results.settings.confinement or 'not recorded'}"
+    return results.settings.confinement or "not recorded (a results file from before confinement was recorded)"
 
 
 def diary_entry(doc: Phase25Results, report_path: str) -> str:

@@ -132,6 +132,8 @@ def column(model: str, row: Row, other: ModelResult | None, side: str) -> Render
         shown = "\n".join(lines[:MAX_TOOL_LINES]) + (f"\n… {len(lines) - MAX_TOOL_LINES} more lines"
                                                       if len(lines) > MAX_TOOL_LINES else "")
         parts += [section("tool output"), Text(shown, style="italic")]
+        confined = (r.record.execution.result or {}).get("confinement") if r.record and r.record.execution else None
+        parts.append(Text(f"ran confined: {confined}" if confined else "confinement not recorded", style="dim"))
     fa = r.record.final_answer if r.record is not None else ""
     fb = other.record.final_answer if other is not None and other.record is not None else ""
     la, lb = fa.splitlines(), fb.splitlines()
