@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.evaluation.compare import Comparison, predicted_ratios
+from core.evaluation.generalisation import workspace_lines
 from core.evaluation.judge import judge_lines
 from core.evaluation.lora_change import section_for
 from core.evaluation.predict import format_params
@@ -319,6 +320,7 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         *_failures(b),
         "",
         *section_for(c, report_paths),
+        *workspace_lines(doc),
         "## Speed and memory, measured side by side",
         "",
         *_speed_rows(doc),
