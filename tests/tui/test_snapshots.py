@@ -8,7 +8,7 @@ and look at the new SVGs before committing them.
 from __future__ import annotations
 
 import pytest
-from tui_helpers import has_recording, recorded, settle, snapshot_app
+from tui_helpers import has_recording, recorded, settle, snapshot_app, wait_for
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
 
@@ -55,10 +55,25 @@ def test_query_diff(snap_compare, size):
     assert snap_compare(app, terminal_size=size, run_before=settled("2", "g", "a", "enter"))
 
 
+def runs_listed():
+    """The Runs screen's list arrives from a thread worker as a message, and the table sizes its
+    columns on a later refresh: wait for the rows, then for the screen to draw them."""
+    async def run_before(pilot) -> None:
+        await settled("3")(pilot)
+        screen = pilot.app.screen
+        table = screen.query_one("#runs-table")
+        await wait_for(pilot, lambda: screen.rows and table.row_count == len(screen.rows))
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    return run_before
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_runs(snap_compare, size):
     app = snapshot_app(recorded("failed-prepare"))
-    assert snap_compare(app, terminal_size=size, run_before=settled("3"))
+    assert snap_compare(app, terminal_size=size, run_before=runs_listed())
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -32,6 +32,7 @@ class StageList(DataTable[Text]):
         super().__init__(cursor_type="row", zebra_stripes=False, show_cursor=True, **kw)  # type: ignore[arg-type]
         self.figure_width = 48
         self._cells: dict[tuple[str, str], tuple[object, ...]] = {}
+        self._view: RunView | None = None
 
     def on_mount(self) -> None:
         self.add_column("stage", key="stage", width=9)
@@ -50,7 +51,14 @@ class StageList(DataTable[Text]):
         if name in STAGE_NAMES:
             self.move_cursor(row=STAGE_NAMES.index(name))
 
+    def on_resize(self) -> None:
+        # The result column is cut to the width the table had when it was last drawn: a first
+        # draw during layout (a narrow width) must not stay once the real width is known.
+        if self._view is not None:
+            self.show(self._view)
+
     def show(self, view: RunView) -> None:
+        self._view = view
         now = view.now()
         # the other three columns (27) and every cell's padding (2 x 4), and the scrollbar gutter
         width = max(16, self.size.width - 37) if self.size.width else self.figure_width
