@@ -284,7 +284,6 @@ class Pipeline:
             writer.emit(ev.RunFinished(status=status, duration_s=time.time() - t0))  # type: ignore[arg-type]
             yield from tail.poll()
         finally:
-            self.status = status
             if self.current is not None and not self._detach.is_set():  # the consumer went away mid-stage
                 self.current.cancel(self.grace_s)
             writer.close()
@@ -296,6 +295,7 @@ class Pipeline:
                 experiment.hand_over(left.pid)
             else:
                 experiment.release()
+            self.status = status  # last: a reader that sees it set finds the lock let go
 
     def run_to_end(self) -> str:
         for _ in self.events():

@@ -218,6 +218,14 @@ async def test_leaving_a_run_all_says_which_stages_will_not_start_and_none_does(
         assert not _pid_alive(pid)
         events, _ = ev.read_events(run.events_path)
         assert any(isinstance(e, ev.StageFinished) and e.stage == "train" for e in events)
+        # The dashboard's follower lets go of the pipeline at its next event (here, after train's
+        # last one); only then is the lock released or handed over. This process stays up, unlike
+        # a dashboard that quit, so wait for that rather than racing it.
+        pipeline = app.pipeline
+        assert pipeline is not None
+        while time.monotonic() < end and pipeline.status == "new":
+            time.sleep(0.05)
+        assert pipeline.status != "new", "the dashboard's follower never let go of the pipeline"
         # Nothing holds the experiment any more: no runner is left that could start fuse next.
         ExperimentLock(app.cfg, "after-leave").acquire().release()
         events, _ = ev.read_events(run.events_path)
