@@ -14,7 +14,7 @@ from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, d
 
 # The mlx backend needs no build extra; tiny sizes keep the test build to seconds.
 SMALL = dict(backend="mlx", vocab_size=400, baseline_vocab_size=400, moe_hidden_size=64, baseline_layers=2,
-             moe_intermediate_size=64, toolchat_rows=24, max_seq_length=384)
+             moe_intermediate_size=64, toolchat_rows=24, max_seq_length=384, val_batches=1)
 QUICK = DemoRecipe(pretrain_iters=3, pretrain_batch_size=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2,
                    **SMALL)
 
@@ -97,9 +97,13 @@ def test_up_to_date_models_are_kept_unless_forced(built, tmp_path):
     assert demo_status(tmp_path / "nothing", corpus, QUICK) == "missing"
 
 
-def test_changed_corpus_makes_the_models_stale_and_rebuilds(corpus_dir, tmp_path):
-    out = tmp_path / "models"
-    build(out, corpus_dir)
+def test_changed_corpus_makes_the_models_stale_and_rebuilds(built, tmp_path):
+    import shutil
+
+    out, corpus_dir = tmp_path / "models", tmp_path / "compact"
+    shutil.copytree(built[0], out)   # models that are current for a copy of their corpus
+    shutil.copytree(built[1], corpus_dir)
+    assert demo_status(out, corpus_dir, QUICK) == "current"
     with (corpus_dir / "train.jsonl").open("a") as fh:
         fh.write(json.dumps({"messages": [{"role": "user", "content": "Hi"},
                                           {"role": "assistant", "content": "Hello."}]}) + "\n")
