@@ -1,4 +1,4 @@
-"""Shared fixtures."""
+"""Shared fixtures, and how the test command spreads its files over workers."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ family = "qwen3"
 [outputs]
 runs_dir = "runs"
 """
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """Benchmarks measure time side by side, so they never share the machine with other tests:
+    asked for tests/bench alone, ``-n auto`` runs one process (and ``-s`` shows their ratios)."""
+    args = [str(a) for a in config.args] or [""]
+    if all(Path(a.split("::")[0]).resolve().is_relative_to(BENCH) for a in args):
+        return 0
+    return None
+
+
+BENCH = Path(__file__).resolve().parent / "bench"
 
 
 @pytest.fixture(autouse=True)

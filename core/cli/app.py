@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from core import events as ev
-from core.cli.common import fmt_bytes, fmt_duration, load_or_exit
+from core.cli.common import fmt_bytes, fmt_duration, load_or_exit, print_error
 from core.fmt import STATUS_STYLE
 from core.paths import remember_config
 from core.pipeline import BY_NAME, STAGE_NAMES, UnknownStage, parse_stage_list
@@ -149,7 +149,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         stages = parse_stage_list(args.stages)
         force = set(parse_stage_list(args.force)) if args.force else set()
     except UnknownStage as exc:
-        console.print(f"[red]{exc}[/red]")
+        print_error(console, exc)
         return 2
     if cfg.source:
         remember_config(cfg.source)
@@ -206,7 +206,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         if notice := cancel_notice():
             console.print(Text(notice, style="magenta"))
     except LockedError as exc:
-        console.print(f"[red]{exc}[/red]")
+        print_error(console, exc)
         return 3
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -253,7 +253,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     try:
         run = open_run(cfg.runs_dir, args.run)
     except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/red]")
+        print_error(console, exc)
         return 2
     try:
         info = run.info()

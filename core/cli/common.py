@@ -25,12 +25,18 @@ def fmt_bytes(n: float | None) -> str:
     return nbytes(n, "-")
 
 
+def print_error(console: Console, message: object) -> None:
+    """An error as plain red text: brackets in it stay (no markup), and a long path is never broken
+    across lines (the terminal wraps it, so it still copies whole)."""
+    console.print(Text(str(message), style="red"), soft_wrap=True)
+
+
 def load_or_exit(console: Console, path: str | None, overrides: list[str]) -> ExperimentConfig:
     cfg_path = Path(path) if path else default_config()
     try:
         return load_config(cfg_path, overrides)
     except ConfigError as exc:
-        console.print(Text(exc.render(), style="red"))
+        print_error(console, exc.render())
         raise SystemExit(2) from None
 
 

@@ -4,8 +4,8 @@ per hundred iterations). It goes through the real runner and stage entry point
 reports every ``train.steps_per_report`` iterations, validates every ``train.steps_per_eval``,
 and on SIGINT saves a checkpoint at a step boundary and stops.
 
-``PHASE25_TEST_STEP_S`` sets the seconds per iteration (default 0.02); ``PHASE25_TEST_QUIET_S`` the
-seconds it runs before its first line of output (default 0).
+``PHASE25_TEST_STEP_S`` sets the seconds per iteration (default 0.02); ``PHASE25_TEST_QUIET_UNTIL``
+names a file: the stage prints nothing until that file exists (a stage that starts quiet).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ def run(ctx: StageContext) -> StageOutcome:
     ckpt = Path(ctx.run.path) / "stagekit.ckpt"
     best = (None, float("inf"))
     t0 = time.time()
-    time.sleep(float(os.environ.get("PHASE25_TEST_QUIET_S", "0")))  # a stage that prints nothing at first
+    quiet_until = os.environ.get("PHASE25_TEST_QUIET_UNTIL")
+    while quiet_until and not Path(quiet_until).exists():  # a stage that prints nothing at first
+        time.sleep(0.02)
     ctx.log(f"training {t.iters} iterations (stand-in)")
     with ctx.deferred_interrupts() as cancelled:
         for it in range(1, t.iters + 1):

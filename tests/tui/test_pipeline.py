@@ -84,8 +84,9 @@ async def test_cancel_asks_first_then_the_stage_saves_and_stops(make_app, monkey
         assert "■ cancelled" in screen_text(app)
 
 
-async def test_the_log_tail_follows_a_stage_that_starts_quiet(make_app, monkeypatch):
-    monkeypatch.setenv("PHASE25_TEST_QUIET_S", "1.0")
+async def test_the_log_tail_follows_a_stage_that_starts_quiet(make_app, monkeypatch, tmp_path):
+    speak = tmp_path / "speak"   # the stage stays quiet until this file exists
+    monkeypatch.setenv("PHASE25_TEST_QUIET_UNTIL", str(speak))
     monkeypatch.setenv("PHASE25_TEST_STEP_S", "0.05")
     app = make_app("train.iters=100000", defs=STAND_IN, initial=None, grace_s=5.0)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -101,6 +102,7 @@ async def test_the_log_tail_follows_a_stage_that_starts_quiet(make_app, monkeypa
         await pilot.pause(0.2)
         assert "(nothing on stdout yet)" in log_text()  # quiet so far
         assert "Training is starting" in screen_text(app) and "No training in this run" not in screen_text(app)
+        speak.touch()
         await wait_for(pilot, lambda: "training 100000 iterations" in log_text())
         assert "(nothing on stdout yet)" not in log_text()  # the placeholder went with the first line
         app.cancel_now()

@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
+from core.cli.common import print_error
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("demo", help="the tiny local stand-in models used by the demo and the tests")
@@ -43,7 +45,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         record = build_demo_models(out, corpus, seed=args.seed, force=args.force, parallel=args.parallel,
                                    log=lambda s: console.print(s, markup=False, highlight=False))
     except CorpusError as exc:
-        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        print_error(console, exc)
         return 2
     if record["action"] == "kept":
         console.print(f"the demo models in {out} are up to date (built {record.get('built_at', '?')} from "
