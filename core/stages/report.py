@@ -7,15 +7,10 @@ than the candidate tested."""
 from __future__ import annotations
 
 from core.evaluation.compare import Comparison, compare
-from core.evaluation.deliverables import (
-    Phase25Results,
-    diary_entry,
-    memory_entry,
-    render_markdown,
-    stale_parity,
-)
+from core.evaluation.deliverables import Phase25Results, diary_entry, memory_entry, stale_parity
 from core.evaluation.hashes import config_hash, data_hash
 from core.evaluation.journal import upsert_entry
+from core.evaluation.report_markdown import render_markdown
 from core.evaluation.targets import read_parity_decision
 from core.runs import atomic_write_text
 from core.stages.base import StageContext, StageOutcome
