@@ -11,8 +11,7 @@ from pathlib import Path
 
 from core.fmt import nbytes
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
-from core.staging import fresh_staging, swap_in
-from core.training.fsutil import looks_generated
+from core.staging import fresh_staging, looks_generated, swap_in
 from core.training.mlx_commands import fuse_command
 from core.training.plan import PlanError, resolve_base_model
 
@@ -32,7 +31,7 @@ def run(ctx: StageContext) -> StageOutcome:
     if out.exists() and not looks_generated(out):
         raise StageError(f"{out} (outputs.fused) exists and does not look like a model folder; "
                          "not replacing it. Move it away or point outputs.fused elsewhere")
-    from core.training.fuse import base_is_quantized
+    from core.convert.fuse import base_is_quantized
 
     quantized = bool(base_is_quantized(base)) if is_local else False
     equivalent = fuse_command(base, adapter, out, dequantize=quantized, cast_f16=_needs_cast(base))
@@ -45,7 +44,7 @@ def run(ctx: StageContext) -> StageOutcome:
         return hit
     ctx.log(f"equivalent: {equivalent}")
     ctx.start_mlx_memory()
-    from core.training.fuse import FuseCancelled, fuse_model
+    from core.convert.fuse import FuseCancelled, fuse_model
 
     staged = fresh_staging(out)
     with ctx.deferred_interrupts():

@@ -222,7 +222,7 @@ def run(ctx: StageContext) -> StageOutcome:
 
 def _launch_ranks(ctx: StageContext, plan: TrainPlan, hostfile: Path | None) -> dict[str, Any]:
     """Run the training on several ranks through mlx.launch; rank 0 reports back in a JSON file."""
-    from core.training.launch import launch_argv, write_hostfile
+    from core.training.distributed import launch_argv, write_hostfile
 
     stages_dir = ctx.run.path / "stages"
     plan_path = stages_dir / "train.plan.json"

@@ -204,7 +204,7 @@ class Trainer(Resume):
         def save_best(it: int) -> str | None:
             if not self.writer:
                 return None
-            from core.training.fsutil import staged_dir
+            from core.staging import staged_dir
 
             with staged_dir(adapter_dir / "best") as tmp:
                 mx.save_safetensors(str(tmp / ck.WEIGHTS), dict(tree_flatten(model.trainable_parameters())))

@@ -151,7 +151,7 @@ def test_quantized_models_at_5_and_8_bits_load_and_generate(built):
 
 
 def test_quantize_counts_skipped_layers_and_replaces_an_existing_output_cleanly(built, tmp_path):
-    from core.training.quantize import quantize_model
+    from core.convert.quantize import quantize_model
 
     cfg, _ = built
     fused = cfg.resolve(cfg.outputs.fused)

@@ -30,7 +30,7 @@ def test_dora_and_full_fine_tuning_write_adapters_mlx_lm_loads(make_cfg, tiny, k
 def test_a_quantized_base_trains_and_fuses_to_a_dequantized_float16_model(make_cfg, tiny, tmp_path):
     import mlx.core as mx
 
-    from core.training.quantize import quantize_model
+    from core.convert.quantize import quantize_model
 
     q4 = tmp_path / "base-4bit"
     quantize_model(tiny.model, q4, 4, 32)
