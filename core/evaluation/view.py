@@ -21,6 +21,7 @@ from core.evaluation.lora_change import LoraPanel, panel
 from core.evaluation.routing import Routing
 from core.evaluation.schema import CHECKS, QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.verdict import ScopeVerdict, scope_verdict
+from core.stage_summaries import CompareSummary, TestSummary
 from core.state import RunState
 
 MODELS = ("candidate", "baseline")
@@ -112,9 +113,9 @@ def results_files(state: RunState) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for model, stage in (("candidate", "test_candidate"), ("baseline", "test_baseline")):
         st = state.stages.get(stage)
-        p = (st.summary or {}).get("results") if st else None
-        if isinstance(p, str):
-            out[model] = Path(p)
+        summary = st.summary if st is not None else None
+        if isinstance(summary, TestSummary) and summary.results:
+            out[model] = Path(summary.results)
             continue
         for art in state.artifacts.values():
             if art.stage == stage and art.name.startswith("results"):
@@ -322,8 +323,8 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
     comp: Comparison | None = None
     origin = ""
     st = state.stages.get("compare")
-    path = (st.summary or {}).get("comparison") if st else None
-    if isinstance(path, str):
+    path = st.summary.comparison if st is not None and isinstance(st.summary, CompareSummary) else None
+    if path:
         # where the stage wrote it, else the same file in the run folder (a run copied elsewhere)
         here = [Path(path)]
         if cfg is not None and state.run_id:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.fmt import nbytes
+from core.stage_summaries import FuseSummary
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.staging import fresh_staging, looks_generated, swap_in
 from core.training.mlx_commands import fuse_command
@@ -40,9 +41,9 @@ def run(ctx: StageContext) -> StageOutcome:
     hit = ctx.cached(key)
     if hit is not None:
         ctx.log(f"cached: the fused model in {out} is up to date")
-        ctx.log(f"equivalent: {hit.summary.get('equivalent', equivalent)}")
+        ctx.equivalent(equivalent)
         return hit
-    ctx.log(f"equivalent: {equivalent}")
+    ctx.equivalent(equivalent)
     ctx.start_mlx_memory()
     from core.convert.fuse import FuseCancelled, fuse_model
 
@@ -54,8 +55,8 @@ def run(ctx: StageContext) -> StageOutcome:
             raise StageCancelledError(None) from None
         swap_in(staged, out)
     art = ctx.artifact("fused_model", out)
-    summary = {**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent}
-    headline = f"float16 · {nbytes(art.bytes)}" + (" · dequantized" if info["dequantized"] else "")
+    summary = FuseSummary(**{**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256})
+    headline = f"float16 · {nbytes(art.bytes)}" + (" · dequantized" if summary.dequantized else "")
     outcome = StageOutcome(summary=summary, headline=headline)
     ctx.store_cache(key, outcome, outputs=[out])
     return outcome

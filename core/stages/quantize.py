@@ -14,6 +14,7 @@ import argparse
 
 from core.convert.quantize import quantize_model
 from core.fmt import nbytes
+from core.stage_summaries import QuantizeSummary
 from core.stages.base import StageContext, StageError, StageOutcome
 from core.staging import fresh_staging, looks_generated, swap_in
 from core.training.mlx_commands import convert_command
@@ -48,16 +49,16 @@ def run(ctx: StageContext) -> StageOutcome:
     hit = ctx.cached(key, slot=slot)
     if hit is not None:
         ctx.log(f"cached: the {bits}-bit model in {out} is up to date")
-        ctx.log(f"equivalent: {hit.summary.get('equivalent', equivalent)}")
+        ctx.equivalent(equivalent)
         return hit
-    ctx.log(f"equivalent: {equivalent}")
+    ctx.equivalent(equivalent)
     ctx.start_mlx_memory()
     staged = fresh_staging(out)  # the earlier model stays as it was until this one is complete
     info = quantize_model(fused, staged, bits, group)
     swap_in(staged, out)
     art = ctx.artifact(f"quantized_{bits}bit", out)
-    summary = {**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent,
-               "fallback": bits != cfg.quantize.bits}
+    summary = QuantizeSummary(**{**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256,
+                                 "fallback": bits != cfg.quantize.bits})
     if info["skipped_layers"]:
         ctx.log(f"{info['skipped_layers']} layers left unquantized: "
                 + ", ".join(f"{s['layer']} ({s['reason']})" for s in info["skipped"][:4])

@@ -64,10 +64,9 @@ def test_train_reports_every_step_window_and_validation_with_best_and_eta(built)
     periodic = [c.iteration for c in out.of(ev.CheckpointSaved, "train") if not c.best]
     assert periodic == [8, 16, 20]
     summary = out.finished("train").summary
-    assert (
-        summary["equivalent"].startswith("mlx_lm lora --model ") and "--mask-prompt" in summary["equivalent"]
-    )
-    assert summary["iterations"] == 20 and summary["trained_tokens"] == reports[-1].trained_tokens
+    equivalent = out.equivalent("train")
+    assert equivalent.startswith("mlx_lm lora --model ") and "--mask-prompt" in equivalent
+    assert summary.iterations == 20 and summary.trained_tokens == reports[-1].trained_tokens
     assert out.finished("train").headline.startswith("iter 20/20 · val ")
     logged = [e.text for e in out.of(ev.LogLine, "train")]
     assert any(t.startswith("equivalent: mlx_lm lora") for t in logged)
@@ -121,11 +120,8 @@ def test_fused_model_is_float16_carries_the_adapter_and_is_recorded(built, tiny)
     assert _generate(fused)
     art = out.pipe.run.manifest()["fused_model"]
     assert (art.bytes, art.sha256) == tree_digest(fused)
-    summary = out.finished("fuse").summary
-    assert (
-        summary["equivalent"].startswith("mlx_lm fuse --model ")
-        and "--dtype float16" in summary["equivalent"]
-    )
+    equivalent = out.equivalent("fuse")
+    assert equivalent.startswith("mlx_lm fuse --model ") and "--dtype float16" in equivalent
 
 
 def test_quantized_models_at_5_and_8_bits_load_and_generate(built):
@@ -137,7 +133,7 @@ def test_quantized_models_at_5_and_8_bits_load_and_generate(built):
         assert _generate(qdir)
     events, _ = out.pipe.run.read_events()
     done = {
-        e.summary["bits"]: e.summary
+        e.summary.bits: e.summary
         for e in events
         if isinstance(e, ev.StageFinished) and e.stage == "quantize"
     }
@@ -159,7 +155,7 @@ def test_quantize_counts_skipped_layers_and_replaces_an_existing_output_cleanly(
     first = quantize_model(fused, out, 5, 64)
     # intermediate size 96 is not divisible by 64: each layer's down_proj stays in float.
     assert first["skipped_layers"] == 2
-    assert {s["layer"] for s in first["skipped"]} == {
+    assert {s.layer for s in first["skipped"]} == {
         "model.layers.0.mlp.down_proj",
         "model.layers.1.mlp.down_proj",
     }

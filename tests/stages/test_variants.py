@@ -38,7 +38,7 @@ def test_a_quantized_base_trains_and_fuses_to_a_dequantized_float16_model(make_c
     out = run_stages(cfg, ["train", "fuse"])
     assert out.pipe.status == "done", out.stderr("train") + out.stderr("fuse")
     summary = out.finished("fuse").summary
-    assert summary["dequantized"] is True and "--dequantize" in summary["equivalent"]
+    assert summary.dequantized is True and "--dequantize" in out.equivalent("fuse")
     fused = cfg.resolve(cfg.outputs.fused)
     config = json.loads((fused / "config.json").read_text())
     assert "quantization" not in config and config["torch_dtype"] == "float16"
