@@ -68,7 +68,8 @@ def test_train_reports_every_step_window_and_validation_with_best_and_eta(built)
     assert equivalent.startswith("mlx_lm lora --model ") and "--mask-prompt" in equivalent
     assert summary.iterations == 20 and summary.trained_tokens == reports[-1].trained_tokens
     assert out.finished("train").headline.startswith("iter 20/20 · val ")
-    logged = [e.text for e in out.of(ev.LogLine, "train")]
+    assert [e.command for e in out.of(ev.Equivalent, "train")] == [equivalent]  # the dashboard's log shows it
+    logged = out.pipe.run.stage_log("train", "stdout").read_text().splitlines()
     assert any(t.startswith("equivalent: mlx_lm lora") for t in logged)
 
 
@@ -139,11 +140,12 @@ def test_quantized_models_at_5_and_8_bits_load_and_generate(built):
     }
     s5, s8 = done[5], done[8]
     # group 32 with float16 scale and bias adds 1 bit per weight; norms stay float16.
-    assert 5 + 1 < s5["bits_per_weight"] < 5 + 1.5 and 8 + 1 < s8["bits_per_weight"] < 8 + 1.5
-    assert s5["skipped_layers"] == 0 and s5["quantized_layers"] > 0
-    assert s8["fallback"] is True and s5["fallback"] is False
-    assert s8["bytes"] > s5["bytes"]
-    assert s5["equivalent"].endswith("-q --q-bits 5 --q-group-size 32")
+    assert 5 + 1 < s5.bits_per_weight < 5 + 1.5 and 8 + 1 < s8.bits_per_weight < 8 + 1.5
+    assert s5.skipped_layers == 0 and s5.quantized_layers > 0
+    assert s8.fallback is True and s5.fallback is False
+    assert s8.bytes > s5.bytes
+    commands = [e.command for e in events if isinstance(e, ev.Equivalent) and e.stage == "quantize"]
+    assert any(c.endswith("-q --q-bits 5 --q-group-size 32") for c in commands)
 
 
 def test_quantize_counts_skipped_layers_and_replaces_an_existing_output_cleanly(built, tmp_path):
@@ -155,7 +157,7 @@ def test_quantize_counts_skipped_layers_and_replaces_an_existing_output_cleanly(
     first = quantize_model(fused, out, 5, 64)
     # intermediate size 96 is not divisible by 64: each layer's down_proj stays in float.
     assert first["skipped_layers"] == 2
-    assert {s.layer for s in first["skipped"]} == {
+    assert {s["layer"] for s in first["skipped"]} == {
         "model.layers.0.mlp.down_proj",
         "model.layers.1.mlp.down_proj",
     }
