@@ -1,7 +1,7 @@
 """phase25's engine: everything but the screen.
 
 Layers (DESIGN.md; enforced by tests/foundation/test_layers.py), each importing only those before it:
-* foundation: config, events, runs, run_index, state, pipeline (the stage table), stagekit,
+* foundation: config, events, stage_summaries, runs, run_index, state, pipeline (the stage table), stagekit,
   paths, procs, fmt, textfile; pydantic and the standard library only;
 * domain: codemode, data, evaluation, training, convert (fuse, quantize), tokenizers, demo, doctor;
   may use mlx and mlx-lm;
