@@ -27,9 +27,11 @@ from pydantic import (
     SerializeAsAny,
     TypeAdapter,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
+from core.results_schema import QueryRecord
 from core.stage_summaries import StageSummary, read_summary
 
 SCHEMA_VERSION = 2
@@ -170,7 +172,18 @@ class QueryResult(_Event):
     checks: dict[str, bool | None] = Field(default_factory=dict)
     latency_s: float | None = None
     generation_tps: float | None = None
-    result: dict[str, Any] = Field(default_factory=dict, description="The full scored result.")
+    result: QueryRecord | None = Field(None, description="The full scored result (None: a record this version "
+                                                         "cannot read, from another writer's schema).")
+
+    @field_validator("result", mode="before")
+    @classmethod
+    def _readable_record(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            try:
+                return QueryRecord.model_validate(value)
+            except ValidationError:
+                return None
+        return value
 
 
 class ArtifactWritten(_Event):
@@ -252,7 +265,9 @@ def legacy_equivalent(e: StageFinished) -> str | None:
 
 
 def encode(event: BaseModel) -> str:
-    return event.model_dump_json(exclude_none=True) + "\n"
+    """One JSON line. Top-level fields that are None are left out; nested values are kept whole
+    (a scored query's ``None`` is part of its record)."""
+    return event.model_dump_json(exclude={name for name, value in event if value is None}) + "\n"
 
 
 class EventWriter:

@@ -25,7 +25,7 @@ def query_event(role: str, rec: QueryRecord) -> ev.QueryResult:
         checks=rec.score.checks(),
         latency_s=rec.measurements.latency_s,
         generation_tps=rec.measurements.generation_tps,
-        result=rec.model_dump(mode="json"),
+        result=rec,
     )
 
 
