@@ -3,6 +3,11 @@
 Every stage appends events as JSON lines to its run's ``events.jsonl``; the runner adds its own
 (stage lifecycle, process memory). Readers never crash on an old or partial file: unknown event
 types are kept as :class:`UnknownEvent`, and a truncated or corrupt line is skipped and reported.
+
+Version 2: a stage's equivalent command line travels in one event (:class:`Equivalent`), and a
+finished stage's summary is its stage's model (core.stage_summaries). Version 1 files still read,
+line for line: their "equivalent: ..." log lines become Equivalent events (:func:`upgrade`), and
+their summaries' "equivalent" key is kept for :func:`legacy_equivalent`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-SCHEMA_VERSION = 1
+from core.results_schema import QueryRecord
+from core.stage_summaries import StageSummary, read_summary
+
+SCHEMA_VERSION = 2
+# How a stage's log (its stdout file) shows its equivalent command; version 1 events carried it so.
+EQUIVALENT_PREFIX = "equivalent: "
 
 
 class _Event(BaseModel):
@@ -46,15 +65,30 @@ class StageStarted(_Event):
     type: Literal["stage_started"] = "stage_started"
     pid: int | None = None
     command: list[str] = Field(default_factory=list)
-    equivalent: str | None = Field(None, description="The equivalent plain mlx_lm command line.")
+
+
+class Equivalent(_Event):
+    """The plain command line (mlx_lm, mostly) that does what the stage does; sent by the stage as
+    soon as it knows it. A stage that sends another (a fallback) replaces the first."""
+
+    type: Literal["equivalent"] = "equivalent"
+    command: str
 
 
 class StageFinished(_Event):
     type: Literal["stage_finished"] = "stage_finished"
     duration_s: float = 0.0
     cached: bool = False
-    summary: dict[str, Any] = Field(default_factory=dict)
+    summary: SerializeAsAny[StageSummary] = Field(default_factory=StageSummary,
+                                                  description="The stage's own model (core.stage_summaries).")
     headline: str = Field("", description="One key figure, e.g. 'iter 600/600 · loss 0.83'.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_summary(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("summary"), dict):
+            data = {**data, "summary": read_summary(data.get("stage"), data["summary"])}
+        return data
 
 
 class StageFailed(_Event):
@@ -138,7 +172,18 @@ class QueryResult(_Event):
     checks: dict[str, bool | None] = Field(default_factory=dict)
     latency_s: float | None = None
     generation_tps: float | None = None
-    result: dict[str, Any] = Field(default_factory=dict, description="The full scored result.")
+    result: QueryRecord | None = Field(None, description="The full scored result (None: a record this version "
+                                                         "cannot read, from another writer's schema).")
+
+    @field_validator("result", mode="before")
+    @classmethod
+    def _readable_record(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            try:
+                return QueryRecord.model_validate(value)
+            except ValidationError:
+                return None
+        return value
 
 
 class ArtifactWritten(_Event):
@@ -172,7 +217,7 @@ class UnknownEvent(BaseModel):
 
 
 KnownEvent = Annotated[
-    RunStarted | RunFinished | StageStarted | StageFinished | StageFailed | StageCancelled | Progress | TrainReport | ValReport | CheckpointSaved | MemorySample | LogLine | QueryResult | ArtifactWritten | DownloadProgress,
+    RunStarted | RunFinished | StageStarted | Equivalent | StageFinished | StageFailed | StageCancelled | Progress | TrainReport | ValReport | CheckpointSaved | MemorySample | LogLine | QueryResult | ArtifactWritten | DownloadProgress,
     Field(discriminator="type"),
 ]
 Event = KnownEvent | UnknownEvent
@@ -193,14 +238,36 @@ class BadLine(BaseModel):
 
 
 def parse_event(data: dict[str, Any]) -> Event:
-    """Turn a decoded JSON object into an event model. Unknown types become UnknownEvent."""
+    """Turn a decoded JSON object (of this version) into an event model. Unknown types become
+    UnknownEvent."""
     if data.get("type") in _KNOWN_TYPES:
         return _ADAPTER.validate_python(data)
     return UnknownEvent.model_validate(data)
 
 
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A decoded event as this version's. Version 1 logged a stage's equivalent command as a log
+    line ("equivalent: COMMAND"): that line becomes the Equivalent event."""
+    v, text = data.get("v"), data.get("text")
+    if (isinstance(v, int) and v < 2 and data.get("type") == "log_line" and isinstance(text, str)
+            and text.startswith(EQUIVALENT_PREFIX)):
+        return {"v": v, "ts": data.get("ts"), "stage": data.get("stage"), "type": "equivalent",
+                "command": text[len(EQUIVALENT_PREFIX):]}
+    return data
+
+
+def legacy_equivalent(e: StageFinished) -> str | None:
+    """The equivalent command a version 1 stage kept in its summary (some stages logged none)."""
+    if e.v >= 2:
+        return None
+    command = (e.summary.model_extra or {}).get("equivalent")
+    return command if isinstance(command, str) and command else None
+
+
 def encode(event: BaseModel) -> str:
-    return event.model_dump_json(exclude_none=True) + "\n"
+    """One JSON line. Top-level fields that are None are left out; nested values are kept whole
+    (a scored query's ``None`` is part of its record)."""
+    return event.model_dump_json(exclude={name for name, value in event if value is None}) + "\n"
 
 
 class EventWriter:
@@ -237,14 +304,14 @@ class EventWriter:
         self.close()
 
 
-def _decode(path: Path, lineno: int, raw: bytes, complete: bool) -> tuple[Any | None, BadLine | None]:
+def _decode(path: Path, lineno: int, raw: bytes, complete: bool) -> tuple[Event | None, BadLine | None]:
     if not raw.strip():
         return None, None
     try:
         data = json.loads(raw)
         if not isinstance(data, dict) or "type" not in data:
             raise ValueError("not an event object (no 'type')")
-        return parse_event(data), None
+        return parse_event(upgrade(data)), None
     except (ValueError, ValidationError) as exc:
         reason = str(exc).splitlines()[0]
         if not complete:
@@ -264,9 +331,9 @@ def read_events(path: Path) -> tuple[list[Any], list[BadLine]]:
     lines = blob.split(b"\n")
     for i, raw in enumerate(lines, start=1):
         complete = i < len(lines)
-        ev, problem = _decode(path, i, raw, complete)
-        if ev is not None:
-            events.append(ev)
+        got, problem = _decode(path, i, raw, complete)
+        if got is not None:
+            events.append(got)
         if problem is not None:
             bad.append(problem)
     return events, bad
@@ -297,9 +364,9 @@ class EventTail:
         out = []
         for raw in complete:
             self._lineno += 1
-            ev, problem = _decode(self.path, self._lineno, raw, True)
-            if ev is not None:
-                out.append(ev)
+            got, problem = _decode(self.path, self._lineno, raw, True)
+            if got is not None:
+                out.append(got)
             if problem is not None:
                 self.bad.append(problem)
         return out

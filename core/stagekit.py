@@ -12,6 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core.stage_summaries import StageSummary
+
 
 class StageError(Exception):
     """A stage cannot go on; the message is shown to the user as is (no traceback)."""
@@ -27,7 +29,7 @@ class StageCancelledError(Exception):
 
 @dataclass
 class StageOutcome:
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: StageSummary = field(default_factory=StageSummary)
     headline: str = ""
     cached: bool = False
 

@@ -8,9 +8,7 @@ from typing import Any, Literal
 
 from core import events as ev
 from core.pipeline import STAGE_NAMES
-
-# A stage logs its plain mlx_lm equivalent as "equivalent: COMMAND" (and puts it in its summary).
-EQUIVALENT_PREFIX = "equivalent: "
+from core.stage_summaries import StageSummary
 
 StageStatus = Literal["pending", "running", "cached", "done", "failed", "cancelled"]
 
@@ -23,8 +21,8 @@ class StageState:
     ended: float | None = None
     duration_s: float | None = None
     headline: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
-    equivalent: str | None = None
+    summary: StageSummary = field(default_factory=StageSummary)
+    equivalent: str | None = None  # from the stage's Equivalent event
     pid: int | None = None
     reason: str = ""
     stderr_tail: list[str] = field(default_factory=list)
@@ -60,7 +58,8 @@ class RunState:
     memory: list[ev.MemorySample] = field(default_factory=list)
     queries: dict[tuple[str, str], ev.QueryResult] = field(default_factory=dict)
     artifacts: dict[str, ev.ArtifactWritten] = field(default_factory=dict)
-    logs: list[ev.LogLine] = field(default_factory=list)
+    logs: list[ev.LogLine | ev.Equivalent] = field(default_factory=list)  # the stages' log lines, in order
+    version: int | None = None  # the event schema version the run was written with (its first event's)
     unknown: int = 0
     count: int = 0
     last_ts: float | None = None
@@ -82,6 +81,8 @@ class RunState:
 
     def apply(self, e: ev.Event) -> None:  # noqa: C901 - one branch per event type, flat on purpose
         self.count += 1
+        if self.version is None and isinstance(getattr(e, "v", None), int):
+            self.version = e.v
         ts = getattr(e, "ts", None)
         if isinstance(ts, (int, float)):
             self.last_ts = max(self.last_ts or ts, ts)
@@ -97,7 +98,7 @@ class RunState:
             return
         elif isinstance(e, ev.StageStarted):
             st.status, st.started, st.pid, st.ended, st.duration_s = "running", e.ts, e.pid, None, None
-            st.equivalent = e.equivalent  # a stage run again may run another command
+            st.equivalent = None  # a stage run again may run another command
             st.reason, st.stderr_tail, st.exit_code = "", [], None
             if st.name == "train":
                 self.train.clear()
@@ -106,7 +107,10 @@ class RunState:
             st.status = "cached" if e.cached else "done"
             st.ended, st.duration_s = e.ts, e.duration_s
             st.summary, st.headline = e.summary, e.headline or st.headline
-            st.equivalent = e.summary.get("equivalent") or st.equivalent
+            st.equivalent = ev.legacy_equivalent(e) or st.equivalent
+        elif isinstance(e, ev.Equivalent):
+            st.equivalent = e.command
+            self.logs.append(e)
         elif isinstance(e, ev.StageFailed):
             st.status, st.ended, st.reason = "failed", e.ts, e.reason
             st.stderr_tail, st.exit_code = e.stderr_tail, e.exit_code
@@ -140,8 +144,6 @@ class RunState:
             self.artifacts[e.name] = e
         elif isinstance(e, ev.LogLine):
             self.logs.append(e)
-            if e.text.startswith(EQUIVALENT_PREFIX) and not st.equivalent:
-                st.equivalent = e.text[len(EQUIVALENT_PREFIX):]
         elif isinstance(e, ev.UnknownEvent):
             self.unknown += 1
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from core.config import ConfigError, ExperimentConfig, load_config
 from core.paths import default_config, remember_config
@@ -27,9 +28,16 @@ from tui.messages import RunLoaded
 from tui.screens.config import ConfigScreen
 from tui.screens.help import HelpScreen
 from tui.screens.pipeline import PipelineScreen
-from tui.screens.results import ResultsScreen
 from tui.screens.runs import RunsScreen
 from tui.view import RunView
+
+
+def results_screen() -> Screen[None]:
+    """The Results screen, imported when it is first shown: its view (statistics, routing, what
+    LoRA changed) loads numpy, which the first frame does not need."""
+    from tui.screens.results import ResultsScreen
+
+    return ResultsScreen()
 
 
 class Phase25App(RunControl):
@@ -37,7 +45,7 @@ class Phase25App(RunControl):
     TITLE = "phase25"
     MODES = {
         "pipeline": PipelineScreen,
-        "results": ResultsScreen,
+        "results": results_screen,
         "runs": RunsScreen,
         "config": ConfigScreen,
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from core.config import ExperimentConfig
 from core.evaluation.compare import Comparison, classify, config_physics, predicted_ratios
@@ -21,6 +21,7 @@ from core.evaluation.lora_change import LoraPanel, panel
 from core.evaluation.routing import Routing
 from core.evaluation.schema import CHECKS, QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.verdict import ScopeVerdict, scope_verdict
+from core.stage_summaries import CompareSummary, TestSummary
 from core.state import RunState
 
 MODELS = ("candidate", "baseline")
@@ -112,9 +113,9 @@ def results_files(state: RunState) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for model, stage in (("candidate", "test_candidate"), ("baseline", "test_baseline")):
         st = state.stages.get(stage)
-        p = (st.summary or {}).get("results") if st else None
-        if isinstance(p, str):
-            out[model] = Path(p)
+        summary = st.summary if st is not None else None
+        if isinstance(summary, TestSummary) and summary.results:
+            out[model] = Path(summary.results)
             continue
         for art in state.artifacts.values():
             if art.stage == stage and art.name.startswith("results"):
@@ -157,9 +158,8 @@ def build_rows(state: RunState, cfg: ExperimentConfig | None) -> tuple[list[Row]
         source = f"run {state.run_id}"
         for model, e in events:
             more = loaded.get(model)
-            try:
-                rec = QueryRecord.model_validate(e.result)
-            except ValidationError:
+            rec = e.result
+            if rec is None:  # a record this version cannot read: the event's own figures
                 row = rows.setdefault(e.query_id, Row(query_id=e.query_id))
                 row.results[model] = ModelResult(passed=e.strict_pass, checks=dict(e.checks),
                                                  latency_s=e.latency_s, tps=e.generation_tps)
@@ -322,8 +322,8 @@ def summarize(state: RunState, rows: list[Row], cfg: ExperimentConfig | None, sc
     comp: Comparison | None = None
     origin = ""
     st = state.stages.get("compare")
-    path = (st.summary or {}).get("comparison") if st else None
-    if isinstance(path, str):
+    path = st.summary.comparison if st is not None and isinstance(st.summary, CompareSummary) else None
+    if path:
         # where the stage wrote it, else the same file in the run folder (a run copied elsewhere)
         here = [Path(path)]
         if cfg is not None and state.run_id:

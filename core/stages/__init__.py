@@ -4,8 +4,8 @@
 
 The stage table itself (names, order, prerequisites) lives in ``core.pipeline`` so that the
 foundation (the run state, the dashboard) can read it without importing this package.
-This package may import the domain (core.codemode, core.data, core.evaluation, core.training)
-and the foundation; nothing below it imports it.
+This package may import the domain (core.codemode, core.data, core.evaluation, core.training,
+core.convert) and the foundation; nothing below it imports it.
 """
 
 from core.pipeline import (

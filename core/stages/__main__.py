@@ -18,6 +18,7 @@ from pathlib import Path
 from core import events as ev
 from core.config import ConfigError, ExperimentConfig, load_config
 from core.runs import Run
+from core.stage_summaries import read_summary
 from core.stages import StageDef, UnknownStage, get
 from core.stages.base import StageCancelledError, StageContext, StageError
 
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = StageContext(sdef.name, cfg, run, args, force=args.force)
     t0 = time.time()
+    ctx.capture_stdout()
     try:
         ctx.begin_writing()
         outcome = module.run(ctx)
@@ -88,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         ctx.emit(ev.StageFailed(reason=full, exit_code=1, duration_s=time.time() - t0))
         return 1
     finally:
+        ctx.release_stdout()
         ctx.close()
-    done = ev.StageFinished(
-        duration_s=time.time() - t0, cached=outcome.cached, summary=outcome.summary, headline=outcome.headline
-    )
+    done = ev.StageFinished(stage=sdef.name, duration_s=time.time() - t0, cached=outcome.cached,
+                            summary=read_summary(sdef.name, outcome.summary), headline=outcome.headline)
     ctx.end_writing()  # its records are stored: they are the newest word on its outputs again
     ev.EventWriter(run.events_path, stage=sdef.name).emit(done)
     return 0

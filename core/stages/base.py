@@ -7,19 +7,22 @@ A stage module defines ``add_arguments(parser)`` (optional) and ``run(ctx) -> St
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import signal
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from core import events as ev
 from core.atomic import stat_key
 from core.config import ExperimentConfig
 from core.runs import Artifact, Run
+from core.stage_summaries import read_summary
 from core.stagecache import StageCache
 from core.stagekit import StageCancelledError, StageError, StageOutcome
 
@@ -39,14 +42,38 @@ class StageContext:
         self._sampler: threading.Thread | None = None
         self._sampler_stop = threading.Event()
         self._artifacts: dict[str, dict[str, Any]] = {}  # recorded so far: kept with the stage cache
+        self._stdout: TextIO = sys.stdout  # the stage's log file; ctx.log writes here directly
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, event: Any) -> Any:
         return self.events.emit(event)
 
     def log(self, text: str, level: str = "info") -> None:
+        """A line of the stage's log: an event for the dashboard, and a line of its stdout file."""
         self.emit(ev.LogLine(text=text, level=level))  # type: ignore[arg-type]
-        print(text, flush=True)
+        self._write_stdout(text)
+
+    def equivalent(self, command: str) -> None:
+        """The plain command line that does what this stage does (one Equivalent event; the
+        stdout file shows it as ``equivalent: COMMAND``)."""
+        self.emit(ev.Equivalent(command=command))
+        self._write_stdout(ev.EQUIVALENT_PREFIX + command)
+
+    def _write_stdout(self, text: str) -> None:
+        self._stdout.write(text + "\n")
+        self._stdout.flush()
+
+    def capture_stdout(self) -> None:
+        """From here on, whatever the stage's libraries print (mlx-lm's progress, say) reaches the
+        dashboard as log lines too, as it reaches the stdout file."""
+        if not isinstance(sys.stdout, StdoutLines):
+            self._stdout = sys.stdout
+            sys.stdout = StdoutLines(self._stdout, lambda line: self.emit(ev.LogLine(text=line)))
+
+    def release_stdout(self) -> None:
+        if isinstance(sys.stdout, StdoutLines):
+            sys.stdout.flush_partial()
+            sys.stdout = sys.stdout.real
 
     def progress(self, current: int, total: int | None = None, message: str = "") -> None:
         self.emit(ev.Progress(current=current, total=total, message=message))
@@ -153,15 +180,16 @@ class StageContext:
                                                  sha256=a["sha256"], stage=self.name))
             self._artifacts[name] = dict(a)
             self.emit(ev.ArtifactWritten(name=name, path=art.path, bytes=art.bytes, sha256=art.sha256))
-        return StageOutcome(summary=rec.get("summary", {}), headline=rec.get("headline", ""), cached=True)
+        return StageOutcome(summary=read_summary(self.name, rec.get("summary")), headline=rec.get("headline", ""),
+                            cached=True)
 
     def mark_pending(self, slot: str | None = None) -> None:
         """The stage is about to rewrite its outputs: its record claims nothing until stored again."""
         self.stage_cache.mark_pending(slot or self.name, self.run.id)
 
     def store_cache(self, key: str, outcome: StageOutcome, outputs: list[Path], slot: str | None = None) -> None:
-        self.stage_cache.store(slot or self.name, key, outcome.summary, outcome.headline, outputs,
-                               dict(self._artifacts))
+        summary = read_summary(self.name, outcome.summary).model_dump(mode="json")  # a plug-in's may be a dict
+        self.stage_cache.store(slot or self.name, key, summary, outcome.headline, outputs, dict(self._artifacts))
 
     # -- write intent ---------------------------------------------------------------------------
     def begin_writing(self) -> None:
@@ -176,3 +204,41 @@ class StageContext:
 
     def end_writing(self) -> None:
         self.stage_cache.end_writing(self.name)
+
+
+class StdoutLines(io.TextIOBase):
+    """The stage's stdout, passed through to its log file, with each complete line also handed to
+    ``on_line`` (a carriage return ends a line too, as a progress bar redraws)."""
+
+    def __init__(self, real: TextIO, on_line: Callable[[str], object]):
+        self.real = real
+        self._on_line = on_line
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.real.write(s)
+        with self._lock:
+            *lines, self._partial = (self._partial + s).replace("\r", "\n").split("\n")
+        for line in lines:
+            self._on_line(line)
+        return len(s)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+    def flush_partial(self) -> None:
+        """Hand on a last line left without its newline."""
+        with self._lock:
+            line, self._partial = self._partial, ""
+        if line:
+            self._on_line(line)
+
+    def fileno(self) -> int:
+        return self.real.fileno()
+
+    def isatty(self) -> bool:
+        return self.real.isatty()

@@ -10,6 +10,7 @@ from core.evaluation.compare import compare, headline_figures
 from core.evaluation.schema import ResultsFile
 from core.evaluation.targets import results_path
 from core.runs import atomic_write_text
+from core.stage_summaries import CompareSummary
 from core.stages.base import StageContext, StageError, StageOutcome
 from core.stages.evalkit import try_load
 
@@ -74,14 +75,14 @@ def run(ctx: StageContext) -> StageOutcome:
         ctx.log(comp.bits_note)
     for note in comp.notes:
         ctx.log(note, "warning")
-    summary = {
+    summary = CompareSummary(
         **headline_figures(comp),
-        "class_counts": comp.class_counts,
-        "measured": [r.model_dump() for r in comp.measured],
-        "seed_expectations": seed,
-        "comparison": str(out),
-        "candidate_results": str(cand_path),
-        "baseline_results": str(base_path),
-        "equivalent": "# no mlx-lm equivalent: compares two results files",
-    }
+        class_counts=comp.class_counts,
+        measured=[r.model_dump() for r in comp.measured],
+        seed_expectations=seed,
+        comparison=str(out),
+        candidate_results=str(cand_path),
+        baseline_results=str(base_path),
+    )
+    ctx.equivalent("# no mlx-lm equivalent: compares two results files")
     return StageOutcome(summary=summary, headline=f"{v.label} ({ratio})")

@@ -13,6 +13,7 @@ from core.evaluation.generation import Cancelled
 from core.evaluation.schema import QueryRecord, ResultsError, ResultsFile, load_results
 from core.evaluation.suite_run import ModelLoadError, ModelToTest, describe, run_suite
 from core.runs import atomic_write_text
+from core.stage_summaries import TestSummary
 from core.stages.base import StageCancelledError, StageContext, StageError
 
 
@@ -24,7 +25,7 @@ def query_event(role: str, rec: QueryRecord) -> ev.QueryResult:
         checks=rec.score.checks(),
         latency_s=rec.measurements.latency_s,
         generation_tps=rec.measurements.generation_tps,
-        result=rec.model_dump(mode="json"),
+        result=rec,
     )
 
 
@@ -97,23 +98,22 @@ def same_run(results: ResultsFile, suite: Suite, settings: dict[str, Any]) -> st
     return None
 
 
-def outcome_summary(role: str, results: ResultsFile, paths: list[Path], equivalent: str) -> dict[str, Any]:
+def outcome_summary(role: str, results: ResultsFile, paths: list[Path]) -> TestSummary:
     a = results.aggregates
-    return {
-        "role": role,
-        "model": results.model.model_dump(mode="json"),
-        "accuracy": a.accuracy,
-        "strict_passes": a.strict_passes,
-        "n": a.n,
-        "partial_credit": a.partial_credit,
-        "checks": a.checks,
-        "generation_tps_mean": a.generation_tps_mean,
-        "latency_s_median": a.latency_s_median,
-        "peak_memory_bytes": a.peak_memory_bytes,
-        "wall_s": results.wall_s,
-        "results": str(paths[0]),
-        "results_copies": [str(p) for p in paths[1:]],
-        "reused_from": results.reused_from,
-        "suite_hash": results.suite_hash,
-        "equivalent": equivalent,
-    }
+    return TestSummary(
+        role=role,
+        model=results.model.model_dump(mode="json"),
+        accuracy=a.accuracy,
+        strict_passes=a.strict_passes,
+        n=a.n,
+        partial_credit=a.partial_credit,
+        checks=dict(a.checks),
+        generation_tps_mean=a.generation_tps_mean,
+        latency_s_median=a.latency_s_median,
+        peak_memory_bytes=a.peak_memory_bytes,
+        wall_s=results.wall_s,
+        results=str(paths[0]),
+        results_copies=[str(p) for p in paths[1:]],
+        reused_from=results.reused_from,
+        suite_hash=results.suite_hash,
+    )

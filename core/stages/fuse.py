@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.fmt import nbytes
+from core.stage_summaries import FuseSummary
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
-from core.staging import fresh_staging, swap_in
-from core.training.fsutil import looks_generated
+from core.staging import fresh_staging, looks_generated, swap_in
 from core.training.mlx_commands import fuse_command
 from core.training.plan import PlanError, resolve_base_model
 
@@ -32,7 +32,7 @@ def run(ctx: StageContext) -> StageOutcome:
     if out.exists() and not looks_generated(out):
         raise StageError(f"{out} (outputs.fused) exists and does not look like a model folder; "
                          "not replacing it. Move it away or point outputs.fused elsewhere")
-    from core.training.fuse import base_is_quantized
+    from core.convert.fuse import base_is_quantized
 
     quantized = bool(base_is_quantized(base)) if is_local else False
     equivalent = fuse_command(base, adapter, out, dequantize=quantized, cast_f16=_needs_cast(base))
@@ -41,11 +41,11 @@ def run(ctx: StageContext) -> StageOutcome:
     hit = ctx.cached(key)
     if hit is not None:
         ctx.log(f"cached: the fused model in {out} is up to date")
-        ctx.log(f"equivalent: {hit.summary.get('equivalent', equivalent)}")
+        ctx.equivalent(equivalent)
         return hit
-    ctx.log(f"equivalent: {equivalent}")
+    ctx.equivalent(equivalent)
     ctx.start_mlx_memory()
-    from core.training.fuse import FuseCancelled, fuse_model
+    from core.convert.fuse import FuseCancelled, fuse_model
 
     staged = fresh_staging(out)
     with ctx.deferred_interrupts():
@@ -55,8 +55,8 @@ def run(ctx: StageContext) -> StageOutcome:
             raise StageCancelledError(None) from None
         swap_in(staged, out)
     art = ctx.artifact("fused_model", out)
-    summary = {**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent}
-    headline = f"float16 · {nbytes(art.bytes)}" + (" · dequantized" if info["dequantized"] else "")
+    summary = FuseSummary(**{**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256})
+    headline = f"float16 · {nbytes(art.bytes)}" + (" · dequantized" if summary.dequantized else "")
     outcome = StageOutcome(summary=summary, headline=headline)
     ctx.store_cache(key, outcome, outputs=[out])
     return outcome

@@ -24,6 +24,7 @@ from core.evaluation.targets import (
     variant_targets,
 )
 from core.runs import atomic_write_json
+from core.stage_summaries import ParitySummary
 from core.stages.base import StageContext, StageError, StageOutcome
 from core.stages.evalkit import run_target, save_results
 from core.stages.suite_choice import configured_suite_files, load_stage_suite
@@ -44,7 +45,7 @@ def requantize(ctx: StageContext, bits: int) -> Path:
     cfg = ctx.cfg
     fused, out = cfg.resolve(cfg.outputs.fused), cfg.quantized_dir(bits)
     ctx.log(f"re-quantizing {fused} at {bits} bits into {out}")
-    ctx.log(f"equivalent: {convert_command(fused, out, bits, cfg.quantize.group_size)}")
+    ctx.equivalent(convert_command(fused, out, bits, cfg.quantize.group_size))
     info = quantize_model(fused, out, bits, cfg.quantize.group_size)
     ctx.artifact(f"quantized_{bits}bit", out)
     ctx.log(f"{bits}-bit model: {info.get('bits_per_weight') or '?'} bits per weight, {info.get('bytes')} bytes")
@@ -78,6 +79,10 @@ def run(ctx: StageContext) -> StageOutcome:
     inputs += [Path(t.adapter_path or t.load_path) for t in variants.values() if Path(t.adapter_path or t.load_path).exists()]
     key = ctx.cache_key({"evaluation": cfg.evaluation.model_dump(), "quantize": q.model_dump()}, inputs=inputs)
     decision_file = parity_decision_path(cfg)
+    ctx.equivalent(shlex.join([
+        "mlx_lm", "convert", "--hf-path", str(cfg.resolve(cfg.outputs.fused)), "--mlx-path",
+        str(cfg.quantized_dir(q.fallback_bits)), "-q", "--q-bits", str(q.fallback_bits), "--q-group-size",
+        str(q.group_size)]) + "   # only when falling back")
     hit = ctx.cached(key)
     if hit is not None and decision_file.is_file():
         ctx.log(f"parity: unchanged since the last run; decision in {decision_file}")
@@ -117,7 +122,7 @@ def run(ctx: StageContext) -> StageOutcome:
             reason += (f"; {q.fallback_bits}-bit still lost {len(lost[name])} ({', '.join(lost[name])}), "
                        f"kept as the closest to f16")
             ctx.log(reason, "warning")
-    decision = {
+    decision: dict[str, Any] = {
         "run_id": ctx.run.id,
         "suite_hash": suite.sha256,
         "chosen_bits": chosen_bits,
@@ -132,12 +137,6 @@ def run(ctx: StageContext) -> StageOutcome:
     atomic_write_json(ctx.run.path / "results" / "parity.json", decision)
     ctx.artifact("parity_decision", decision_file)
     line = ", ".join(f"{n} {r.aggregates.strict_passes}/{r.aggregates.n}" for n, r in results.items())
-    outcome = StageOutcome(
-        summary={**decision, "equivalent": shlex.join([
-            "mlx_lm", "convert", "--hf-path", str(cfg.resolve(cfg.outputs.fused)), "--mlx-path",
-            str(cfg.quantized_dir(q.fallback_bits)), "-q", "--q-bits", str(q.fallback_bits), "--q-group-size",
-            str(q.group_size)]) + "   # only when falling back"},
-        headline=f"{chosen_bits}-bit ({line})",
-    )
+    outcome = StageOutcome(summary=ParitySummary(**decision), headline=f"{chosen_bits}-bit ({line})")
     ctx.store_cache(key, outcome, outputs=[decision_file])
     return outcome

@@ -19,6 +19,7 @@ from core.data.preflight_text import ordered, render
 from core.data.problems import DEFAULT_LISTED, render_list
 from core.data.suite import SuiteError, load_suite
 from core.runs import atomic_write_text
+from core.stage_summaries import PrepareSummary
 from core.stages.base import StageContext, StageError, StageOutcome
 
 PROBLEMS_FILE = "prepare.problems.txt"
@@ -87,7 +88,7 @@ def run(ctx: StageContext) -> StageOutcome:
     cfg = ctx.cfg
     data_dir = cfg.resolve(cfg.data.train)
     equivalent = f"phase25 data check {data_dir}" + (f" --config {cfg.source}" if cfg.source else "")
-    ctx.log(f"equivalent: {equivalent}")
+    ctx.equivalent(equivalent)
     inputs = [data_dir / f"{s}.jsonl" for s in SPLITS] + [cfg.resolve(cfg.data.suite), cfg.resolve(cfg.data.workspaces)]
     inputs += [cfg.resolve(spec.path) for spec in (cfg.candidate, cfg.baseline) if spec.is_local()]
     key = ctx.cache_key(
@@ -117,10 +118,9 @@ def run(ctx: StageContext) -> StageOutcome:
                  else f"the full report: {listed}")
         raise StageError(f"preflight found problems ({total}); nothing was changed:\n" + "\n".join(listing)
                          + f"\n{where} (or run `{equivalent} --limit 0`)")
-    summary = report.summary()
-    summary["doctor"] = _doctor(ctx, report)
-    summary.update(data_dir=str(data_dir), suite=suite_info, equivalent=equivalent,
-                   rows_per_file={s: _count_rows(data_dir / f"{s}.jsonl") for s in report.rows})
+    summary = PrepareSummary(**report.summary(), doctor=_doctor(ctx, report), data_dir=str(data_dir),
+                             suite=suite_info,
+                             rows_per_file={s: _count_rows(data_dir / f"{s}.jsonl") for s in report.rows})
     outcome = StageOutcome(summary=summary, headline=report.headline)
     ctx.store_cache(key, outcome, outputs=[])
     return outcome

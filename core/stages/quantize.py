@@ -2,7 +2,7 @@
 
 ``--bits N`` quantizes at N bits instead of ``quantize.bits`` (the parity stage asks for the
 fallback this way: ``python -m core.stages quantize --run-dir D --bits 8``); other code can call
-:func:`core.training.quantize.quantize_model` directly. Each bit width has its own output folder
+:func:`core.convert.quantize.quantize_model` directly. Each bit width has its own output folder
 and its own cache entry. The model is built in ``.NAME.staging`` beside its folder and swapped in
 only when complete, so a failed or killed run leaves the earlier one as it was. The summary gives
 the bits per weight measured from the saved weights, the size on disk and the layers left unquantized.
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 
+from core.convert.quantize import quantize_model
 from core.fmt import nbytes
+from core.stage_summaries import QuantizeSummary
 from core.stages.base import StageContext, StageError, StageOutcome
-from core.staging import fresh_staging, swap_in
-from core.training.fsutil import looks_generated
+from core.staging import fresh_staging, looks_generated, swap_in
 from core.training.mlx_commands import convert_command
-from core.training.quantize import quantize_model
 
 __all__ = ["quantize_model", "add_arguments", "run"]
 
@@ -49,16 +49,16 @@ def run(ctx: StageContext) -> StageOutcome:
     hit = ctx.cached(key, slot=slot)
     if hit is not None:
         ctx.log(f"cached: the {bits}-bit model in {out} is up to date")
-        ctx.log(f"equivalent: {hit.summary.get('equivalent', equivalent)}")
+        ctx.equivalent(equivalent)
         return hit
-    ctx.log(f"equivalent: {equivalent}")
+    ctx.equivalent(equivalent)
     ctx.start_mlx_memory()
     staged = fresh_staging(out)  # the earlier model stays as it was until this one is complete
     info = quantize_model(fused, staged, bits, group)
     swap_in(staged, out)
     art = ctx.artifact(f"quantized_{bits}bit", out)
-    summary = {**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256, "equivalent": equivalent,
-               "fallback": bits != cfg.quantize.bits}
+    summary = QuantizeSummary(**{**info, "path": str(out), "bytes": art.bytes, "sha256": art.sha256,
+                                 "fallback": bits != cfg.quantize.bits})
     if info["skipped_layers"]:
         ctx.log(f"{info['skipped_layers']} layers left unquantized: "
                 + ", ".join(f"{s['layer']} ({s['reason']})" for s in info["skipped"][:4])

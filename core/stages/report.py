@@ -7,17 +7,13 @@ than the candidate tested."""
 from __future__ import annotations
 
 from core.evaluation.compare import Comparison, compare
-from core.evaluation.deliverables import (
-    Phase25Results,
-    diary_entry,
-    memory_entry,
-    render_markdown,
-    stale_parity,
-)
+from core.evaluation.deliverables import Phase25Results, diary_entry, memory_entry, stale_parity
 from core.evaluation.hashes import config_hash, data_hash
 from core.evaluation.journal import upsert_entry
+from core.evaluation.report_markdown import render_markdown
 from core.evaluation.targets import read_parity_decision
 from core.runs import atomic_write_text
+from core.stage_summaries import ReportSummary
 from core.stages.base import StageContext, StageOutcome
 from core.stages.compare import comparison_path, load_role
 
@@ -70,9 +66,9 @@ def run(ctx: StageContext) -> StageOutcome:
         ctx.log("demo: the models are tiny stand-ins; the report says so and its scores say nothing real")
     ctx.log(f"report: {report_path}\nresults: {results_path}")
     v = comp.verdict
+    ctx.equivalent("# no mlx-lm equivalent: writes the report files")
     return StageOutcome(
-        summary={"verdict": v.model_dump(), "results": str(results_path), "report": str(report_path),
-                 "diary": str(diary_path), "memory": str(memory_path),
-                 "equivalent": "# no mlx-lm equivalent: writes the report files"},
+        summary=ReportSummary(verdict=v.model_dump(), results=str(results_path), report=str(report_path),
+                              diary=str(diary_path), memory=str(memory_path)),
         headline=v.label,
     )

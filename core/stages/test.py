@@ -74,12 +74,14 @@ def run(ctx: StageContext) -> StageOutcome:
             inputs.append(Path(p))
     key = ctx.cache_key({"role": role, "evaluation": cfg.evaluation.model_dump(), "path": target.load_path,
                          "adapter": target.adapter_path, "family": target.identity.family}, inputs=inputs)
+    eq = equivalent_command(target, cfg.evaluation.max_tokens, cfg.evaluation.temperature)
     hit = ctx.cached(key)
     if hit is not None:
         results, _ = try_load(out_path)
         if results is not None:
             ctx.log(f"{role}: unchanged since the last run; results in {out_path}")
             announce(ctx, role, results)
+            ctx.equivalent(eq)
             return hit
         ctx.mark_pending()  # the record's results file cannot be read: this run writes a new one
 
@@ -97,9 +99,8 @@ def run(ctx: StageContext) -> StageOutcome:
     paths = save_results(ctx, role, results, out_path)
     if role == "candidate":
         _unadapted_run(ctx, suite, suite_path)
-    eq = equivalent_command(target, cfg.evaluation.max_tokens, cfg.evaluation.temperature)
-    ctx.log(f"equivalent: {eq}")
-    summary = outcome_summary(role, results, paths, eq)
+    ctx.equivalent(eq)
+    summary = outcome_summary(role, results, paths)
     a = results.aggregates
     tps = f", {a.generation_tps_mean:.0f} tok/s" if a.generation_tps_mean else ""
     outcome = StageOutcome(summary=summary, headline=f"{a.strict_passes}/{a.n} strict{tps}")
@@ -141,7 +142,8 @@ def _reuse_earlier_baseline(ctx: StageContext, suite: Suite, suite_path: Path, o
     ctx.log(f"baseline: reusing {source} (same suite {suite.sha256[:12]}); the 30B is not run again")
     announce(ctx, "baseline", results)
     paths = save_results(ctx, "baseline", results, out_path)
-    summary = outcome_summary("baseline", results, paths, f"# reused {source}")
+    ctx.equivalent(f"# reused {source}")
+    summary = outcome_summary("baseline", results, paths)
     a = results.aggregates
     return StageOutcome(summary=summary, headline=f"{a.strict_passes}/{a.n} (reused)")
 

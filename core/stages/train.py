@@ -25,56 +25,59 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core.atomic import atomic_write_text
+from core.stage_summaries import TrainSummary
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.stages.fetch import fetch_models
 from core.staging import clean_stale, discard, staging_path, swap_in
 from core.training.mlx_commands import lora_command, lora_yaml
 from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
 
+if TYPE_CHECKING:
+    from core.training.trainer import TrainResult
+
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def summarize(res: dict[str, Any], equivalent: str, stage_s: float) -> tuple[dict[str, Any], str]:
-    prog = res["progress"]
-    timing = dict(res.get("timing") or {})
-    timing["stage_s"] = stage_s
-    if timing.get("trainer_s") is not None and stage_s > 0:
-        timing["outside_trainer_share"] = max(0.0, 1 - timing["trainer_s"] / stage_s)
-    summary = {
-        "iterations": res["iterations"],
-        "total_iters": res["total_iters"],
-        "train_loss": prog.get("last_train_loss"),
-        "val_loss": prog.get("last_val_loss"),
-        "first_val_loss": prog.get("first_val_loss"),
-        "best_val_loss": prog.get("best_val_loss"),
-        "best_iteration": prog.get("best_iteration"),
-        "trained_tokens": prog.get("trained_tokens"),
-        "tokens_per_second": res.get("tokens_per_second"),
-        "resumed_from": res.get("resumed_from"),
-        "resume_note": res.get("resume_note"),
-        "early_stopped": res.get("early_stopped"),
-        "adapter": res["adapter"],
-        "best_adapter": res.get("best_adapter"),
-        "checkpoint": res.get("checkpoint"),
-        "ranks": res.get("world_size", 1),
-        "equivalent": equivalent,
-        "timing": timing,
-    }
-    head = f"iter {res['iterations']}/{res['total_iters']}"
-    if prog.get("last_val_loss") is not None:
-        head += f" · val {_fmt(prog['last_val_loss'])}"
-        if prog.get("best_iteration") is not None:
-            head += f" · best {_fmt(prog.get('best_val_loss'))} @{prog['best_iteration']}"
-    elif prog.get("last_train_loss") is not None:
-        head += f" · loss {_fmt(prog['last_train_loss'])}"
-    if res.get("resumed_from"):
-        head += f" · resumed @{res['resumed_from']}"
-    if res.get("early_stopped"):
+def summarize(res: TrainResult, stage_s: float) -> tuple[TrainSummary, str]:
+    prog = res.progress
+    timing: dict[str, float | None] = {**res.timing, "stage_s": stage_s}
+    trainer_s = res.timing.get("trainer_s")
+    if trainer_s is not None and stage_s > 0:
+        timing["outside_trainer_share"] = max(0.0, 1 - trainer_s / stage_s)
+    summary = TrainSummary(
+        iterations=res.iterations,
+        total_iters=res.total_iters,
+        train_loss=prog.last_train_loss,
+        val_loss=prog.last_val_loss,
+        first_val_loss=prog.first_val_loss,
+        best_val_loss=prog.best_val_loss,
+        best_iteration=prog.best_iteration,
+        trained_tokens=prog.trained_tokens,
+        tokens_per_second=res.tokens_per_second,
+        resumed_from=res.resumed_from,
+        resume_note=res.resume_note,
+        early_stopped=res.early_stopped,
+        adapter=res.adapter,
+        best_adapter=res.best_adapter,
+        checkpoint=res.checkpoint,
+        ranks=res.world_size,
+        timing=timing,
+    )
+    head = f"iter {res.iterations}/{res.total_iters}"
+    if prog.last_val_loss is not None:
+        head += f" · val {_fmt(prog.last_val_loss)}"
+        if prog.best_iteration is not None:
+            head += f" · best {_fmt(prog.best_val_loss)} @{prog.best_iteration}"
+    elif prog.last_train_loss is not None:
+        head += f" · loss {_fmt(prog.last_train_loss)}"
+    if res.resumed_from:
+        head += f" · resumed @{res.resumed_from}"
+    if res.early_stopped:
         head += " · early stop"
     return summary, head
 
@@ -188,10 +191,9 @@ def run(ctx: StageContext) -> StageOutcome:
     hit = ctx.cached(key)
     if hit is not None:
         ctx.log(f"cached: nothing changed since the adapter in {plan.adapter_dir} was trained")
-        ctx.log(f"equivalent: {equivalent}")
-        hit.summary["equivalent"] = equivalent  # this run's copy of the rows
+        ctx.equivalent(equivalent)  # names this run's copy of the rows
         return hit
-    ctx.log(f"equivalent: {equivalent}")
+    ctx.equivalent(equivalent)
     fetch_models(ctx, ["candidate"])  # a Hugging Face id not yet cached: downloaded here, with progress
     adapter = plan.adapter_path
     work = workspace(ctx, adapter, ctx.force)
@@ -203,26 +205,25 @@ def run(ctx: StageContext) -> StageOutcome:
         from core.training.trainer import Trainer
 
         ctx.start_mlx_memory()
-        res = Trainer(ctx, plan).run().to_dict()
+        res = Trainer(ctx, plan).run()
     if work != adapter:
-        res = {k: (str(adapter) + v[len(str(work)):] if isinstance(v, str) and v.startswith(str(work)) else v)
-               for k, v in res.items()}
+        res = res.moved(work, adapter)
         swap_in(work, adapter)
         ctx.log(f"the adapter trained in {work} replaced {adapter}")
 
-    summary, headline = summarize(res, equivalent, time.time() - ctx.started)
+    summary, headline = summarize(res, time.time() - ctx.started)
     ctx.artifact("adapter", adapter / "adapters.safetensors")
     ctx.artifact("adapter_config", adapter / "adapter_config.json")
-    if summary["best_adapter"]:
-        ctx.artifact("adapter_best", Path(summary["best_adapter"]) / "adapters.safetensors")
+    if summary.best_adapter:
+        ctx.artifact("adapter_best", Path(summary.best_adapter) / "adapters.safetensors")
     outcome = StageOutcome(summary=summary, headline=headline)
     ctx.store_cache(key, outcome, outputs=[adapter / "adapters.safetensors", adapter / "adapter_config.json"])
     return outcome
 
 
-def _launch_ranks(ctx: StageContext, plan: TrainPlan, hostfile: Path | None) -> dict[str, Any]:
+def _launch_ranks(ctx: StageContext, plan: TrainPlan, hostfile: Path | None) -> TrainResult:
     """Run the training on several ranks through mlx.launch; rank 0 reports back in a JSON file."""
-    from core.training.launch import launch_argv, write_hostfile
+    from core.training.distributed import launch_argv, write_hostfile
 
     stages_dir = ctx.run.path / "stages"
     plan_path = stages_dir / "train.plan.json"
@@ -257,4 +258,6 @@ def _launch_ranks(ctx: StageContext, plan: TrainPlan, hostfile: Path | None) -> 
         raise StageCancelledError(result.get("checkpoint"))
     if result.get("status") != "done":
         raise StageError(result.get("error") or f"rank 0 failed (mlx.launch status {proc.returncode})")
-    return result["result"]
+    from core.training.trainer import TrainResult
+
+    return TrainResult.from_dict(result["result"])

@@ -1,4 +1,4 @@
-"""One rank of a multi-rank training run (started by mlx.launch, see core.training.launch).
+"""One rank of a multi-rank training run (started by mlx.launch, see core.training.distributed).
 
     python -m core.stages.train_worker --run-dir D --plan P --cancel-file F --result R
 

@@ -2,6 +2,9 @@
 
 ``tokenizer_for(spec, cfg)`` gives the tokenizer preflight counts tokens with, never touching
 the network: a local model folder's own tokenizer, else the rebuilt real tokenizer of its family.
+
+Domain layer: imports the foundation and the tokenizer libraries (tokenizers, transformers, jinja2,
+inside functions); never core.stages, the runner or the CLI.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from core.runs import atomic_write_json, sha256_file
-from core.training.fsutil import replace_dir
+from core.staging import replace_dir
 
 FORMAT = 1
 WEIGHTS = "adapters.safetensors"

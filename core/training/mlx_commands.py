@@ -1,7 +1,7 @@
 """The plain mlx-lm command lines equivalent to the train, fuse and quantize stages.
 
-Each stage logs its equivalent and puts it in ``summary["equivalent"]``, so a result can be
-reproduced (or compared) with mlx-lm alone. Where the stage goes beyond mlx-lm (a true resume,
+Each stage sends its equivalent as an Equivalent event (``ctx.equivalent``; its log shows it),
+so a result can be reproduced (or compared) with mlx-lm alone. Where the stage goes beyond mlx-lm (a true resume,
 float16 output from fuse), the note says so.
 """
 

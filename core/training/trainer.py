@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import events as ev
 from core.runs import atomic_write_json
@@ -30,6 +30,9 @@ from core.stagekit import StageCancelledError, StageError, StageIO
 from core.training import checkpoint as ck
 from core.training.plan import MADE_BY_PHASE25, TrainPlan, adapter_config, lr_schedule_config
 from core.training.resume import Resume
+
+if TYPE_CHECKING:
+    from core.training.callback import TrainProgress
 
 PARTIAL = ".adapters.partial.safetensors"
 
@@ -46,7 +49,7 @@ class TrainResult:
     resumed_from: int | None
     resume_note: str
     early_stopped: bool
-    progress: dict[str, Any]
+    progress: TrainProgress
     tokens_per_second: float | None
     adapter: str
     best_adapter: str | None
@@ -55,7 +58,22 @@ class TrainResult:
     timing: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """As JSON (rank 0 hands its result to the stage this way)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainResult:
+        from core.training.callback import TrainProgress
+
+        return cls(**{**d, "progress": TrainProgress.from_dict(d.get("progress") or {})})
+
+    def moved(self, old: Path, new: Path) -> TrainResult:
+        """The same result with the paths under ``old`` (a staging folder) under ``new``."""
+        def at(p: str | None) -> str | None:
+            return str(new) + p[len(str(old)):] if p is not None and p.startswith(str(old)) else p
+
+        return replace(self, adapter=at(self.adapter) or self.adapter, best_adapter=at(self.best_adapter),
+                       checkpoint=at(self.checkpoint))
 
 
 def step_seed(seed: int, step: int) -> int:
@@ -204,7 +222,7 @@ class Trainer(Resume):
         def save_best(it: int) -> str | None:
             if not self.writer:
                 return None
-            from core.training.fsutil import staged_dir
+            from core.staging import staged_dir
 
             with staged_dir(adapter_dir / "best") as tmp:
                 mx.save_safetensors(str(tmp / ck.WEIGHTS), dict(tree_flatten(model.trainable_parameters())))
@@ -268,7 +286,7 @@ class Trainer(Resume):
             self._write_adapter(model, partial, early)
         return TrainResult(
             iterations=done, total_iters=t.iters, resumed_from=start or None, resume_note=note,
-            early_stopped=early, progress=progress.to_dict(),
+            early_stopped=early, progress=progress,
             tokens_per_second=callback.mean_tokens_per_second(),
             adapter=str(adapter_dir), best_adapter=str(adapter_dir / "best") if (adapter_dir / "best").is_dir() else None,
             checkpoint=final_ckpt, world_size=self.size,

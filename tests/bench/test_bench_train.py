@@ -107,7 +107,7 @@ def _phase25(cfg_path: Path) -> dict:
     done = next(e for e in events if isinstance(e, ev.StageFinished))
     tokens = reports[-1].trained_tokens
     return {"wall": wall, "tokens": tokens, "window_tps": [r.tokens_per_second for r in reports],
-            "trainer_s": done.summary["timing"]["trainer_s"]}
+            "trainer_s": done.summary.timing["trainer_s"]}
 
 
 def _plain(cfg_path: Path, model: Path, data: Path, iters: int, half: int, out: Path) -> dict:

@@ -15,6 +15,7 @@ from core.config import load_config
 from core.data.preflight import preflight
 from core.paths import DATA_DIR, PROJECT_ROOT, REAL_CONFIG
 from core.runner import Pipeline
+from core.state import RunState
 
 
 def test_data_check_on_the_committed_data_with_both_real_tokenizers(capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,16 +86,16 @@ def test_prepare_stage_reports_the_statistics(tmp_path: Path) -> None:
     assert pipe.run_to_end() == "done"
     done = [e for e in _events(pipe) if isinstance(e, ev.StageFinished)][0]
     s = done.summary
-    assert done.headline == f"20 rows · {s['tool']} tool / {s['direct']} direct" and s["tool"] > 0
-    assert s["rows"] == {"train": 16, "valid": 4} and s["suite"]["tool"] == 13
-    toks = {t["role"]: t for t in s["tokenizers"]}
+    assert done.headline == f"20 rows · {s.tool} tool / {s.direct} direct" and s.tool > 0
+    assert s.rows == {"train": 16, "valid": 4} and s.suite["tool"] == 13
+    toks = {t["role"]: t for t in s.tokenizers}
     assert toks["candidate"]["markers"]["<tool_response>"] > 1 and toks["baseline"]["markers"]["<tool_response>"] == 1
     assert toks["candidate"]["tokens"]["max"] >= toks["candidate"]["tokens"]["median"] >= toks["candidate"]["tokens"]["min"]
     # rows over max_seq_length are a warning, not a failure
     assert toks["candidate"]["truncated"] > 0
     assert any(isinstance(e, ev.LogLine) and e.level == "warning" and "would be truncated" in e.text
                for e in _events(pipe))
-    assert s["equivalent"].startswith("phase25 data check")
+    assert RunState.from_events(_events(pipe)).stages["prepare"].equivalent.startswith("phase25 data check")
 
 
 def test_prepare_stage_stops_on_bad_data_and_changes_nothing(tmp_path: Path) -> None:

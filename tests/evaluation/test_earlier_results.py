@@ -18,7 +18,8 @@ from core.cli import main as cli_main
 from core.config import ExperimentConfig, load_config
 from core.data.suite import load_suite
 from core.evaluation.compare import compare
-from core.evaluation.deliverables import Phase25Results, render_markdown, stale_parity
+from core.evaluation.deliverables import Phase25Results, stale_parity
+from core.evaluation.report_markdown import render_markdown
 from core.evaluation.schema import ModelIdentity, ResultsFile, load_results
 from core.evaluation.suite_run import ModelToTest, run_suite
 from core.runner import Pipeline

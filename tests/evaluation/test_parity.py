@@ -117,7 +117,7 @@ def test_a_lossy_quantization_falls_back_and_test_candidate_reads_the_decision(
     assert decision["variants"]["q4"]["lost"] == ["inv_tc", "ts_lint"]
     assert decision["variants"]["q8"]["lost"] == []
     assert "more than the tolerance of 1; falling back to 8-bit" in decision["reason"]
-    assert outcome.summary["chosen_bits"] == 8 and outcome.headline.startswith("8-bit")
+    assert outcome.summary.chosen_bits == 8 and outcome.headline.startswith("8-bit")
 
     from core.evaluation.targets import candidate_target
 

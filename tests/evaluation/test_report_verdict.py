@@ -8,7 +8,8 @@ from made_records import record, results
 
 from core.config import load_config
 from core.evaluation.compare import compare
-from core.evaluation.deliverables import Phase25Results, render_markdown
+from core.evaluation.deliverables import Phase25Results
+from core.evaluation.report_markdown import render_markdown
 from core.paths import REAL_CONFIG
 
 

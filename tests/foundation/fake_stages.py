@@ -19,6 +19,10 @@ def run(ctx: StageContext) -> StageOutcome:
     name = ctx.name
     if name == "quick":
         ctx.progress(1, 1, "quick done")
+        ctx.equivalent("quick --all")
+        ctx.log("quick: a warning", "warning")
+        print("[INFO] printed by a library", flush=True)
+        print("a last line without its newline", end="")
         return StageOutcome(summary={"ok": True}, headline="quick ok")
     if name == "crasher":
         for i in range(80):

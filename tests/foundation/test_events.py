@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from core import events as ev
+from core.stage_summaries import CompareSummary, StageSummary, TrainSummary
 from core.state import RunState
 
 
@@ -110,3 +112,41 @@ def test_a_run_without_run_finished_lasts_until_its_latest_event():
     assert RunState.from_events(events).duration_s == 31.0
     finished = [*events, ev.RunFinished(status="done", duration_s=40.0, ts=140.0)]
     assert RunState.from_events(finished).duration_s == 40.0
+
+
+RECORDED = Path(__file__).parents[1] / "tui" / "fixtures" / "runs" / "20261126-024357-2898" / "events.jsonl"
+
+
+def test_a_run_recorded_by_the_first_event_schema_still_reads_whole():
+    """Version 1 carried the equivalent commands as log lines and summary keys, and summaries as
+    plain dicts: every line still reads, every stage's summary is its typed model, and every stage
+    that named an equivalent command has it."""
+    events, bad = ev.read_events(RECORDED)
+    assert bad == [] and len(events) == len(RECORDED.read_text().splitlines())
+    state = RunState.from_events(events)
+    assert state.version == 1 and state.status == "done"
+    train = state.stages["train"].summary
+    assert isinstance(train, TrainSummary) and train.iterations == 600 and train.best_iteration == 599
+    assert isinstance(state.stages["compare"].summary, CompareSummary)
+    assert state.stages["compare"].summary.comparison.endswith("comparison.json")
+    for name, start in (("prepare", "phase25 data check "), ("train", "mlx_lm lora "), ("fuse", "mlx_lm fuse "),
+                        ("quantize", "mlx_lm convert "), ("parity", "mlx_lm convert "),
+                        ("test_candidate", "mlx_lm.generate "), ("compare", "# no mlx-lm equivalent"),
+                        ("report", "# no mlx-lm equivalent")):
+        assert (state.stages[name].equivalent or "").startswith(start), name
+    assert not any(isinstance(e, ev.LogLine) and e.text.startswith("equivalent: ") for e in events)
+
+
+def test_a_summary_round_trips_as_its_stage_model_and_an_odd_one_is_kept_not_lost(tmp_path):
+    path = tmp_path / "events.jsonl"
+    with ev.EventWriter(path) as w:
+        w.emit(ev.StageFinished(stage="train", summary=TrainSummary(iterations=8, total_iters=8, adapter="a")))
+        w.emit(ev.StageFinished(stage="train", summary={"iterations": "many", "from_a_newer_writer": 1}))
+        w.emit(ev.StageFinished(stage="plugin", summary={"rows": 3}))
+    (typed, odd, plugin), bad = ev.read_events(path)
+    assert bad == []
+    assert typed.summary == TrainSummary(iterations=8, total_iters=8, adapter="a")
+    assert type(odd.summary) is StageSummary and odd.summary.model_extra == {"iterations": "many",
+                                                                               "from_a_newer_writer": 1}
+    assert type(plugin.summary) is StageSummary and plugin.summary.model_extra == {"rows": 3}
+    assert not isinstance(RunState.from_events([odd]).stages["train"].summary, TrainSummary)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # (layer, module prefixes), most specific first; the first prefix that matches names the layer.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("view", ("core.evaluation.view",)),
-    ("domain", ("core.codemode", "core.data", "core.evaluation", "core.training", "core.tokenizers",
+    ("domain", ("core.codemode", "core.data", "core.evaluation", "core.training", "core.convert", "core.tokenizers",
                 "core.demo", "core.demo_corpus", "core.doctor")),
     ("stages", ("core.stages",)),
     ("runner", ("core.runner",)),

@@ -45,6 +45,20 @@ def test_stages_run_in_order_and_the_run_is_replayable(tmp_config):
     assert not (pipe.run.path / "run.lock").exists()
 
 
+def test_a_stage_log_reaches_the_events_as_it_reaches_its_stdout_file(tmp_config):
+    """The dashboard follows a stage's log through the events alone: its log lines, its equivalent
+    command and what its libraries print arrive there, in the order of the stdout file."""
+    pipe, events, state = run_pipeline(tmp_config, ["quick"])
+    assert pipe.status == "done"
+    logged = [(e.text, e.level) if isinstance(e, ev.LogLine) else ("equivalent: " + e.command, "info")
+              for e in state.logs if e.stage == "quick"]
+    assert logged == [("equivalent: quick --all", "info"), ("quick: a warning", "warning"),
+                      ("[INFO] printed by a library", "info"), ("a last line without its newline", "info")]
+    stdout = pipe.run.stage_log("quick", "stdout").read_text().splitlines()
+    assert stdout == [text for text, _ in logged]
+    assert state.stages["quick"].equivalent == "quick --all"
+
+
 def test_a_stage_killed_by_sigkill_fails_with_its_stderr_tail(tmp_config):
     pipe, events, state = run_pipeline(tmp_config, ["crasher", "quick"])
     assert pipe.status == "failed"

@@ -29,6 +29,12 @@ class Outcome:
     def finished(self, stage: str) -> ev.StageFinished:
         return next(e for e in self.events if isinstance(e, ev.StageFinished) and e.stage == stage)
 
+    def equivalent(self, stage: str) -> str:
+        """The stage's equivalent command, as the run state has it (from its Equivalent event)."""
+        command = self.state.stages[stage].equivalent
+        assert command is not None, f"{stage} sent no equivalent command"
+        return command
+
     def of(self, kind: type, stage: str | None = None) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind) and (stage is None or e.stage == stage)]
 

@@ -20,8 +20,8 @@ def test_two_local_ranks_train_together_and_the_loss_falls(make_cfg):
     vals = out.of(ev.ValReport, "train")
     assert vals[-1].val_loss < vals[0].val_loss - 1.0
     summary = out.finished("train").summary
-    assert summary["ranks"] == 2
-    assert summary["equivalent"].startswith("mlx.launch -n 2 --backend ring -- mlx_lm lora ")
+    assert summary.ranks == 2
+    assert out.equivalent("train").startswith("mlx.launch -n 2 --backend ring -- mlx_lm lora ")
     adapter = cfg.resolve(cfg.outputs.adapter)
     assert (adapter / "adapters.safetensors").is_file() and (adapter / "adapter_config.json").is_file()
     launched = [e for e in out.of(ev.LogLine, "train") if e.text.startswith("launching 2 ranks")]
@@ -63,7 +63,7 @@ def test_two_ranks_resume_to_the_result_of_an_uninterrupted_two_rank_run(make_cf
 
     second = run_stages(cfg, ["train"], hook=_deadline(300))
     assert second.pipe.status == "done", second.stderr("train")
-    assert second.finished("train").summary["resumed_from"] == stopped
+    assert second.finished("train").summary.resumed_from == stopped
 
     a = mx.load(str(straight_cfg.resolve(straight_cfg.outputs.adapter) / "adapters.safetensors"))
     b = mx.load(str(cfg.resolve(cfg.outputs.adapter) / "adapters.safetensors"))

@@ -64,12 +64,12 @@ def test_train_reports_every_step_window_and_validation_with_best_and_eta(built)
     periodic = [c.iteration for c in out.of(ev.CheckpointSaved, "train") if not c.best]
     assert periodic == [8, 16, 20]
     summary = out.finished("train").summary
-    assert (
-        summary["equivalent"].startswith("mlx_lm lora --model ") and "--mask-prompt" in summary["equivalent"]
-    )
-    assert summary["iterations"] == 20 and summary["trained_tokens"] == reports[-1].trained_tokens
+    equivalent = out.equivalent("train")
+    assert equivalent.startswith("mlx_lm lora --model ") and "--mask-prompt" in equivalent
+    assert summary.iterations == 20 and summary.trained_tokens == reports[-1].trained_tokens
     assert out.finished("train").headline.startswith("iter 20/20 · val ")
-    logged = [e.text for e in out.of(ev.LogLine, "train")]
+    assert [e.command for e in out.of(ev.Equivalent, "train")] == [equivalent]  # the dashboard's log shows it
+    logged = out.pipe.run.stage_log("train", "stdout").read_text().splitlines()
     assert any(t.startswith("equivalent: mlx_lm lora") for t in logged)
 
 
@@ -121,11 +121,8 @@ def test_fused_model_is_float16_carries_the_adapter_and_is_recorded(built, tiny)
     assert _generate(fused)
     art = out.pipe.run.manifest()["fused_model"]
     assert (art.bytes, art.sha256) == tree_digest(fused)
-    summary = out.finished("fuse").summary
-    assert (
-        summary["equivalent"].startswith("mlx_lm fuse --model ")
-        and "--dtype float16" in summary["equivalent"]
-    )
+    equivalent = out.equivalent("fuse")
+    assert equivalent.startswith("mlx_lm fuse --model ") and "--dtype float16" in equivalent
 
 
 def test_quantized_models_at_5_and_8_bits_load_and_generate(built):
@@ -137,21 +134,22 @@ def test_quantized_models_at_5_and_8_bits_load_and_generate(built):
         assert _generate(qdir)
     events, _ = out.pipe.run.read_events()
     done = {
-        e.summary["bits"]: e.summary
+        e.summary.bits: e.summary
         for e in events
         if isinstance(e, ev.StageFinished) and e.stage == "quantize"
     }
     s5, s8 = done[5], done[8]
     # group 32 with float16 scale and bias adds 1 bit per weight; norms stay float16.
-    assert 5 + 1 < s5["bits_per_weight"] < 5 + 1.5 and 8 + 1 < s8["bits_per_weight"] < 8 + 1.5
-    assert s5["skipped_layers"] == 0 and s5["quantized_layers"] > 0
-    assert s8["fallback"] is True and s5["fallback"] is False
-    assert s8["bytes"] > s5["bytes"]
-    assert s5["equivalent"].endswith("-q --q-bits 5 --q-group-size 32")
+    assert 5 + 1 < s5.bits_per_weight < 5 + 1.5 and 8 + 1 < s8.bits_per_weight < 8 + 1.5
+    assert s5.skipped_layers == 0 and s5.quantized_layers > 0
+    assert s8.fallback is True and s5.fallback is False
+    assert s8.bytes > s5.bytes
+    commands = [e.command for e in events if isinstance(e, ev.Equivalent) and e.stage == "quantize"]
+    assert any(c.endswith("-q --q-bits 5 --q-group-size 32") for c in commands)
 
 
 def test_quantize_counts_skipped_layers_and_replaces_an_existing_output_cleanly(built, tmp_path):
-    from core.training.quantize import quantize_model
+    from core.convert.quantize import quantize_model
 
     cfg, _ = built
     fused = cfg.resolve(cfg.outputs.fused)

@@ -56,8 +56,8 @@ def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg,
     second = run_stages(cfg, ["train"])
     assert second.pipe.status == "done", second.stderr("train")
     summary = second.finished("train").summary
-    assert summary["resumed_from"] == stopped
-    assert f"resuming from checkpoint iter {stopped}" in summary["resume_note"]
+    assert summary.resumed_from == stopped
+    assert f"resuming from checkpoint iter {stopped}" in summary.resume_note
     live = [r for r in second.of(ev.TrainReport, "train") if not r.replayed]
     assert live[0].iteration > stopped
     # The curve goes on where it stopped: the reports before the cancel come back first, marked.
@@ -85,8 +85,8 @@ def test_a_cancelled_run_resumes_to_the_result_of_an_uninterrupted_run(make_cfg,
     worst = max(mx.abs(a[k] - b[k]).max().item() for k in a)
     assert worst < 1e-6, worst
     s0 = straight.finished("train").summary
-    assert abs(s0["val_loss"] - summary["val_loss"]) < 1e-6
-    assert s0["trained_tokens"] == summary["trained_tokens"]
+    assert abs(s0.val_loss - summary.val_loss) < 1e-6
+    assert s0.trained_tokens == summary.trained_tokens
     lr_straight = {r.iteration: r.learning_rate for r in straight.of(ev.TrainReport, "train")}
     assert lr_straight[24] == second.of(ev.TrainReport, "train")[-1].learning_rate
 
@@ -116,7 +116,7 @@ def test_a_corrupt_checkpoint_stops_with_a_clear_error_naming_the_previous_one(m
                         folder="corrupt")
     third = run_stages(cfg_prev, ["train"])
     assert third.pipe.status == "done"
-    assert third.finished("train").summary["resumed_from"] == previous
+    assert third.finished("train").summary.resumed_from == previous
     corrupt_dir = ckpts[-1].parent.with_name("checkpoints.corrupt")
     assert (corrupt_dir / ckpts[-1].name / "adapters.safetensors").is_file()  # kept for a look
 
@@ -143,7 +143,7 @@ def test_a_killed_run_continues_from_its_last_periodic_checkpoint(make_cfg):
 
     second = run_stages(cfg, ["train"])
     assert second.pipe.status == "done", second.stderr("train")
-    assert second.finished("train").summary["resumed_from"] == saved
+    assert second.finished("train").summary.resumed_from == saved
 
 
 def test_a_checkpoint_whose_files_match_their_hashes_but_cannot_be_read_falls_back_too(make_cfg):
@@ -171,4 +171,4 @@ def test_a_checkpoint_whose_files_match_their_hashes_but_cannot_be_read_falls_ba
                         folder="unreadable")
     resumed = run_stages(cfg_prev, ["train"])
     assert resumed.pipe.status == "done", resumed.state.stages["train"].reason
-    assert resumed.finished("train").summary["resumed_from"] == previous
+    assert resumed.finished("train").summary.resumed_from == previous

@@ -46,12 +46,12 @@ def test_a_forced_training_killed_part_way_keeps_the_last_good_adapter_and_the_n
     third = run_stages(cfg, ["train"])
     assert third.pipe.status == "done", third.stderr("train")
     done = third.finished("train")
-    assert not done.cached and done.summary["resumed_from"] == saved
+    assert not done.cached and done.summary.resumed_from == saved
     assert not staging_path(adapter).exists()
-    assert done.summary["best_adapter"] == str(adapter / "best") and done.summary["checkpoint"].startswith(str(adapter))
+    assert done.summary.best_adapter == str(adapter / "best") and done.summary.checkpoint.startswith(str(adapter))
     assert json.loads((adapter / "adapter_config.json").read_text())["adapter_path"] == str(adapter)
     resumed = mx.load(str(adapter / "adapters.safetensors"))  # the same settings: the same trajectory
     assert resumed.keys() == uninterrupted.keys()
     assert max(mx.abs(resumed[k] - uninterrupted[k]).max().item() for k in resumed) < 1e-6
-    assert abs(done.summary["val_loss"] - first.finished("train").summary["val_loss"]) < 1e-6
-    assert Path(done.summary["checkpoint"]).is_dir() and problems(cfg) == []
+    assert abs(done.summary.val_loss - first.finished("train").summary.val_loss) < 1e-6
+    assert Path(done.summary.checkpoint).is_dir() and problems(cfg) == []

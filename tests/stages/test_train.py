@@ -32,10 +32,14 @@ def test_bad_training_data_fails_naming_the_file_and_the_line(make_cfg, tiny, tm
     assert "Traceback" not in out.stderr("train")
 
 
-def _train(cfg, force=False):
+def _train_run(cfg, force=False):
     out = run_stages(cfg, ["train"], force={"train"} if force else None)
     assert out.pipe.status == "done", out.stderr("train")
-    return out.finished("train")
+    return out
+
+
+def _train(cfg, force=False):
+    return _train_run(cfg, force).finished("train")
 
 
 def test_the_stage_cache_hits_when_nothing_changed_and_misses_on_settings_data_or_force(make_cfg, tiny, tmp_path):
@@ -43,32 +47,33 @@ def test_the_stage_cache_hits_when_nothing_changed_and_misses_on_settings_data_o
     shutil.copytree(tiny.data, data)
     base = ("train.iters=8",)
     first = _train(make_cfg(*base, data=data))
-    assert not first.cached and first.summary["resume_note"] == "no checkpoint: starting fresh"
+    assert not first.cached and first.summary.resume_note == "no checkpoint: starting fresh"
 
-    again = _train(make_cfg(*base, data=data))
+    again_run = _train_run(make_cfg(*base, data=data))
+    again = again_run.finished("train")
     assert again.cached and again.headline == first.headline
-    assert {**again.summary, "equivalent": None} == {**first.summary, "equivalent": None}
-    assert again.summary["equivalent"].startswith("mlx_lm lora ")
+    assert again.summary == first.summary
+    assert again_run.equivalent("train").startswith("mlx_lm lora ")
     # How often it reports cannot change the adapter: still cached.
     assert _train(make_cfg(*base, "train.steps_per_report=2", data=data)).cached
 
     # More iterations: not cached, and it continues from the finished run's last checkpoint.
     longer = _train(make_cfg("train.iters=12", data=data))
-    assert not longer.cached and longer.summary["resumed_from"] == 8 and longer.summary["iterations"] == 12
+    assert not longer.cached and longer.summary.resumed_from == 8 and longer.summary.iterations == 12
 
     changed_lr = _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data))
-    assert not changed_lr.cached and changed_lr.summary["resumed_from"] is None
-    assert "the [train] settings changed" in changed_lr.summary["resume_note"]
+    assert not changed_lr.cached and changed_lr.summary.resumed_from is None
+    assert "the [train] settings changed" in changed_lr.summary.resume_note
 
     with open(data / "train.jsonl", "a") as fh:
         fh.write((data / "train.jsonl").read_text().splitlines()[0] + "\n")
     changed_data = _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data))
-    assert not changed_data.cached and "the training data changed" in changed_data.summary["resume_note"]
+    assert not changed_data.cached and "the training data changed" in changed_data.summary.resume_note
 
     assert _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data)).cached
     forced = _train(make_cfg("train.iters=12", "train.learning_rate=2e-3", data=data), force=True)
-    assert not forced.cached and forced.summary["resume_note"].startswith("--force: starting over")
-    assert forced.summary["resumed_from"] is None
+    assert not forced.cached and forced.summary.resume_note.startswith("--force: starting over")
+    assert forced.summary.resumed_from is None
 
 
 def test_early_stop_keeps_the_best_adapter(make_cfg):
@@ -77,10 +82,10 @@ def test_early_stop_keeps_the_best_adapter(make_cfg):
     out = run_stages(cfg, ["train"])
     assert out.pipe.status == "done", out.stderr("train")
     summary = out.finished("train").summary
-    assert summary["early_stopped"] is True  # the run is seeded: same data, init and order every time
+    assert summary.early_stopped is True  # the run is seeded: same data, init and order every time
     vals = out.of(ev.ValReport, "train")
     best = min(vals, key=lambda v: v.val_loss)
-    assert summary["best_iteration"] == best.iteration and summary["iterations"] < 40
+    assert summary.best_iteration == best.iteration and summary.iterations < 40
     assert [v.iteration for v in vals][-3] == best.iteration  # stopped after 2 evaluations without a gain
     adapter = cfg.resolve(cfg.outputs.adapter)
     assert (adapter / "adapters.safetensors").read_bytes() == (adapter / "best" / "adapters.safetensors").read_bytes()

@@ -30,7 +30,7 @@ def test_dora_and_full_fine_tuning_write_adapters_mlx_lm_loads(make_cfg, tiny, k
 def test_a_quantized_base_trains_and_fuses_to_a_dequantized_float16_model(make_cfg, tiny, tmp_path):
     import mlx.core as mx
 
-    from core.training.quantize import quantize_model
+    from core.convert.quantize import quantize_model
 
     q4 = tmp_path / "base-4bit"
     quantize_model(tiny.model, q4, 4, 32)
@@ -38,7 +38,7 @@ def test_a_quantized_base_trains_and_fuses_to_a_dequantized_float16_model(make_c
     out = run_stages(cfg, ["train", "fuse"])
     assert out.pipe.status == "done", out.stderr("train") + out.stderr("fuse")
     summary = out.finished("fuse").summary
-    assert summary["dequantized"] is True and "--dequantize" in summary["equivalent"]
+    assert summary.dequantized is True and "--dequantize" in out.equivalent("fuse")
     fused = cfg.resolve(cfg.outputs.fused)
     config = json.loads((fused / "config.json").read_text())
     assert "quantization" not in config and config["torch_dtype"] == "float16"

@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
+from core.staging import looks_generated, staged_dir
 from core.training.callback import remaining_evals
 from core.training.checkpoint import CheckpointStore, CorruptCheckpoint
 from core.training.data import BatchStream, DataError, read_rows
-from core.training.fsutil import looks_generated, staged_dir
 from core.training.plan import PlanError, make_plan, resolve_base_model, what_changed
 
 
@@ -170,7 +170,7 @@ def test_rows_are_checked_with_file_and_line(tmp_path):
 
 
 def test_multi_rank_launch_and_equivalent_commands(make_cfg, tmp_path):
-    from core.training.launch import launch_argv, write_hostfile
+    from core.training.distributed import launch_argv, write_hostfile
     from core.training.mlx_commands import lora_command, lora_yaml
 
     cfg = make_cfg('train.hosts=["127.0.0.1", "localhost"]', "train.lora_parameters.rank=16", folder="hosts")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
+from core import events as ev
 from core.runs import Run
 from core.state import StageState
 from tui.view import RunView
@@ -49,3 +50,27 @@ async def test_a_failed_stage_keeps_its_reason_when_late_lines_replace_the_place
         assert log.poll() == 1
         await pilot.pause()
         assert _text(log) == [*header, "flushed late by a child of the stage", "second line", "third line"]
+
+
+async def test_a_stage_log_is_followed_through_the_run_events(tmp_path: Path) -> None:
+    """The stdout log of a run of this version comes from its events alone: the stage's log lines,
+    its equivalent command (shown as the stage printed it) and lines printed later."""
+    run = Run(tmp_path / "run-2")
+    view = RunView(run=run, origin="live")
+    view.apply([ev.RunStarted(run_id="run-2", config_path="c.toml", stages=["train"]),
+                ev.StageStarted(stage="train", pid=1)])
+    app = TailApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        log = app.query_one(LogTail)
+        log.show_stage(view, "train")
+        await pilot.pause()
+        assert _text(log)[-1] == "(nothing on stdout yet)"
+
+        view.apply([ev.Equivalent(stage="train", command="mlx_lm lora --model m"),
+                    ev.LogLine(stage="prepare", text="another stage's line"),
+                    ev.LogLine(stage="train", text="[INFO] printed by mlx-lm"),
+                    ev.LogLine(stage="train", text="rows left out", level="warning")])
+        assert log.poll() == 3
+        await pilot.pause()
+        assert _text(log) == ["equivalent: mlx_lm lora --model m", "[INFO] printed by mlx-lm", "rows left out"]
+        assert not run.stage_log("train", "stdout").exists()  # nothing was read from a file

@@ -8,6 +8,7 @@ import pytest
 from tui_helpers import RECORDED, has_recording, recorded, screen_text, settle, snapshot_app
 
 from core import events as ev
+from core.stage_summaries import CompareSummary
 from core.state import RunState
 from tui.export import results_markdown
 from tui.results_data import build_rows, summarize
@@ -37,9 +38,10 @@ def test_rows_and_summary_come_from_the_run_as_recorded():
     assert {r.query_id: r.klass for r in rows} == expected_classes(state)
     s = summarize(state, rows, app.cfg)
     comp = state.stages["compare"].summary
-    assert s.from_compare and s.ratio == comp["ratio"]
-    assert s.accuracy["candidate"] == comp["candidate"]["accuracy"]
-    assert s.band == comp["verdict"]["band"]
+    assert isinstance(comp, CompareSummary)
+    assert s.from_compare and s.ratio == comp.ratio
+    assert s.accuracy["candidate"] == comp.candidate["accuracy"]
+    assert s.band == comp.verdict["band"]
     for m in ("candidate", "baseline"):
         passed = sum(1 for (model, _), e in state.queries.items() if model == m and e.strict_pass)
         assert s.passes[m] == (passed, 20)

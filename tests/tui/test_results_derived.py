@@ -53,10 +53,11 @@ def derive(candidate_passes: set[int], baseline_passes: set[int]) -> list[object
             i = order.index(e.query_id)
             passed = i in (candidate_passes if e.model == "candidate" else baseline_passes)
             checks = dict(PASS_ALL) if passed else dict(e.checks)
-            result = json.loads(json.dumps(e.result))
-            result["score"]["strict_pass"] = passed
+            assert e.result is not None
+            result = e.result.model_copy(deep=True)
+            result.score.strict_pass = passed
             for name, ok in checks.items():
-                result["score"][name]["passed"] = ok
+                getattr(result.score, name).passed = ok
             e = e.model_copy(update={"strict_pass": passed, "checks": checks, "result": result})
         out.append(e)
     return out

@@ -23,7 +23,8 @@ def with_extended(events: list[object], extended: set[int]) -> list[object]:
     out = []
     for e in events:
         if isinstance(e, ev.QueryResult) and order.index(e.query_id) in extended:
-            e = e.model_copy(update={"result": {**e.result, "tier": "extended", "topic": "typecheck"}})
+            assert e.result is not None
+            e = e.model_copy(update={"result": e.result.model_copy(update={"tier": "extended", "topic": "typecheck"})})
         out.append(e)
     return out
 

@@ -1,5 +1,10 @@
-"""The log tail of one stage: its stdout or stderr log file from the run directory (followed while
-the stage runs), the LogLine events when there is no log file, and a failed stage's reason."""
+"""The log tail of one stage, followed while the stage runs, under a failed stage's reason.
+
+Its log (stdout) comes from the run's events: the stage's log lines, what its libraries printed
+(the stage passes its stdout on as log lines) and its equivalent command. Its stderr, where a
+crash's traceback lands, comes from the stderr file in the run folder. A run written before the
+stdout lines were events (event schema 1) shows its stdout file, as it was then shown.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,8 @@ class LogTail(RichLog):
         self._key: tuple[object, ...] | None = None
         self._placeholder = False  # "(nothing on stdout yet)" is shown, to go with the first line
         self._header: list[Text] = []  # a failed stage's reason, kept when the placeholder goes
+        self._view: RunView | None = None  # followed through its events (None: a file, or nothing)
+        self._seen = 0  # the view's log entries looked at so far
 
     def show_stage(self, view: RunView, stage: str, stream: str | None = None, force: bool = False) -> None:
         """Show one stage's log; nothing is redrawn if it is already shown."""
@@ -57,9 +64,17 @@ class LogTail(RichLog):
                 self._header.append(Text(f"  exit code {st.exit_code}", style="red"))
         for line in self._header:
             self.write(line)
+        self._view, self._path = None, None
         if earlier:
             self.write(Text("(not part of this run; from an earlier run)", style="dim"))
-            self._path = None
+            return
+        if stream == "stdout" and not written_to_files(view):
+            self._view, self._seen = view, len(view.state.logs)
+            entries = [e for e in view.state.logs if e.stage == stage]
+            for e in entries[-TAIL_LINES:]:
+                self.write(self.log_line(e))
+            if not entries:
+                self._nothing_yet(stream, st.status)
             return
         self._path = view.run.stage_log(stage, stream) if view.run is not None else None
         lines, self._offset = read_tail(self._path, TAIL_LINES) if self._path else ([], 0)
@@ -68,11 +83,13 @@ class LogTail(RichLog):
             for ln in lines:
                 self.write(self.file_line(ln, stream))
             return
-        fallback = self._fallback(view, stage, stream, st.stderr_tail)
-        if not fallback:
-            ended = st.status in ("done", "failed", "cancelled")
-            self.write(Text(f"(nothing on {stream}{'' if ended else ' yet'})", style="dim"))
-            self._placeholder = True
+        if not self._fallback(view, stage, stream, st.stderr_tail):
+            self._nothing_yet(stream, st.status)
+
+    def _nothing_yet(self, stream: str, status: str) -> None:
+        ended = status in ("done", "failed", "cancelled")
+        self.write(Text(f"(nothing on {stream}{'' if ended else ' yet'})", style="dim"))
+        self._placeholder = True
 
     def _fallback(self, view: RunView, stage: str, stream: str, stderr_tail: list[str]) -> bool:
         if stream == "stderr":  # the stage's log lines (LogLine events) went to stdout: not shown here
@@ -93,11 +110,24 @@ class LogTail(RichLog):
         return text
 
     @staticmethod
-    def log_line(e: ev.LogLine) -> Text:
+    def log_line(e: ev.LogLine | ev.Equivalent) -> Text:
+        """A log entry as its line: colour codes a library printed are kept as colour."""
+        if isinstance(e, ev.Equivalent):
+            return Text(ev.EQUIVALENT_PREFIX + e.command)
+        if "\x1b" in e.text:
+            return Text.from_ansi(e.text)
         return Text(e.text, style=LEVEL_STYLE.get(e.level, ""))
 
     def poll(self) -> int:
-        """Append what the followed log file gained since the last look. Returns lines added."""
+        """Append what the followed log gained since the last look. Returns lines added."""
+        if self._view is not None:
+            logs = self._view.state.logs
+            new = [e for e in logs[self._seen:] if e.stage == self.stage]
+            self._seen = len(logs)
+            self._replace_placeholder(bool(new))
+            for e in new:
+                self.write(self.log_line(e))
+            return len(new)
         if self._path is None:
             return 0
         try:
@@ -111,11 +141,19 @@ class LogTail(RichLog):
         self._offset += len(chunk)
         text = self._partial + chunk.decode("utf-8", "replace").replace("\r", "\n")
         *lines, self._partial = text.split("\n")
-        if lines and self._placeholder:
+        self._replace_placeholder(bool(lines))
+        for ln in lines:
+            self.write(self.file_line(ln, self.shown_stream))
+        return len(lines)
+
+    def _replace_placeholder(self, lines_came: bool) -> None:
+        if lines_came and self._placeholder:
             self.clear()  # the placeholder goes; a failed stage's reason stays on top
             for header in self._header:
                 self.write(header)
             self._placeholder = False
-        for ln in lines:
-            self.write(self.file_line(ln, self.shown_stream))
-        return len(lines)
+
+
+def written_to_files(view: RunView) -> bool:
+    """True for a run whose stages' stdout lines were not all events yet (event schema 1)."""
+    return view.state.version is not None and view.state.version < 2

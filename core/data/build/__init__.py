@@ -5,4 +5,7 @@
   the program's real output);
 * ``execcache``: tool executions cached by (code, workspace content);
 * ``builder``: assembles the rows from a seed, splits train/valid, writes the files.
+
+Domain layer: imports the foundation, core.codemode (to run the programs) and core.data; never
+core.stages, the runner or the CLI.
 """

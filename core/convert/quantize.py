@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.training.fsutil import staged_dir
+from core.staging import staged_dir
 
 
 def weight_stats(model_dir: Path, group_size: int | None = None) -> dict[str, Any]:

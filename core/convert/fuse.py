@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.training.fsutil import staged_dir
+from core.staging import staged_dir
 
 
 class FuseCancelled(Exception):
