@@ -28,11 +28,18 @@ def defs(*names: str) -> dict[str, StageDef]:
     return {n: StageDef(n, "fake_stages", n, uses_mlx=False) for n in names}
 
 
-def run_pipeline(cfg, names, cancel_after=None, grace=5.0):
+def run_pipeline(cfg, names, cancel_after=None, grace=5.0, cancel_at_step=None):
+    """Runs the pipeline; cancels it ``cancel_after`` seconds in, or once a stage reports step
+    ``cancel_at_step`` (so the stage is surely past its start, however loaded the machine)."""
     pipe = Pipeline(cfg, list(names), defs=defs(*names), grace_s=grace, poll_interval=0.05)
     if cancel_after is not None:
         threading.Timer(cancel_after, pipe.cancel).start()
-    events = list(pipe.events())
+    events = []
+    for e in pipe.events():
+        events.append(e)
+        if cancel_at_step is not None and isinstance(e, ev.Progress) and e.current >= cancel_at_step:
+            cancel_at_step = None
+            pipe.cancel()
     return pipe, events, RunState.from_events(events)
 
 
@@ -75,7 +82,7 @@ def test_a_stage_killed_by_sigkill_fails_with_its_stderr_tail(tmp_config):
 
 
 def test_cancel_gives_the_stage_its_grace_period_to_save(tmp_config):
-    pipe, events, state = run_pipeline(tmp_config, ["sleeper", "quick"], cancel_after=1.5, grace=5.0)
+    pipe, events, state = run_pipeline(tmp_config, ["sleeper", "quick"], cancel_at_step=3, grace=5.0)
     assert pipe.status == "cancelled"
     st = state.stages["sleeper"]
     assert st.status == "cancelled"
