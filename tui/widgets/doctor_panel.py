@@ -34,6 +34,17 @@ def headline(report: dict[str, Any]) -> Text:
     return text
 
 
+def need_have(need: str, have: str) -> Table:
+    """'need' and 'have' as labels, their text wrapping beside them (long paths folded, not cut)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for label, text in (("need", need), ("have", have)):
+        if text:
+            grid.add_row(label, text)
+    return grid
+
+
 class ReportView:
     """The report as rich renderables, laid out for the width it is drawn at."""
 
@@ -59,7 +70,7 @@ class ReportView:
     def _table(section: str, rows: list[dict[str, Any]], wide: bool) -> Table:
         t = Table(box=None, header_style="bold", pad_edge=False, title=section, title_justify="left",
                   title_style="bold underline", expand=True)
-        t.add_column("check", no_wrap=True)
+        t.add_column("check", no_wrap=wide, max_width=None if wide else 20, overflow="fold")
         if wide:
             t.add_column("need", ratio=1)
             t.add_column("have", ratio=1)
@@ -73,14 +84,7 @@ class ReportView:
             if wide:
                 t.add_row(str(c.get("name", "")), need, have, verdict)
             else:
-                both = Text()
-                if need:
-                    both.append("need ", style="dim")
-                    both.append(need + ("\n" if have else ""))
-                if have:
-                    both.append("have ", style="dim")
-                    both.append(have)
-                t.add_row(str(c.get("name", "")), verdict, both)
+                t.add_row(str(c.get("name", "")), verdict, need_have(need, have))
         return t
 
 
