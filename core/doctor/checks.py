@@ -66,7 +66,7 @@ def _models(r: Report, cfg: Any, models: dict[str, ModelInfo]) -> None:
         elif info.where == "download" and role == "baseline" and not spec.results:
             advice = ("if this is your Phase 24 model folder rather than a Hugging Face id, put it at this "
                       "path or point baseline.path at it; until then it is predicted from "
-                      f"{info.config_source or 'nothing'}, at that model's published precision")
+                      f"{info.config_source or 'nothing'}")
         bits = f"{info.bits}-bit (group {info.group_size})" if info.bits else "16-bit"
         fam = info.family or "unknown"
         line = f"{bits} · {fam}" + (f" · chat template: {info.template_family}" if info.template_family else "")

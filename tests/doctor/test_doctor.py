@@ -197,5 +197,12 @@ def test_doctor_on_the_real_config_here_says_training_is_impractical_and_exits_1
     out = phase25("doctor", "--config", str(REAL), cache=tmp_path)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "impractically long" in out.stdout and "CPU backend" in out.stdout
-    for figure in ("15.2 GB", "61.1 GB", "the seed expects ~30-40 minutes"):
+    for figure in ("15.2 GB", "21.0 GB", "5-bit (group 64) · qwen3", "the seed expects ~30-40 minutes"):
         assert figure in out.stdout
+
+
+def test_your_own_baseline_not_here_yet_is_predicted_at_the_seeds_bits() -> None:
+    cfg = load_config(REAL)  # baseline.path: the Phase 24 model folder, not on this machine
+    info = locate("baseline", cfg.baseline, cfg)
+    assert info.bits == cfg.verdict.seed_baseline_bits == 5 and "seed_baseline_bits" in info.config_source
+    assert info.download_bytes is not None and 15 * GB < info.download_bytes < 25 * GB  # 30B at 5 bits, not 61 GB
