@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
@@ -26,7 +25,7 @@ from tui import fmt
 from tui.doctor_run import DoctorOutcome, doctor_argv, run_doctor
 from tui.screens.base import RunScreen
 from tui.view import RunView
-from tui.widgets.doctor_panel import DoctorPanel
+from tui.widgets.doctor_panel import DoctorHeadline, DoctorPanel
 from tui.widgets.topbar import TopBar
 
 DEMO_NOTE = (
@@ -51,10 +50,11 @@ class ConfigScreen(RunScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("config")
         yield Static(id="config-status")
+        yield DoctorHeadline(id="doctor-headline")
         with VerticalScroll(id="config-body"):
             yield Static(id="config-note")
-            yield DoctorPanel(id="doctor")
             yield Static(id="config-text")
+            yield DoctorPanel(id="doctor")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,9 +106,8 @@ class ConfigScreen(RunScreen):
             status.append(f"   runs in {fmt.rel(app.cfg.runs_dir)}", style="dim")
             if app.cfg.experiment.demo:
                 note.update(Text(DEMO_NOTE + "\n", style="bold black on yellow"))
-            body.update(Group(Text("resolved config", style="bold underline"),
-                              Syntax(dump_config(app.cfg), "toml", theme="monokai", line_numbers=False,
-                                     background_color="default")))
+            body.update(Syntax(dump_config(app.cfg), "toml", theme="monokai", line_numbers=False,
+                               background_color="default"))
         self.query_one("#config-status", Static).update(status)
 
     # -- the doctor --------------------------------------------------------------------------
@@ -120,9 +119,11 @@ class ConfigScreen(RunScreen):
         if app.cfg is None:
             self._doctor_done = True
             panel.show_not_run("runs once the config is valid")
+            self.query_one(DoctorHeadline).show_not_run("runs once the config is valid")
             return
         self._doctor_done = False
         argv = self.doctor_command(Path(app.config_path), list(app.overrides))
+        self.query_one(DoctorHeadline).show_running()
         panel.show_running("phase25 " + " ".join(argv[argv.index("doctor"):]) if "doctor" in argv else " ".join(argv))
         self._doctor = self._run_doctor(argv)
 
@@ -145,8 +146,10 @@ class ConfigScreen(RunScreen):
         panel = self.query_one(DoctorPanel)
         if outcome.status == "ok":
             panel.show_report(outcome.report)
+            self.query_one(DoctorHeadline).show_report(outcome.report)
         else:
             panel.show_failure(outcome.message)
+            self.query_one(DoctorHeadline).show_failure()
 
     def action_doctor(self) -> None:
         self.start_doctor()

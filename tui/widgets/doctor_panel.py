@@ -92,7 +92,7 @@ class DoctorPanel(Static):
     """One of: not run (the config is invalid), running, the report, or why the doctor failed."""
 
     DEFAULT_CSS = """
-    DoctorPanel { height: auto; margin: 0 0 1 0; }
+    DoctorPanel { height: auto; margin: 1 0 0 0; }
     """
 
     def show_running(self, command: str) -> None:
@@ -107,6 +107,26 @@ class DoctorPanel(Static):
     def show_failure(self, message: str) -> None:
         self.update(Text.assemble(("doctor: could not check this machine\n", "bold red"), (message, "red"),
                                   ("\npress d to try again", "dim")))
+
+    def show_not_run(self, why: str) -> None:
+        self.update(Text(f"doctor: {why}", style="dim"))
+
+
+class DoctorHeadline(Static):
+    """The doctor's verdict in one line at the top of the Config screen; the report is further down."""
+
+    DEFAULT_CSS = """
+    DoctorHeadline { height: auto; padding: 0 1; }
+    """
+
+    def show_running(self) -> None:
+        self.update(Text("doctor: checking this machine… (its report follows the config below)", style="yellow"))
+
+    def show_report(self, report: dict[str, Any]) -> None:
+        self.update(headline(report).append(" · its report follows the config below", style="dim"))
+
+    def show_failure(self) -> None:
+        self.update(Text("doctor: could not check this machine (why: below the config)", style="bold red"))
 
     def show_not_run(self, why: str) -> None:
         self.update(Text(f"doctor: {why}", style="dim"))
