@@ -33,7 +33,7 @@ QWEN3_ONLY = {"<tool_response>": 151665, "</tool_response>": 151666, "<think>": 
 CODE = 'r = typecheck("src")\nprint(len(r.errors))'
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("rehearsal-models")
     return {"qwen2.5": rehearsal_models.build("qwen2.5", root / "candidate"),
@@ -136,7 +136,9 @@ def _sets(models: dict[str, Path], out: Path) -> dict[str, Any]:
         "candidate.path": models["qwen2.5"], "baseline.path": models["qwen3"],
         # iterations and token limits
         "train.iters": 2, "train.batch_size": 1, "train.val_batches": 1, "train.steps_per_eval": 2,
-        "train.steps_per_report": 1, "train.save_every": 2, "train.num_layers": 2, "evaluation.max_tokens": 16,
+        "train.steps_per_report": 1, "train.save_every": 2, "train.num_layers": 1, "evaluation.max_tokens": 4,
+        # parity and test on 2 queries: a tool query and a direct one
+        "evaluation.queries": '["t01_inventory_mypy_lines", "d01_protocol_vs_abc"]',
         # every output in the temporary folder
         "outputs.adapter": out / "adapter", "outputs.fused": out / "fused", "outputs.quantized": out / "q{bits}",
         "outputs.results": out / "results.json", "outputs.report": out / "report.md",
@@ -160,7 +162,7 @@ def test_every_stage_of_the_real_config_runs_on_real_vocabulary_models(models: d
     assert q["quantization"]["bits"] == 5 and q["quantization"]["group_size"] == 64  # the real config's
     results = json.loads((tmp_path / "results.json").read_text())
     for role in ("candidate", "baseline"):
-        assert len(results[role]["queries"]) == 20
+        assert [q["query_id"] for q in results[role]["queries"]] == ["t01_inventory_mypy_lines", "d01_protocol_vs_abc"]
     assert (tmp_path / "report.md").is_file()
     errors = memory_errors(models, tmp_path)
     print("\n".join(f"{stage}: measured {m / 1e6:.1f} MB, predicted {p / 1e6:.1f} MB ({p / m - 1:+.0%})"
