@@ -11,6 +11,7 @@ the outputs in a temporary folder).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -40,7 +41,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "qwen3": rehearsal_models.build("qwen3", root / "baseline", seed=1)}
 
 
+@functools.cache
 def _tokenizer(folder: Path) -> Any:
+    """Each model's tokenizer, loaded once per session (a few seconds each with the real vocabulary)."""
     from mlx_lm.tokenizer_utils import load as load_tokenizer
 
     return load_tokenizer(folder)
