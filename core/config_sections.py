@@ -167,6 +167,9 @@ class EvaluationSection(_Strict):
     )
     suite_tier: Literal["core", "extended"] = Field(
         "core", description="'core': the seed's 20 queries; 'extended': the core plus data.extended_suite's.")
+    queries: list[str] = Field(
+        default_factory=list, description="Run only these suite query ids (empty: every query of the tier); for "
+        "a rehearsal or a quick check, whose verdict then rests on those queries alone.")
     bandwidth_gb_s: float = Field(
         400.0, gt=0, description="Memory bandwidth used for the predicted decode ceiling (M-series Max: 400)."
     )

@@ -30,6 +30,8 @@ class StageState:
     last_train: ev.TrainReport | None = None
     last_val: ev.ValReport | None = None
     progress: ev.Progress | None = None
+    download: ev.DownloadProgress | None = None
+    """The latest download tick of the stage's fetch step (None when it fetched nothing)."""
     peak_rss: int = 0
     peak_mlx: int = 0
     queries_passed: int = 0
@@ -100,6 +102,7 @@ class RunState:
             st.status, st.started, st.pid, st.ended, st.duration_s = "running", e.ts, e.pid, None, None
             st.equivalent = None  # a stage run again may run another command
             st.reason, st.stderr_tail, st.exit_code = "", [], None
+            st.download = None  # a stage run again fetches (or not) afresh
             if st.name == "train":
                 self.train.clear()
                 self.val.clear()
@@ -129,6 +132,8 @@ class RunState:
             st.progress = e
             if e.message:
                 st.headline = e.message
+        elif isinstance(e, ev.DownloadProgress):
+            st.download = e
         elif isinstance(e, ev.MemorySample):
             self.memory.append(e)
             st.peak_rss = max(st.peak_rss, e.rss_bytes or 0)

@@ -3,7 +3,8 @@
 ``[evaluation] suite_tier`` chooses: ``"core"`` (the default) loads ``data.suite``; ``"extended"``
 loads ``data.extended_suite`` (by default ``extended.json`` beside ``data.suite``), a file that
 names the core it extends, so the result is the core's queries followed by the extended ones.
-Every stage that runs or compares the suite goes through ``configured_suite``.
+Every stage that runs or compares the suite goes through ``configured_suite``. ``[evaluation]
+queries`` may cut it to a few query ids (a rehearsal, a quick check).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.data.suite import Suite, load_suite
+from core.data.suite import Suite, SuiteError, load_suite
 
 if TYPE_CHECKING:
     from core.config import ExperimentConfig as Config
@@ -36,7 +37,20 @@ def configured_suite(cfg: Config, check_workspaces: bool = True) -> tuple[Suite,
     """The suite the config chooses, and its file; raises SuiteError (file, line, field) when it is bad."""
     path = configured_suite_path(cfg)
     workspaces = cfg.resolve(cfg.data.workspaces) if check_workspaces else None
-    return load_suite(path, workspaces), path
+    suite = load_suite(path, workspaces)
+    return (only_queries(suite, cfg.evaluation.queries, path) if cfg.evaluation.queries else suite), path
+
+
+def only_queries(suite: Suite, ids: list[str], path: Path) -> Suite:
+    """The suite cut to ``ids`` (``evaluation.queries``), in the suite's order; an id the suite does
+    not have is an error naming it."""
+    known = {q.id for q in suite.queries}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise SuiteError(path, [f"evaluation.queries: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} "
+                                f"not a query of {path.name} (its ids: {', '.join(sorted(known))})"])
+    keep = set(ids)
+    return suite.model_copy(update={"queries": [q for q in suite.queries if q.id in keep]})
 
 
 def configured_suite_files(cfg: Config) -> list[Path]:

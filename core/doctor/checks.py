@@ -66,7 +66,7 @@ def _models(r: Report, cfg: Any, models: dict[str, ModelInfo]) -> None:
         elif info.where == "download" and role == "baseline" and not spec.results:
             advice = ("if this is your Phase 24 model folder rather than a Hugging Face id, put it at this "
                       "path or point baseline.path at it; until then it is predicted from "
-                      f"{info.config_source or 'nothing'}, at that model's published precision")
+                      f"{info.config_source or 'nothing'}")
         bits = f"{info.bits}-bit (group {info.group_size})" if info.bits else "16-bit"
         fam = info.family or "unknown"
         line = f"{bits} · {fam}" + (f" · chat template: {info.template_family}" if info.template_family else "")
@@ -169,9 +169,9 @@ def _disk(r: Report, i: Inputs) -> None:
                  and not (role == "baseline" and i.cfg.baseline.results)}
     arts = dk.artifacts(i.cfg, i.models["candidate"].config, downloads)
     for root, need, free, items in dk.by_volume(arts):
-        listing = " + ".join(f"{a.name} {gb(a.bytes)}" + (f" ({a.note})" if a.note else "") for a in items)
+        listing = "".join(f"\n+ {a.name} {gb(a.bytes)}" + (f" ({a.note})" if a.note else "") for a in items)
         v = by_share(need, free)
-        r.add(Check("disk", f"volume of {root}", need=f"{gb(need)}: {listing}", have=f"{gb(free)} free", verdict=v,
+        r.add(Check("disk", f"volume of {root}", need=f"{gb(need)} in all:{listing}", have=f"{gb(free)} free", verdict=v,
                     advice="free space there, or point [outputs] at a larger volume" if v != "fits" else "",
                     detail={"need": need, "free": free, "artifacts": [(a.name, str(a.path), a.bytes) for a in items]}))
 

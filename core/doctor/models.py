@@ -120,6 +120,11 @@ def locate(role: str, spec: Any, cfg: Any) -> ModelInfo:
                                  f"and {role}.hf_id names no config in data/model_configs)")
     if info.config is not None:
         info.bits, info.group_size = weights_dtype_bits(info.config)
+        if role == "baseline" and info.folder is None and spec.path != spec.hf_id:
+            # Your own baseline (the Phase 24 model), not here yet: the published config gives its shape,
+            # and the seed its bits, as the report's physics does when its config.json can't be read.
+            info.bits, info.group_size = cfg.verdict.seed_baseline_bits, cfg.quantize.group_size
+            info.config_source += f", at the seed's {info.bits} bits (verdict.seed_baseline_bits)"
         mtype = str((info.config.get("text_config") or info.config).get("model_type", ""))
         info.family = FAMILY_OF_TYPE.get(mtype)
         if info.where == "download":

@@ -73,7 +73,7 @@ class Report:
                 continue
             text = f"doctor · {c.section} · {c.name}: {c.verdict}" + (f" · need {c.need}" if c.need else "")
             text += (f" · have {c.have}" if c.have else "") + (f" · {c.advice}" if c.advice else "")
-            out.append(("info" if c.verdict == "fits" else "warning", text))
+            out.append(("info" if c.verdict == "fits" else "warning", " ".join(text.split())))  # one line each
         return out
 
     def to_dict(self) -> dict[str, Any]:

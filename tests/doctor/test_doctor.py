@@ -24,8 +24,8 @@ DEMO = DATA_DIR / "demo" / "phase25.demo.toml"
 GB = 10**9
 
 
-def phase25(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, COLUMNS="200", PHASE25_CACHE=str(cache))
+def phase25(*args: str, cache: Path, columns: int = 200) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COLUMNS=str(columns), PHASE25_CACHE=str(cache))
     return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=300)
 
@@ -131,10 +131,49 @@ def test_the_real_benchmark_takes_at_most_five_seconds() -> None:
 
 
 def test_doctor_on_the_demo_config_fits_and_exits_0(tmp_path: Path) -> None:
-    out = phase25("doctor", "--config", str(DEMO), cache=tmp_path)
+    out = phase25("doctor", "--config", str(DEMO), cache=tmp_path, columns=80)  # stdout a pipe, not a tty
     assert out.returncode == 0, out.stdout + out.stderr
     assert "everything fits" in out.stdout
     assert "won't fit" not in out.stdout
+    assert max(len(line) for line in out.stdout.splitlines()) <= 80
+
+
+def test_every_table_reads_at_80_columns() -> None:
+    """Nothing wider than 80 columns, no name or verdict broken, nothing cut, one artifact a line."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from core.cli.commands.doctor import render
+
+    report = build_report(_real_inputs("cpu", 24, 4, 1))
+    buf = io.StringIO()
+    render(report, Console(file=buf, width=80, force_terminal=False, color_system=None))
+    lines = buf.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in buf.getvalue()
+    rows: dict[tuple[str, str], str] = {}
+    section = ""
+    for line in lines:
+        if line.strip() in {c.section for c in report.checks}:
+            section = line.strip()
+        for c in report.section(section):
+            if line.startswith(c.name + " "):
+                rows[(section, c.name)] = line
+    for c in report.checks:
+        if len(c.name) > 20:  # a long name (a volume's path) folds onto the next line
+            continue
+        row = rows[(c.section, c.name)]  # the name whole, at the start of its row
+        if c.verdict != "info":
+            assert row[len(c.name):].split()[0] == c.verdict.split()[0], row  # its verdict beside it
+    for artifact in ("+ fused (float16) 15.2 GB", "+ quantized 5-bit 5.2 GB", "+ quantized 8-bit 8.1 GB",
+                     "+ download (candidate) 15.2 GB"):
+        assert any(re.search(r"(^|\s\s)" + re.escape(artifact), line) for line in lines), artifact  # a line each
+    wide = io.StringIO()
+    render(report, Console(file=wide, width=160, force_terminal=False, color_system=None))
+    train = next(line for line in wide.getvalue().splitlines() if line.startswith("train "))
+    assert "(weights" in train and "24.0 GB" in train  # wide: need and have side by side
 
 
 def test_doctor_json_has_every_section_and_the_exit_code(tmp_path: Path) -> None:
@@ -158,5 +197,12 @@ def test_doctor_on_the_real_config_here_says_training_is_impractical_and_exits_1
     out = phase25("doctor", "--config", str(REAL), cache=tmp_path)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "impractically long" in out.stdout and "CPU backend" in out.stdout
-    for figure in ("15.2 GB", "61.1 GB", "the seed expects ~30-40 minutes"):
+    for figure in ("15.2 GB", "21.0 GB", "5-bit (group 64) · qwen3", "the seed expects ~30-40 minutes"):
         assert figure in out.stdout
+
+
+def test_your_own_baseline_not_here_yet_is_predicted_at_the_seeds_bits() -> None:
+    cfg = load_config(REAL)  # baseline.path: the Phase 24 model folder, not on this machine
+    info = locate("baseline", cfg.baseline, cfg)
+    assert info.bits == cfg.verdict.seed_baseline_bits == 5 and "seed_baseline_bits" in info.config_source
+    assert info.download_bytes is not None and 15 * GB < info.download_bytes < 25 * GB  # 30B at 5 bits, not 61 GB

@@ -4,56 +4,20 @@ message offline. The download is a local stand-in writing files in chunks: no ne
 from __future__ import annotations
 
 import json
-import time
+import sys
 from pathlib import Path
 
 import pytest
 
-from core import events as ev
-from core.config import load_config
-from core.doctor.fetch import FetchError, Tick, fetch, needed, repo_folder
-from core.doctor.models import locate
-from core.paths import DATA_DIR
+sys.path.insert(0, str(Path(__file__).parent))
 
-REPO = "Qwen/Qwen2.5-Coder-7B-Instruct"
-FILES = {"config.json": 2_000, "model-00001-of-00002.safetensors": 600_000, "model-00002-of-00002.safetensors": 400_000}
-TOTAL = sum(FILES.values())
-CHUNK = 50_000
+from fetchkit import REPO, TOTAL, StandIn  # noqa: E402
 
-
-class StandIn:
-    """Writes each file in chunks into the repo's cache folder as huggingface_hub does (blobs with
-    an .incomplete suffix until complete), continuing a partial blob where it stopped."""
-
-    def __init__(self, stop_after: int | None = None, delay_s: float = 0.02):
-        self.stop_after = stop_after
-        self.delay_s = delay_s
-        self.written = 0
-
-    def __call__(self, repo_id: str, cache_dir: Path) -> Path:
-        folder = repo_folder(cache_dir, repo_id)
-        blobs, snap = folder / "blobs", folder / "snapshots" / "abc"
-        blobs.mkdir(parents=True, exist_ok=True)
-        snap.mkdir(parents=True, exist_ok=True)
-        for name, size in FILES.items():
-            blob = blobs / name
-            if blob.exists():
-                continue
-            part = blobs / f"{name}.incomplete"
-            have = part.stat().st_size if part.exists() else 0
-            with open(part, "ab") as fh:
-                while have < size:
-                    if self.stop_after is not None and self.written >= self.stop_after:
-                        raise KeyboardInterrupt
-                    n = min(CHUNK, size - have)
-                    fh.write(b"\0" * n)
-                    fh.flush()
-                    have += n
-                    self.written += n
-                    time.sleep(self.delay_s)
-            part.rename(blob)
-            (snap / name).symlink_to(blob)
-        return snap
+from core import events as ev  # noqa: E402
+from core.config import load_config  # noqa: E402
+from core.doctor.fetch import FetchError, Tick, fetch, needed, repo_folder  # noqa: E402
+from core.doctor.models import locate  # noqa: E402
+from core.paths import DATA_DIR  # noqa: E402
 
 
 def test_a_download_reports_bytes_rate_and_eta_until_done(tmp_path: Path) -> None:

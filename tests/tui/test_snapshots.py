@@ -76,7 +76,21 @@ def test_runs(snap_compare, size):
     assert snap_compare(app, terminal_size=size, run_before=runs_listed())
 
 
+def frozen_doctor(monkeypatch) -> None:
+    """The Config screen's doctor replaced by a process printing a frozen report (doctor_report.json,
+    the demo config's): the real doctor measures this machine, which differs between machines."""
+    import sys
+    from pathlib import Path
+
+    from tui.screens.config import ConfigScreen
+
+    report = Path(__file__).parent / "doctor_report.json"
+    code = f"import sys; sys.stdout.write(open({str(report)!r}).read())"
+    monkeypatch.setattr(ConfigScreen, "doctor_command", staticmethod(lambda config, overrides: [sys.executable, "-c", code]))
+
+
 @pytest.mark.parametrize("size", SIZES)
-def test_config(snap_compare, size):
+def test_config(snap_compare, size, monkeypatch):
+    frozen_doctor(monkeypatch)
     app = snapshot_app(recorded("failed-prepare"))
     assert snap_compare(app, terminal_size=size, run_before=settled("4"))

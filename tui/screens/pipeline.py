@@ -16,6 +16,7 @@ from core import events as ev
 from core.pipeline import BY_NAME
 from tui.screens.base import RunScreen
 from tui.view import RunView
+from tui.widgets.download_bar import DownloadBar
 from tui.widgets.log_tail import LogTail
 from tui.widgets.memory_panel import MemoryPanel
 from tui.widgets.stage_list import StageList
@@ -64,6 +65,7 @@ class PipelineScreen(RunScreen):
             yield TrainPanel(id="train-panel", classes="panel")
             yield LogTail(id="log-panel", classes="panel")
             yield MemoryPanel(id="memory-panel", classes="panel")
+        yield DownloadBar(id="download")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -81,6 +83,8 @@ class PipelineScreen(RunScreen):
         if batch is None or any(isinstance(e, LIFECYCLE) for e in batch):
             stages.show(view)
             self._last_tick = time.monotonic()
+        if batch is None or any(isinstance(e, (ev.DownloadProgress, *LIFECYCLE)) for e in batch):
+            self.query_one(DownloadBar).show(view)
         train = batch is None or any(isinstance(e, TRAIN_EVENTS) for e in batch)
         if batch is None and view.run_id != self._shown_run:
             self._shown_run = view.run_id
