@@ -12,10 +12,17 @@ imported unless the snippet uses a tool). In order, it:
    mapped to the caller's uid with no capabilities; sets no_new_privs. If any step of the
    confinement failed and the run requires it, exits with ``REFUSED_EXIT`` without running
    the snippet;
-4. binds the tools (lazily: the tools and Pydantic are imported only when the
-   snippet mentions them) and runs the snippet as ``__main__``;
-5. writes what happened (exception type and message, setup notes) to a result
-   file; the snippet's stdout/stderr go straight to the parent's pipes.
+4. binds the tools as stubs (``core.codemode._stubs``: each call goes over a pipe
+   to the executor, which runs the real tool; lazily: Pydantic is imported only
+   when the snippet mentions a tool) and runs the snippet as ``__main__``,
+   tracing which of its lines run;
+5. writes what happened (exception type and message, setup notes, the fields of
+   returned models the code read, the lines that ran) to a result file; the
+   snippet's stdout/stderr go straight to the parent's pipes.
+
+In tool mode (an inline config naming ``tool``, started by the executor's broker)
+steps 1-3 are the same, and then it runs that one real tool and writes its reply
+as JSON to the stdout only the executor reads.
 
 Only the standard library is imported here before the snippet runs.
 """
