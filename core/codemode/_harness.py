@@ -20,9 +20,9 @@ imported unless the snippet uses a tool). In order, it:
    returned models the code read, the lines that ran) to a result file; the
    snippet's stdout/stderr go straight to the parent's pipes.
 
-In tool mode (an inline config naming ``tool``, started by the executor's broker)
-steps 1-3 are the same, and then it runs that one real tool and writes its reply
-as JSON to the stdout only the executor reads.
+In tool mode (an inline config with ``tools``, started by the executor's broker)
+steps 1-3 are the same; then it runs the real tools, one call per line of stdin,
+and writes each reply as a JSON line to the stdout only the executor reads.
 
 Only the standard library is imported here before the snippet runs.
 """
@@ -226,26 +226,28 @@ def _run_snippet(source: str, cfg: dict, result: dict[str, object]) -> int:  # t
     return exit_code
 
 
-def _run_tool(cfg: dict) -> None:  # type: ignore[type-arg]
-    """Tool mode: run one real tool and write its reply (JSON) to the original stdout, which only
-    the executor reads; anything else the tool prints goes to stderr."""
+def _serve_tools(cfg: dict) -> None:  # type: ignore[type-arg]
+    """Tool mode: read one call per line (JSON: name, arguments) on stdin, run the real tool, write
+    its reply as one JSON line to the original stdout, which only the executor reads; anything else
+    the tools print goes to stderr. Ends at the end of stdin."""
     reply_fd = os.dup(1)
     os.dup2(2, 1)
     try:
         _ctypes, libc = _libc()
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: programs the tool runs cannot reach into this process
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: programs the tools run cannot reach into this process
     except OSError:
         pass
-    try:
-        tools = _import_tools(cfg["project_root"])
-        result = tools.TOOLS[cfg["tool"]](**cfg["arguments"])
-        reply = {"ok": True, "result_type": type(result).__name__, "result": result.model_dump(mode="json")}
-    except BaseException as exc:  # the tool's own error goes back to the snippet
-        reply = {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:2000]}
-    data = json.dumps(reply).encode("utf-8")
-    while data:
-        data = data[os.write(reply_fd, data):]
-    os.close(reply_fd)
+    tools = _import_tools(cfg["project_root"])
+    for line in sys.stdin.buffer:
+        try:
+            request = json.loads(line)
+            result = tools.TOOLS[request["name"]](**request["arguments"])
+            reply = {"ok": True, "result_type": type(result).__name__, "result": result.model_dump(mode="json")}
+        except BaseException as exc:  # the tool's own error goes back to the snippet
+            reply = {"ok": False, "error_type": type(exc).__name__, "error": str(exc)[:2000]}
+        data = (json.dumps(reply) + "\n").encode("utf-8")
+        while data:
+            data = data[os.write(reply_fd, data):]
     sys.exit(0)
 
 
@@ -271,13 +273,13 @@ def main(config: str) -> None:
     notes["confined"] = confined
     if cfg.get("require_confined") and not confined:
         # Fail closed: the snippet never runs outside its confinement.
-        if "tool" not in cfg:
+        if not cfg.get("tools"):
             with open(cfg["result_path"], "w", encoding="utf-8") as fh:
                 json.dump({"setup": notes, "refused": True}, fh)
         sys.exit(REFUSED_EXIT)
     os.chdir(cfg["workdir"])
-    if "tool" in cfg:
-        _run_tool(cfg)
+    if cfg.get("tools"):
+        _serve_tools(cfg)
     with open(cfg["code_path"], encoding="utf-8") as fh:
         source = fh.read()
     result: dict[str, object] = {"setup": notes, "exception_type": None, "exception_message": None}

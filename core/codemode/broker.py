@@ -2,9 +2,10 @@
 
 The snippet's tools are stubs (``core.codemode._stubs``) that write each call as one JSON line to
 a pipe. ``ToolBroker`` reads those requests in a thread of the executor, checks the tool name and
-binds the arguments to the real signature, runs the real tool in a fresh confined process of its
-own (``spawn``: the same harness and confinement as the snippet, in tool mode), and writes the
-reply back. The call record (arguments, result, error, duration) is written by this process from
+binds the arguments to the real signature, has the real tool run by a confined process of its own
+(``spawn``: the same harness and confinement as the snippet, in tool mode, one call per line; it
+is started beside the snippet when the code names a tool, or at the first call, and started again
+if it dies), and writes the reply back. The call record (arguments, result, error, duration) is written by this process from
 what it ran, so the snippet cannot forge one: printing a fake result or writing a file records
 nothing. A call cut short by the run's timeout or by the snippet's end is still recorded, with why.
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from core.codemode._capture import collect, kill_group
+from core.codemode._capture import kill_group
 from core.codemode.results import ToolCallRecord
 from core.codemode.tools import TOOLS
 
@@ -35,7 +36,7 @@ MAX_REPLY_BYTES = 16_000_000
 MAX_RECORDED_RESULT = 200_000
 """A result whose JSON is longer than this many characters is recorded without its value."""
 
-Spawn = Callable[[str, dict[str, Any]], "subprocess.Popen[bytes]"]
+Spawn = Callable[[], "subprocess.Popen[bytes]"]
 
 
 def _model(name: str) -> type[BaseModel]:
@@ -61,7 +62,9 @@ class ToolBroker:
         self._rep_r, self._rep_w = os.pipe()
         self._stop = threading.Event()
         self._stop_reason = ""
-        self._current: subprocess.Popen[bytes] | None = None
+        self._server: subprocess.Popen[bytes] | None = None
+        self._out = bytearray()
+        self._err = bytearray()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="codemode-tools", daemon=True)
 
@@ -70,10 +73,14 @@ class ToolBroker:
         """(request write end, reply read end): the pipe ends the snippet's process inherits."""
         return self._req_w, self._rep_r
 
-    def start(self) -> None:
-        """Call once the child has started: drops this process's copies of the child's ends."""
+    def start(self, warm: bool = False) -> None:
+        """Call once the child has started: drops this process's copies of the child's ends; with
+        ``warm``, starts the tool process now, so its start overlaps the snippet's."""
         for fd in self.child_fds:
             os.close(fd)
+        if warm:
+            with self._lock:
+                self._ensure_server()
         self._thread.start()
 
     def stop(self, reason: str) -> None:
@@ -81,10 +88,16 @@ class ToolBroker:
         with self._lock:
             self._stop_reason = reason
             self._stop.set()
-            if self._current is not None:
-                kill_group(self._current)
+            server = self._server
+            if server is not None:
+                kill_group(server)
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+        if server is not None:
+            server.wait()
+            for pipe in (server.stdin, server.stdout, server.stderr):
+                if pipe is not None:
+                    pipe.close()
         for fd in (self._req_r, self._rep_w):
             try:
                 os.close(fd)
@@ -173,36 +186,78 @@ class ToolBroker:
         record.delivered = not reply.get("stopped", False)
         return {**reply, "call": index}
 
+    def _ensure_server(self) -> subprocess.Popen[bytes]:
+        if self._server is None or self._server.poll() is not None:
+            if self._server is not None:  # it died (killed by a program it ran, say): start another
+                for pipe in (self._server.stdin, self._server.stdout, self._server.stderr):
+                    if pipe is not None:
+                        pipe.close()
+            self._server = self.spawn()
+            self._out.clear()
+            self._err.clear()
+            for pipe in (self._server.stdout, self._server.stderr):
+                assert pipe is not None
+                os.set_blocking(pipe.fileno(), False)
+        return self._server
+
     def _run(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """Run the real tool in its own confined process, at most until the run's deadline."""
+        """Have the tool process run the real tool, waiting at most until the run's deadline."""
         with self._lock:
             if self._stop.is_set():
                 return {"ok": False, "error_type": "TimeoutError", "error": self._stop_reason, "stopped": True}
             try:
-                proc = self.spawn(name, arguments)
+                server = self._ensure_server()
+                assert server.stdin is not None
+                server.stdin.write((json.dumps({"name": name, "arguments": arguments}) + "\n").encode("utf-8"))
+                server.stdin.flush()
             except OSError as exc:
                 return {"ok": False, "error_type": "RuntimeError", "error": f"the tool could not start: {exc}"}
-            self._current = proc
+        line = self._read_reply(server)
+        if line is None:
+            kill_group(server)
+            if self._stop.is_set() or time.monotonic() >= self.deadline:
+                why = self._stop_reason or f"the run's {self.timeout_s:g} s timeout expired before the call returned"
+                return {"ok": False, "error_type": "TimeoutError", "error": why, "stopped": True}
+            tail = self._err.decode("utf-8", errors="replace").strip()[-300:]
+            return {"ok": False, "error_type": "RuntimeError",
+                    "error": f"the tool's process ended without a reply{': ' + tail if tail else ''}"}
         try:
-            cap = collect(proc, max_bytes=MAX_REPLY_BYTES, timeout=max(0.05, self.deadline - time.monotonic()))
-        finally:
-            if proc.poll() is None:
-                kill_group(proc)
-            proc.wait()
-            with self._lock:
-                self._current = None
-        if self._stop.is_set() or cap.timed_out:
-            why = self._stop_reason or f"the run's {self.timeout_s:g} s timeout expired before the call returned"
-            return {"ok": False, "error_type": "TimeoutError", "error": why, "stopped": True}
-        try:
-            reply = json.loads(cap.stdout or b"{}")
+            reply = json.loads(line)
         except ValueError:
             reply = None
         if not isinstance(reply, dict) or "ok" not in reply:
-            tail = cap.stderr.decode("utf-8", errors="replace").strip()[-300:]
-            return {"ok": False, "error_type": "RuntimeError",
-                    "error": f"the tool's process gave no reply (exit {proc.returncode}){': ' + tail if tail else ''}"}
+            return {"ok": False, "error_type": "RuntimeError", "error": "the tool's process gave no readable reply"}
         return reply
+
+    def _read_reply(self, server: subprocess.Popen[bytes]) -> bytes | None:
+        """One reply line from the tool process; None when it ends, the run is stopped or the deadline passes."""
+        assert server.stdout is not None and server.stderr is not None
+        out, err = server.stdout.fileno(), server.stderr.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(out, selectors.EVENT_READ)
+            sel.register(err, selectors.EVENT_READ)
+            while b"\n" not in self._out:
+                left = self.deadline - time.monotonic()
+                if left <= 0 or self._stop.is_set():
+                    return None
+                for key, _ in sel.select(timeout=min(left, 0.05)):
+                    try:
+                        chunk = os.read(key.fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        if key.fd == out:
+                            return None
+                        sel.unregister(err)
+                    elif key.fd == out:
+                        self._out.extend(chunk)
+                        if len(self._out) > MAX_REPLY_BYTES:
+                            return None
+                    else:
+                        self._err[:] = (self._err + chunk)[-4000:]
+        line, _, rest = bytes(self._out).partition(b"\n")
+        self._out[:] = rest
+        return line
 
 
 __all__ = ["MAX_CALLS", "ToolBroker"]

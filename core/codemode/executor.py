@@ -9,7 +9,9 @@ user's files are never touched.
 The tools the snippet calls are stubs: each call goes over a pipe to this
 process, whose ``ToolBroker`` (``core.codemode.broker``) runs the real tool in
 a confined process of its own, records the call here, and sends the result
-back. Only these records reach the scorer; the snippet cannot write one.
+back. Only these records reach the scorer; the snippet cannot write one. The
+tool process starts beside the snippet when its code names a tool, so its start
+overlaps the snippet's own.
 
 The confinement (``core.codemode.confine``, ``core.codemode.policy``): on Linux
 the child sees a new root holding only the run folder (read-write), the Python
@@ -47,15 +49,16 @@ from core.codemode.confine import UnconfinedError
 from core.codemode.results import ExecutionLimits, ExecutionResult, FieldRead, ToolCallRecord, platform_notes
 from core.codemode.runfolder import HARNESS_SOURCE, Run, child_env, prepare
 from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
+from core.codemode.tools import TOOLS
 from core.codemode.workcopy import new_run_dir, read_regular, remove_tree, sweep_now_and_then
 
 _PLATFORM = sys.platform
 
 
-def _spawn_tool(run: Run) -> Any:
-    def spawn(name: str, arguments: dict[str, Any]) -> subprocess.Popen[bytes]:
-        argv, _net, _pid = run.command(run.tool_config(name, arguments))
-        return subprocess.Popen(argv, cwd=run.work, env=child_env(run), stdin=subprocess.DEVNULL,
+def _spawn_tools(run: Run) -> Any:
+    def spawn() -> subprocess.Popen[bytes]:
+        argv, _net, _pid = run.command(run.tool_config())
+        return subprocess.Popen(argv, cwd=run.work, env=child_env(run), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     return spawn
 
@@ -72,7 +75,7 @@ def _run_child(run: Run, argv: list[str], broker: ToolBroker) -> tuple[Captured,
     except BaseException:
         broker.close_unstarted()
         raise
-    broker.start()
+    broker.start(warm=any(name in run.code for name in TOOLS))
     seen: dict[int, psutil.Process] = {}
     peak = 1
 
@@ -155,7 +158,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
 
     sweep_now_and_then()  # copies left behind by processes that died before removing them
     run = Run(root=new_run_dir(), notes=[*info.notes, *platform_notes(_PLATFORM)], info=info, limits=limits)
-    broker = ToolBroker(_spawn_tool(run), deadline=time.monotonic() + limits.timeout_s, timeout_s=limits.timeout_s)
+    broker = ToolBroker(_spawn_tools(run), deadline=time.monotonic() + limits.timeout_s, timeout_s=limits.timeout_s)
     try:
         try:
             prepare(run, code, workspace, broker.child_fds)

@@ -35,6 +35,7 @@ class Run:
     limits: ExecutionLimits
     policy: SandboxPolicy | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    code: str = ""
 
     @property
     def work(self) -> Path:
@@ -52,11 +53,10 @@ class Run:
         python = [sys.executable, *flags, "-c", BOOTSTRAP, HARNESS_SOURCE, config]
         return confine.child_command(python, self.info, self.policy, self.limits.isolate_network)
 
-    def tool_config(self, name: str, arguments: dict[str, Any]) -> str:
-        """The inline config of a tool process: the snippet's confinement, no snippet."""
+    def tool_config(self) -> str:
+        """The inline config of the tool process: the snippet's confinement, no snippet."""
         skip = {"code_path", "result_path", "broker", "names"}
-        return json.dumps({**{k: v for k, v in self.config.items() if k not in skip},
-                           "tool": name, "arguments": arguments})
+        return json.dumps({**{k: v for k, v in self.config.items() if k not in skip}, "tools": True})
 
 
 def _mount_namespace_id() -> str | None:
@@ -77,6 +77,7 @@ def prepare(run: Run, code: str, workspace: Path, broker_fds: tuple[int, int]) -
     as_nobody = info.engine == "namespaces-root"
     run.notes.extend(copy_workspace(workspace, run.work, unprivileged=as_nobody))
     (run.meta / "code.py").write_text(code, encoding="utf-8")
+    run.code = code
     drop = part["drop"]
     if as_nobody:
         chown_tree(run.root, drop["uid"], drop["gid"])
