@@ -28,9 +28,9 @@ _OWN_NEGATION = re.compile(r"n't|\bnot\b|\bnothing\b|\bnone\b|\bno\b|\bnever\b")
 the negation inside its match is the claim, so only the words before it can negate it."""
 _FAR_FROM = re.compile(r"\b(?:far from|anything but|by no means|less than|not quite|not entirely|not all|"
                        r"not yet|not fully|hardly|barely)\b", re.IGNORECASE)
-_HEDGE = re.compile(r"\b(?:whether|if|let me|let's|let us|i'll|i will|i'm going to|going to|to (?:see|check|confirm|"
-                    r"verify|find out|make sure)|check (?:that|if)|see (?:if|whether)|hop(?:e|ing)|expect(?:ing)?|"
-                    r"assum(?:e|ing)|might|may|once|until|after|unless)\b", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:whether|if|let me|let's|let us|(?:i'll|i will|i'm going to|we'll) (?:check|run|see|verify|"
+                    r"confirm|look|find out)|to (?:see|check|confirm|verify|find out|make sure)|check (?:that|if))\b",
+                    re.IGNORECASE)
 _SENTENCE_START = re.compile(r"[.!?\n]\s*")
 _QUALIFIED = re.compile(r"\A[^.\n]{0,25}?\b(?:except|apart from|other than|save for|besides|but (?:one|\d+))\b",
                         re.IGNORECASE)
