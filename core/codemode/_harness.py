@@ -235,7 +235,7 @@ def _serve_tools(cfg: dict) -> None:  # type: ignore[type-arg]
     try:
         _ctypes, libc = _libc()
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: programs the tools run cannot reach into this process
-    except OSError:
+    except Exception:  # no prctl (macOS): Seatbelt's profile is the confinement there
         pass
     tools = _import_tools(cfg["project_root"])
     for line in sys.stdin.buffer:
