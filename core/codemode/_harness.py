@@ -17,7 +17,8 @@ imported unless the snippet uses a tool). In order, it:
    when the snippet mentions a tool) and runs the snippet as ``__main__``,
    tracing which of its lines run;
 5. writes what happened (exception type and message, setup notes, the fields of
-   returned models the code read, the lines that ran) to a result file; the
+   returned models the code read, the lines that ran, what each of its prints
+   wrote) to a result file; the
    snippet's stdout/stderr go straight to the parent's pipes.
 
 In tool mode (an inline config with ``tools``, started by the executor's broker)
@@ -174,6 +175,27 @@ def _raise_on_cpu_limit() -> None:
         signal.signal(signal.SIGXCPU, on_xcpu)
 
 
+def _trace_prints(filename: str, prints: list):  # type: ignore[no-untyped-def,type-arg]
+    """Record what each ``print`` called from the snippet's own lines writes to stdout, by line."""
+    import builtins
+
+    original = builtins.print
+    budget = [64_000]
+
+    def print(*args, sep=None, end=None, file=None, flush=False):  # type: ignore[no-untyped-def]  # noqa: A001
+        caller = sys._getframe(1)
+        if caller.f_code.co_filename == filename and file in (None, sys.stdout) and budget[0] > 0:
+            try:
+                text = (" " if sep is None else str(sep)).join(str(a) for a in args) + ("\n" if end is None else str(end))
+            except Exception:
+                text = ""
+            prints.append([caller.f_lineno, text[:budget[0]]])
+            budget[0] -= len(text)
+        return original(*args, sep=sep, end=end, file=file, flush=flush)
+
+    builtins.print = print
+
+
 def _run_snippet(source: str, cfg: dict, result: dict[str, object]) -> int:  # type: ignore[type-arg]
     import builtins
     import linecache
@@ -197,9 +219,11 @@ def _run_snippet(source: str, cfg: dict, result: dict[str, object]) -> int:  # t
     _raise_on_cpu_limit()
     exit_code = 0
     lines: set[int] = set()
+    prints: list[list[object]] = []
     try:
         code = compile(source, filename, "exec")
         _trace_lines(filename, lines)
+        _trace_prints(filename, prints)
         exec(code, module.__dict__)
     except SystemExit as exc:
         if exc.code not in (None, 0):
@@ -223,6 +247,7 @@ def _run_snippet(source: str, cfg: dict, result: dict[str, object]) -> int:  # t
     stubs = sys.modules.get("core.codemode._stubs")
     result["field_reads"] = stubs.reads() if stubs is not None else []
     result["lines_run"] = sorted(n for n in lines if n > 0)
+    result["prints"] = prints
     return exit_code
 
 

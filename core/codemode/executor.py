@@ -46,7 +46,14 @@ from core.codemode._capture import Captured, collect, kill_group
 from core.codemode._harness import REFUSED_EXIT
 from core.codemode.broker import ToolBroker
 from core.codemode.confine import UnconfinedError
-from core.codemode.results import ExecutionLimits, ExecutionResult, FieldRead, ToolCallRecord, platform_notes
+from core.codemode.results import (
+    ExecutionLimits,
+    ExecutionResult,
+    FieldRead,
+    PrintRecord,
+    ToolCallRecord,
+    platform_notes,
+)
 from core.codemode.runfolder import HARNESS_SOURCE, Run, child_env, prepare
 from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
 from core.codemode.tools import TOOLS
@@ -116,6 +123,14 @@ def _field_reads(outcome: dict[str, Any]) -> list[FieldRead] | None:
         except ValueError:
             continue
     return out
+
+
+def _prints(outcome: dict[str, Any]) -> list[PrintRecord] | None:
+    raw = outcome.get("prints")
+    if not isinstance(raw, list):
+        return None
+    return [PrintRecord(line=p[0], text=p[1]) for p in raw[:1000]
+            if isinstance(p, list) and len(p) == 2 and isinstance(p[0], int) and isinstance(p[1], str)]
 
 
 def _outcome(run: Run, exit_code: int) -> dict[str, Any]:
@@ -189,6 +204,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             tool_calls=broker.records,
             field_reads=_field_reads(outcome),
             lines_run=[n for n in lines if isinstance(n, int)][:10_000] if isinstance(lines, list) else None,
+            prints=_prints(outcome),
             network_isolated=network_isolated,
             privileges_dropped=bool(setup.get("privileges_dropped")),
             readonly_outside=bool(setup.get("readonly_outside")),

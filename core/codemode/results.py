@@ -78,6 +78,13 @@ class FieldRead(BaseModel):
     path: str = Field(description="the field's path in the result, e.g. 'error_count' or 'errors[2].line'")
 
 
+class PrintRecord(BaseModel):
+    """What one ``print`` call on a line of the snippet wrote to stdout."""
+
+    line: int
+    text: str
+
+
 class ExecutionResult(BaseModel):
     """Everything one ``execute_code`` run produced."""
 
@@ -100,6 +107,9 @@ class ExecutionResult(BaseModel):
         "process; the values are looked up in the executor's own records); None: not traced (older results)")
     lines_run: list[int] | None = Field(
         default=None, description="lines of the snippet that ran (None: not traced, or the process died)")
+    prints: list[PrintRecord] | None = Field(
+        default=None, description="what each print called from the snippet's lines wrote (64 kB at most in all); "
+        "None: not traced")
     network_isolated: bool = False
     privileges_dropped: bool = False
     readonly_outside: bool = Field(
@@ -157,4 +167,4 @@ def platform_notes(platform: str) -> list[str]:
     return []
 
 
-__all__ = ["ExecutionLimits", "ExecutionResult", "FieldRead", "ToolCallRecord", "platform_notes"]
+__all__ = ["ExecutionLimits", "ExecutionResult", "FieldRead", "PrintRecord", "ToolCallRecord", "platform_notes"]

@@ -27,7 +27,7 @@ class Flow:
     reaches: bool
     evidence: str
     lines: tuple[int, ...] = ()
-    """Lines of the output calls whose arguments depend on a tool result."""
+    """Lines spanned by the output calls whose arguments depend on a tool result."""
 
 
 _OPAQUE = {"type", "id", "callable", "isinstance", "hasattr", "issubclass"}
@@ -150,7 +150,7 @@ def result_reaches_output(code: str, tools: Iterable[str]) -> Flow:
         call, used = hits[0]
         via = f" (via {', '.join(used)}, bound from a tool result)" if used else ""
         return Flow(True, f"the tool result reaches output: {ast.unparse(call)[:80]} on line {call.lineno}{via}",
-                    tuple(sorted({c.lineno for c, _ in hits})))
+                    tuple(sorted({n for c, _ in hits for n in range(c.lineno, (c.end_lineno or c.lineno) + 1)})))
     shown = "; ".join(ast.unparse(c)[:60] for c in outputs[:3])
     return Flow(False, f"no output depends on a tool result (dataflow from tool calls to print): {shown}")
 

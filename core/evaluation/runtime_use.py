@@ -5,9 +5,12 @@ The executor records each tool call itself (``recorded_by = "executor"``); the s
 reports which fields of the returned models its code read (``field_reads``: call index and path,
 such as ``errors[2].line``) and which of its lines ran (``lines_run``). The values are never taken
 from the sandbox: each read is looked up in the executor's own record of that call. Typed use
-holds when a value read at run time is in stdout (a number as a number, a text or one of its
-lines, a list's length or one of its items), or, for a true/false or empty value that prints
-as something else, when a print that depends on a tool result (the static dataflow) ran.
+holds when a value read at run time is in stdout (a number as a number; a text, one of its lines,
+its line count or a part of it; a list's length or one of its items), or, for a value that is not
+a number (a text the code turns into a decision, a true/false field), when a print that depends on
+a tool result (the static dataflow) ran. A number read must itself show in stdout. Where the run recorded what each print wrote
+(``prints``), only the output of the prints that depend on a tool result counts, so a value
+typed into a literal ``print("5 errors")`` is no evidence.
 
 A read in a branch that never runs, or whose value never reaches stdout, is no evidence.
 """
@@ -19,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+_TOKEN = re.compile(r"[\w.:/\[\]-]*\w[\w.:/\[\]-]*")
 _STEP = re.compile(r"([A-Za-z_]\w*)((?:\[\d+\])*)")
 
 
@@ -69,7 +73,8 @@ def visible(value: Any, stdout: str) -> str | None:
                 return f"its line {line.strip()[:60]!r} is in stdout"
         if text and _number_in(len(value.splitlines()), stdout):
             return f"its line count {len(value.splitlines())} is in stdout"
-        return None
+        part = next((t for t in _TOKEN.findall(stdout) if t in text), None)
+        return f"its part {part[:60]!r} is in stdout" if part else None
     if isinstance(value, list):
         if value and _number_in(len(value), stdout):
             return f"its length {len(value)} is in stdout"
@@ -115,6 +120,9 @@ def runtime_use(result: dict[str, Any], output_lines: Sequence[int]) -> RuntimeU
     if not found:
         return RuntimeUse(False, ["no field of a returned model was read at run time (a read in code that "
                                   "never ran, or no read at all, is no typed use)"])
+    prints = result.get("prints")
+    if isinstance(prints, list):  # only what the prints that depend on a tool result wrote
+        stdout = "".join(str(p.get("text", "")) for p in prints if isinstance(p, dict) and p.get("line") in output_lines)
     shown = [(what, value, how) for what, value in found if (how := visible(value, stdout))]
     if shown:
         ev = [f"read at run time and printed: {what} = {_short(value)} ({how})" for what, value, how in shown[:3]]
@@ -122,7 +130,9 @@ def runtime_use(result: dict[str, Any], output_lines: Sequence[int]) -> RuntimeU
             ev.append(f"{len(found)} field reads traced in all")
         return RuntimeUse(True, ev)
     ran = sorted(set(output_lines) & set(result.get("lines_run") or []))
-    flags = [(what, value) for what, value in found if isinstance(value, bool) or value in (None, "", [])]
+    if isinstance(prints, list):
+        ran = sorted({int(p["line"]) for p in prints if isinstance(p, dict) and p.get("line") in output_lines})
+    flags = [(what, value) for what, value in found if not isinstance(value, int | float) or isinstance(value, bool)]
     if flags and ran:
         what, value = flags[0]
         return RuntimeUse(True, [f"read at run time: {what} = {_short(value)}; the print on line {ran[0]}, "

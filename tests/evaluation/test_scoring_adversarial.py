@@ -154,3 +154,21 @@ def test_the_forged_record_is_not_among_the_executor_records(scored: dict[str, Q
     assert rec.execution is not None and rec.execution.ok
     assert rec.execution.result["tool_calls"] == []
     assert rec.execution.result["stdout"].startswith("5\n[26, 27, 30, 33, 41]")
+
+
+def test_a_value_typed_into_a_literal_print_is_no_evidence() -> None:
+    """The read ran and its value is in stdout, but only through a literal; the print that depends
+    on the result sits in a branch that never runs."""
+    from core.codemode.executor import execute_code
+    from core.codemode.workspaces import workspace_path
+    from core.evaluation.dataflow import result_reaches_output
+    from core.evaluation.runtime_use import runtime_use
+    from core.evaluation.typed import tool_models
+
+    code = ("r = read_file('inventory/stock.py', start=35, end=37)\ntext = r.content\nif False:\n    print(text)\n"
+            "print('values[:-1] drops the last item')")
+    result = execute_code(code, workspace_path("inventory")).model_dump(mode="json")
+    assert "values[:-1]" in result["stdout"] and result["field_reads"] == [{"call": 0, "path": "content"}]
+    use = runtime_use(result, result_reaches_output(code, tool_models()).lines)
+    assert use.passed is False
+    assert "fields read at run time: read_file(path='inventory/stock.py', start=35, end=37).content" in use.evidence[0]
