@@ -149,7 +149,8 @@ def _mypy_text(stdout: str) -> list[TypeErrorItem]:
 
 def typecheck(path: str = ".") -> TypecheckResult:
     """Type-check a file or directory with mypy (the workspace's own mypy config applies)."""
-    base = [sys.executable, "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
+    # -I: the workspace's own files (a planted ``mypy/`` folder) cannot stand in for mypy
+    base = [sys.executable, "-I", "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
     flags = ["--show-column-numbers", "--show-error-codes", "--no-color-output", "--no-error-summary"]
     proc = _run([*base, "--output", "json", *flags, path])
     items = _mypy_json(proc.stdout)
@@ -234,6 +235,11 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_FAILURE_MESSAGE else message[: MAX_FAILURE_MESSAGE - 3] + "..."
 
 
+_PYTEST_MAIN = "import sys, pytest; sys.path.append(''); sys.exit(pytest.main(sys.argv[1:]))"
+"""Like ``python -m pytest``, but pytest is imported before the working directory joins the path
+(at its end), so a planted ``pytest`` or ``json.py`` in the workspace cannot stand in for them."""
+
+
 def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
     """Run the tests under ``path`` with pytest; ``k`` selects tests by keyword like ``pytest -k``.
 
@@ -243,7 +249,7 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
     with tempfile.TemporaryDirectory(prefix="pytest-run-") as tmp:
         report = Path(tmp) / "report.xml"
         argv = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            sys.executable, "-I", "-c", _PYTEST_MAIN, "-q", "-p", "no:cacheprovider",
             f"--junitxml={report}", "-o", "junit_family=xunit1", path,
         ]  # fmt: skip
         if k is not None:

@@ -95,3 +95,15 @@ def test_the_snippet_cannot_reach_the_records_through_the_environment() -> None:
                           workspace_path("clean_service"))
     assert result.stdout == "[]\n"
     assert os.environ.get("PHASE25_CODEMODE_CALLS") is None
+
+
+def test_a_planted_mypy_or_pytest_in_the_copy_does_not_stand_in_for_the_real_one() -> None:
+    fake = ('import json\nprint(json.dumps({"file": "x.py", "line": 1, "column": 1, "severity": "error", '
+            '"message": "fake", "code": "misc"}))\nraise SystemExit(1)\n')
+    code = ("import os\nos.makedirs('mypy', exist_ok=True)\n"
+            f"open('mypy/__init__.py', 'w').close()\nopen('mypy/__main__.py', 'w').write({fake!r})\n"
+            "open('pytest.py', 'w').write('raise SystemExit(0)')\n"
+            "t = typecheck('clean_service')\np = pytest_run('.')\nprint(t.error_count, p.passed, p.failed)\n")
+    result = execute_code(code, workspace_path("clean_service"))
+    assert result.ok, result.stderr
+    assert result.stdout == "0 4 0\n"
