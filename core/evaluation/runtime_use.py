@@ -121,8 +121,10 @@ def runtime_use(result: dict[str, Any], output_lines: Sequence[int]) -> RuntimeU
         return RuntimeUse(False, ["no field of a returned model was read at run time (a read in code that "
                                   "never ran, or no read at all, is no typed use)"])
     prints = result.get("prints")
-    if isinstance(prints, list):  # only what the prints that depend on a tool result wrote
-        stdout = "".join(str(p.get("text", "")) for p in prints if isinstance(p, dict) and p.get("line") in output_lines)
+    if isinstance(prints, list):  # only what the prints that depend on a tool result wrote, as captured
+        prints = [p for p in prints if isinstance(p, dict) and p.get("line") in output_lines
+                  and (result.get("stdout_truncated") or str(p.get("text", "")).strip() in stdout)]
+        stdout = "".join(str(p.get("text", "")) for p in prints)
     shown = [(what, value, how) for what, value in found if (how := visible(value, stdout))]
     if shown:
         ev = [f"read at run time and printed: {what} = {_short(value)} ({how})" for what, value, how in shown[:3]]
@@ -131,7 +133,7 @@ def runtime_use(result: dict[str, Any], output_lines: Sequence[int]) -> RuntimeU
         return RuntimeUse(True, ev)
     ran = sorted(set(output_lines) & set(result.get("lines_run") or []))
     if isinstance(prints, list):
-        ran = sorted({int(p["line"]) for p in prints if isinstance(p, dict) and p.get("line") in output_lines})
+        ran = sorted({int(p["line"]) for p in prints})
     flags = [(what, value) for what, value in found if not isinstance(value, int | float) or isinstance(value, bool)]
     if flags and ran:
         what, value = flags[0]
