@@ -49,7 +49,7 @@ class Run:
         """The confined command for the harness with ``config`` (a file path, or inline JSON for a
         tool process, run isolated from the copy's own modules), and whether it gets its own network
         and pid namespaces."""
-        flags = ["-I"] if config.startswith("{") else []
+        flags = ["-I", "-B"] if config.startswith("{") else []
         python = [sys.executable, *flags, "-c", BOOTSTRAP, HARNESS_SOURCE, config]
         return confine.child_command(python, self.info, self.policy, self.limits.isolate_network)
 

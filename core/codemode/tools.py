@@ -150,7 +150,7 @@ def _mypy_text(stdout: str) -> list[TypeErrorItem]:
 def typecheck(path: str = ".") -> TypecheckResult:
     """Type-check a file or directory with mypy (the workspace's own mypy config applies)."""
     # -I: the workspace's own files (a planted ``mypy/`` folder) cannot stand in for mypy
-    base = [sys.executable, "-I", "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
+    base = [sys.executable, "-I", "-B", "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
     flags = ["--show-column-numbers", "--show-error-codes", "--no-color-output", "--no-error-summary"]
     proc = _run([*base, "--output", "json", *flags, path])
     items = _mypy_json(proc.stdout)
@@ -249,7 +249,7 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
     with tempfile.TemporaryDirectory(prefix="pytest-run-") as tmp:
         report = Path(tmp) / "report.xml"
         argv = [
-            sys.executable, "-I", "-c", _PYTEST_MAIN, "-q", "-p", "no:cacheprovider",
+            sys.executable, "-I", "-B", "-c", _PYTEST_MAIN, "-q", "-p", "no:cacheprovider",
             f"--junitxml={report}", "-o", "junit_family=xunit1", path,
         ]  # fmt: skip
         if k is not None:
