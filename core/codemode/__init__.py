@@ -5,7 +5,9 @@ sandbox child starts fast):
 
 * ``core.codemode.models``: the Pydantic result models of the tools
 * ``core.codemode.tools``: ``typecheck``, ``ruff_check``, ``pytest_run``, ``read_file``, ``run_command``
-* ``core.codemode.recording``: each tool call recorded (arguments, typed result) for the scorer
+* ``core.codemode.broker``: the executor's side of each tool call: run it confined, record it
+* ``core.codemode._stubs``: the snippet's side: stubs that send each call to the executor
+* ``core.codemode.results``: ``ExecutionLimits``, ``ExecutionResult``, ``ToolCallRecord``, ``FieldRead``
 * ``core.codemode.executor``: ``execute_code``, ``ExecutionLimits``, ``ExecutionResult``, ``ToolCallRecord``
 * ``core.codemode.sandbox``: ``sandbox_info()``, which confinement engine this machine allows
 * ``core.codemode.policy``: ``SandboxPolicy``, its Linux mount plan and its macOS Seatbelt profile

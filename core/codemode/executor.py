@@ -1,10 +1,17 @@
 """``execute_code``: run a Code Mode snippet in a separate, confined Python process.
 
 The snippet runs in a fresh temporary copy of the workspace (its working
-directory), with the five tools pre-bound, a minimal environment, resource
-limits and a wall-clock timeout. Symbolic links that would lead out of the
-copy are replaced (``core.codemode.workcopy``), and the copy is deleted
-afterwards, so the user's files are never touched.
+directory), with a minimal environment, resource limits and a wall-clock
+timeout. Symbolic links that would lead out of the copy are replaced
+(``core.codemode.workcopy``), and the copy is deleted afterwards, so the
+user's files are never touched.
+
+The tools the snippet calls are stubs: each call goes over a pipe to this
+process, whose ``ToolBroker`` (``core.codemode.broker``) runs the real tool in
+a confined process of its own, records the call here, and sends the result
+back. Only these records reach the scorer; the snippet cannot write one. The
+tool process starts beside the snippet when its code names a tool, so its start
+overlaps the snippet's own.
 
 The confinement (``core.codemode.confine``, ``core.codemode.policy``): on Linux
 the child sees a new root holding only the run folder (read-write), the Python
@@ -18,288 +25,64 @@ not a VM: the kernel is shared and there is no seccomp filter.
 
 Each of these is recorded in the ``ExecutionResult`` (``network_isolated``,
 ``privileges_dropped``, ``readonly_outside``, ``pid_namespace``, ``confinement``,
-``notes``) so
-a report never claims more than held. ``core.codemode.sandbox`` probes what the
-machine allows; ``core.codemode._harness`` is the child side.
+``notes``) so a report never claims more than held. ``core.codemode.sandbox``
+probes what the machine allows; ``core.codemode._harness`` is the child side;
+``core.codemode.runfolder`` prepares the run folder and each process's command.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
-from pydantic import BaseModel, Field
 
-from core.codemode import confine, sandbox
+from core.codemode import confine
 from core.codemode._capture import Captured, collect, kill_group
-from core.codemode._harness import BOOTSTRAP, REFUSED_EXIT
+from core.codemode._harness import REFUSED_EXIT
+from core.codemode.broker import ToolBroker
 from core.codemode.confine import UnconfinedError
-from core.codemode.models import RESULT_MODELS
-from core.codemode.policy import SandboxPolicy
+from core.codemode.results import (
+    ExecutionLimits,
+    ExecutionResult,
+    FieldRead,
+    PrintRecord,
+    ToolCallRecord,
+    platform_notes,
+)
+from core.codemode.runfolder import HARNESS_SOURCE, Run, child_env, prepare
 from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
-from core.codemode.tools import RECORD_ENV, TOOLS
-from core.codemode.workcopy import (
-    chown_tree,
-    copy_workspace,
-    new_run_dir,
-    read_regular,
-    remove_tree,
-    sweep_now_and_then,
-)
+from core.codemode.tools import TOOLS
+from core.codemode.workcopy import new_run_dir, read_regular, remove_tree, sweep_now_and_then
 
-HARNESS_SOURCE = "\n".join(
-    Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("_mounts.py", "_harness.py")
-)
-"""The child program: the mount helpers, then the harness that calls them."""
 _PLATFORM = sys.platform
 
 
-class ExecutionLimits(BaseModel):
-    """Limits applied to one ``execute_code`` run (per process where the OS works that way)."""
-
-    timeout_s: float = Field(
-        default=20.0, gt=0, description="wall-clock seconds before the whole tree is killed"
-    )
-    cpu_seconds: int = Field(default=20, gt=0, description="RLIMIT_CPU, per process")
-    memory_bytes: int = Field(
-        default=2 * 1024**3, gt=0, description="RLIMIT_AS, per process (mypy needs ~300 MB)"
-    )
-    open_files: int = Field(default=256, gt=16, description="RLIMIT_NOFILE")
-    processes: int = Field(
-        default=64, gt=1, description="RLIMIT_NPROC headroom: new processes the snippet may have"
-    )
-    file_size_bytes: int = Field(
-        default=64 * 1024**2, gt=0, description="RLIMIT_FSIZE: largest file it may write"
-    )
-    max_output_bytes: int = Field(
-        default=32_000, gt=0, description="stdout and stderr are each cut to this size"
-    )
-    isolate_network: bool = Field(
-        default=True, description="run in an empty network namespace where possible"
-    )
-    allow_unconfined: bool = Field(
-        default=False,
-        description="run even where no engine confines the child (config: evaluation.allow_unconfined); "
-        "otherwise such a run raises UnconfinedError",
-    )
-
-    @classmethod
-    def for_timeout(cls, timeout_s: float, *, allow_unconfined: bool = False) -> ExecutionLimits:
-        """The defaults with this wall-clock timeout, and a per-process CPU cap of at least as many
-        seconds, so a long mypy or pytest run is stopped by the configured timeout, not a lower cap."""
-        cpu_default = cls.model_fields["cpu_seconds"].default
-        return cls(timeout_s=timeout_s, cpu_seconds=max(cpu_default, math.ceil(timeout_s)),
-                   allow_unconfined=allow_unconfined)
+def _spawn_tools(run: Run) -> Any:
+    def spawn() -> subprocess.Popen[bytes]:
+        argv, _net, _pid = run.command(run.tool_config())
+        return subprocess.Popen(argv, cwd=run.work, env=child_env(run), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return spawn
 
 
-class ToolCallRecord(BaseModel):
-    """One tool call the snippet made, as recorded by the tool wrapper inside the child."""
-
-    name: str
-    arguments: dict[str, Any] = Field(default_factory=dict, description="the arguments passed explicitly")
-    result_type: str | None = Field(
-        default=None, description="class name of the returned model; None if it raised"
-    )
-    ok: bool = Field(description="False when the tool raised")
-    error: str | None = None
-    duration_s: float = 0.0
-    result: dict[str, Any] | None = Field(
-        default=None, description="the returned model as JSON data; None if it raised or was too large"
-    )
-
-
-class ExecutionResult(BaseModel):
-    """Everything one ``execute_code`` run produced."""
-
-    stdout: str = ""
-    stderr: str = ""
-    stdout_truncated: bool = False
-    stderr_truncated: bool = False
-    exception_type: str | None = Field(
-        default=None, description="type name of the exception the snippet raised"
-    )
-    exception_message: str | None = None
-    timed_out: bool = False
-    exit_code: int | None = Field(
-        default=None, description="the child's exit status; -N when killed by signal N"
-    )
-    duration_s: float = 0.0
-    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
-    network_isolated: bool = False
-    privileges_dropped: bool = False
-    readonly_outside: bool = Field(
-        default=False, description="only the policy's paths were visible, read-only but for the run folder"
-    )
-    pid_namespace: bool = False
-    peak_processes: int = Field(
-        default=0, description="most processes seen at once in the child's tree (sampled)"
-    )
-    confinement: str = Field(
-        default="", description="how the code was confined: the engine and the policy, in one line"
-    )
-    notes: list[str] = Field(default_factory=list, description="what could not be enforced, in words")
-
-    @property
-    def ok(self) -> bool:
-        """The snippet ran to the end without raising or timing out."""
-        return not self.timed_out and self.exception_type is None and self.exit_code == 0
-
-    def to_tool_response(self, max_chars: int = 4000) -> str:
-        """The compact JSON fed back to the model inside ``<tool_response>``.
-
-        Keys always appear in this order and only when they carry something:
-        ``ok``, ``stdout``, ``stderr``, ``error``, ``timed_out``, ``truncated``.
-        """
-        out: dict[str, Any] = {"ok": self.ok, "stdout": _clip(self.stdout, max_chars)}
-        if self.stderr.strip():
-            out["stderr"] = _clip(self.stderr, max_chars // 2, keep_end=True)
-        if self.exception_type:
-            out["error"] = f"{self.exception_type}: {self.exception_message or ''}".strip()
-        if self.timed_out:
-            out["timed_out"] = True
-        if (
-            self.stdout_truncated
-            or self.stderr_truncated
-            or len(self.stdout) > max_chars
-            or len(self.stderr) > max_chars // 2
-        ):
-            out["truncated"] = True
-        return json.dumps(out, ensure_ascii=False)
-
-
-def _clip(text: str, limit: int, *, keep_end: bool = False) -> str:
-    if len(text) <= limit:
-        return text
-    if keep_end:
-        return f"...[{len(text) - limit} chars cut]...\n" + text[-limit:]
-    return text[:limit] + f"\n...[{len(text) - limit} chars cut]"
-
-
-# --------------------------------------------------------------------------- running
-
-
-def platform_notes(platform: str) -> list[str]:
-    """Limits this OS accepts but does not enforce (reported on every result)."""
-    if platform == "darwin":
-        return ["memory_bytes not enforced: macOS accepts RLIMIT_AS but does not apply it"]
-    return []
-
-
-def _read_calls(path: Path) -> list[ToolCallRecord]:
-    records: list[ToolCallRecord] = []
-    for line in (read_regular(path) or b"").decode("utf-8", errors="replace").splitlines():
-        if len(records) >= 1000:
-            break
-        try:
-            records.append(ToolCallRecord.model_validate_json(line))
-        except ValueError:
-            continue
-    return records
-
-
-def _mount_namespace_id() -> str | None:
-    try:
-        return os.readlink("/proc/self/ns/mnt")
-    except OSError:
-        return None
-
-
-@dataclass
-class _Run:
-    """One execution's temporary directory and what the child is told."""
-
-    root: Path
-    notes: list[str]
-    policy: SandboxPolicy | None = None
-    config: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def work(self) -> Path:
-        return self.root / "work"
-
-    @property
-    def meta(self) -> Path:
-        return self.root / "meta"
-
-
-def _prepare(run: _Run, code: str, workspace: Path, limits: ExecutionLimits, info: SandboxInfo) -> None:
-    """Copy the workspace, write the snippet and the child's config (its confinement included)."""
-    for name in ("home", "meta", "tmp", "newroot"):
-        (run.root / name).mkdir()
-    if info.confined:
-        run.policy = confine.policy_for(run.root).model_copy(update={"network": not limits.isolate_network})
-    part = confine.confine_config(info, run.policy, run.root)
-    as_nobody = info.engine == "namespaces-root"
-    run.notes.extend(copy_workspace(workspace, run.work, unprivileged=as_nobody))
-    (run.meta / "code.py").write_text(code, encoding="utf-8")
-    drop = part["drop"]
-    if as_nobody:
-        chown_tree(run.root, drop["uid"], drop["gid"])
-
-    process_cap = limits.processes
-    if drop is not None:
-        process_cap += sandbox.count_processes(drop["uid"])
-    elif not info.is_root and hasattr(os, "getuid"):
-        process_cap += sandbox.count_processes(os.getuid())
-
-    run.config = {
-        "code_path": str(run.meta / "code.py"),
-        "result_path": str(run.meta / "result.json"),
-        "workdir": str(run.work),
-        "project_root": str(PROJECT_ROOT),
-        **part,
-        "require_confined": part["engine"] is not None,
-        # The harness refuses to mount anything if it is still in this (the caller's) mount namespace.
-        "parent_mount_ns": _mount_namespace_id(),
-        "names": [*TOOLS, *(m.__name__ for m in RESULT_MODELS)],
-        "limits": {
-            "cpu_seconds": limits.cpu_seconds,
-            "memory_bytes": limits.memory_bytes,
-            "open_files": limits.open_files,
-            "processes": process_cap,
-            "file_size_bytes": limits.file_size_bytes,
-            "core_bytes": 0,
-        },
-    }
-    (run.meta / "config.json").write_text(json.dumps(run.config), encoding="utf-8")
-
-
-def _child_env(run: _Run) -> dict[str, str]:
-    """A minimal environment: nothing inherited from the caller."""
-    return {
-        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "HOME": str(run.root / "home"),
-        "TMPDIR": str(run.root / "tmp"),
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONIOENCODING": "utf-8",
-        "PYTHONNOUSERSITE": "1",
-        RECORD_ENV: str(run.meta / "calls.jsonl"),
-    }
-
-
-def _run_child(run: _Run, argv: list[str], limits: ExecutionLimits) -> tuple[Captured, int, int, float]:
-    """Start the child, drain its output, kill whatever is left. Returns (output, exit code, peak, seconds)."""
+def _run_child(run: Run, argv: list[str], broker: ToolBroker) -> tuple[Captured, int, int, float]:
+    """Start the child, serve its tool calls, drain its output, kill whatever is left.
+    Returns (output, exit code, peak processes, seconds)."""
+    limits = run.limits
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        cwd=run.work,
-        env=_child_env(run),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    try:
+        proc = subprocess.Popen(argv, cwd=run.work, env=child_env(run), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                pass_fds=broker.child_fds)
+    except BaseException:
+        broker.close_unstarted()
+        raise
+    broker.start(warm=any(name in run.code for name in TOOLS))
     seen: dict[int, psutil.Process] = {}
     peak = 1
 
@@ -313,6 +96,7 @@ def _run_child(run: _Run, argv: list[str], limits: ExecutionLimits) -> tuple[Cap
         for child in children:
             seen.setdefault(child.pid, child)
 
+    cap = Captured()
     try:
         cap = collect(proc, max_bytes=limits.max_output_bytes, timeout=limits.timeout_s, on_tick=sample)
     finally:
@@ -323,15 +107,62 @@ def _run_child(run: _Run, argv: list[str], limits: ExecutionLimits) -> tuple[Cap
             except psutil.Error:
                 pass
         proc.wait()
+        broker.stop(f"the run's {limits.timeout_s:g} s timeout expired before the call returned" if cap.timed_out
+                    else "the snippet's process ended before the call returned")
     return cap, proc.returncode, peak, time.perf_counter() - started
+
+
+def _field_reads(outcome: dict[str, Any]) -> list[FieldRead] | None:
+    raw = outcome.get("field_reads")
+    if not isinstance(raw, list):
+        return None
+    out: list[FieldRead] = []
+    for item in raw[:2000]:
+        try:
+            out.append(FieldRead.model_validate(item))
+        except ValueError:
+            continue
+    return out
+
+
+def _prints(outcome: dict[str, Any]) -> list[PrintRecord] | None:
+    raw = outcome.get("prints")
+    if not isinstance(raw, list):
+        return None
+    return [PrintRecord(line=p[0], text=p[1]) for p in raw[:1000]
+            if isinstance(p, list) and len(p) == 2 and isinstance(p[0], int) and isinstance(p[1], str)]
+
+
+def _outcome(run: Run, exit_code: int) -> dict[str, Any]:
+    """What the harness reported (result.json), checked for a refused confinement."""
+    outcome: dict[str, Any] = {}
+    try:
+        outcome = json.loads(read_regular(run.meta / "result.json") or b"{}")
+    except ValueError:
+        pass
+    if not isinstance(outcome, dict):
+        outcome = {}
+    setup = outcome.get("setup") or {}
+    if outcome.get("refused") or (exit_code == REFUSED_EXIT and run.config["require_confined"]):
+        raise UnconfinedError(confine.refusal(
+            f"the {run.info.engine} confinement failed: {setup.get('confine_error') or setup.get('drop_error')}"
+        ))
+    if setup.get("fresh_proc") not in (None, True):
+        run.notes.append(str(setup["fresh_proc"]))
+    if setup.get("limits_failed"):
+        run.notes.append(f"limits not applied: {', '.join(setup['limits_failed'])}")
+    if not setup:
+        run.notes.append("the child ended before reporting its setup")
+    return outcome
 
 
 def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | None = None) -> ExecutionResult:
     """Run ``code`` in a confined child process inside a temporary copy of ``workspace``.
 
-    The five tools (and their result models) are pre-bound in the snippet's
-    namespace. Returns what it printed, what it raised, the tool calls it made
-    and which defences were in force. Never raises for anything the snippet does.
+    The five tools (stubs served by the executor) and their result models are pre-bound in the
+    snippet's namespace. Returns what it printed, what it raised, the tool calls the executor ran
+    for it, the fields it read, and which defences were in force. Never raises for anything the
+    snippet does.
     """
     limits = limits or ExecutionLimits()
     info = sandbox_info()
@@ -341,40 +172,25 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
     confine.require_confinement(limits.allow_unconfined, info)
 
     sweep_now_and_then()  # copies left behind by processes that died before removing them
-    run = _Run(root=new_run_dir(), notes=[*info.notes, *platform_notes(_PLATFORM)])
+    run = Run(root=new_run_dir(), notes=[*info.notes, *platform_notes(_PLATFORM)], info=info, limits=limits)
+    broker = ToolBroker(_spawn_tools(run), deadline=time.monotonic() + limits.timeout_s, timeout_s=limits.timeout_s)
     try:
-        _prepare(run, code, workspace, limits, info)
-        python = confine.python_argv(BOOTSTRAP, HARNESS_SOURCE, run.meta / "config.json")
-        argv, network_isolated, pid_namespace = confine.child_command(
-            python, info, run.policy, limits.isolate_network
-        )
+        try:
+            prepare(run, code, workspace, broker.child_fds)
+            argv, network_isolated, pid_namespace = run.command(str(run.meta / "config.json"))
+        except BaseException:
+            broker.close_unstarted()
+            raise
         if not network_isolated:
             run.notes.append("network is NOT isolated")
-        cap, exit_code, peak, duration = _run_child(run, argv, limits)
-
-        outcome: dict[str, Any] = {}
-        try:
-            outcome = json.loads(read_regular(run.meta / "result.json") or b"{}")
-        except ValueError:
-            pass
-        if not isinstance(outcome, dict):
-            outcome = {}
+        broker.deadline = time.monotonic() + limits.timeout_s
+        cap, exit_code, peak, duration = _run_child(run, argv, broker)
+        outcome = _outcome(run, exit_code)
         setup = outcome.get("setup") or {}
-        if outcome.get("refused") or (exit_code == REFUSED_EXIT and run.config["require_confined"]):
-            raise UnconfinedError(confine.refusal(
-                f"the {info.engine} confinement failed: {setup.get('confine_error') or setup.get('drop_error')}"
-            ))
-        privileges_dropped = bool(setup.get("privileges_dropped"))
-        readonly_outside = bool(setup.get("readonly_outside"))
-        if setup.get("fresh_proc") not in (None, True):
-            run.notes.append(str(setup["fresh_proc"]))
-        if setup.get("limits_failed"):
-            run.notes.append(f"limits not applied: {', '.join(setup['limits_failed'])}")
-        if not setup:
-            run.notes.append("the child ended before reporting its setup")
         if cap.timed_out:
             run.notes.append(f"killed after the {limits.timeout_s:g} s timeout")
-
+        run.notes.extend(broker.notes)
+        lines = outcome.get("lines_run")
         return ExecutionResult(
             stdout=cap.stdout.decode("utf-8", errors="replace"),
             stderr=cap.stderr.decode("utf-8", errors="replace"),
@@ -385,10 +201,13 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             timed_out=cap.timed_out,
             exit_code=exit_code,
             duration_s=round(duration, 4),
-            tool_calls=_read_calls(run.meta / "calls.jsonl"),
+            tool_calls=broker.records,
+            field_reads=_field_reads(outcome),
+            lines_run=[n for n in lines if isinstance(n, int)][:10_000] if isinstance(lines, list) else None,
+            prints=_prints(outcome),
             network_isolated=network_isolated,
-            privileges_dropped=privileges_dropped,
-            readonly_outside=readonly_outside,
+            privileges_dropped=bool(setup.get("privileges_dropped")),
+            readonly_outside=bool(setup.get("readonly_outside")),
             pid_namespace=pid_namespace,
             peak_processes=peak,
             confinement=confine.describe(info, run.policy),
@@ -399,8 +218,11 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
 
 
 __all__ = [
+    "HARNESS_SOURCE",
+    "PROJECT_ROOT",
     "ExecutionLimits",
     "ExecutionResult",
+    "FieldRead",
     "SandboxInfo",
     "ToolCallRecord",
     "UnconfinedError",

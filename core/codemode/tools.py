@@ -6,9 +6,9 @@ relative to the current working directory and returns a Pydantic model from
 ``from core.codemode.tools import *`` brings in the tools and their result
 models.
 
-Every call is recorded (name, arguments, result type, ok) to the JSON-lines file
-named by the ``PHASE25_CODEMODE_CALLS`` environment variable when it is set; the
-executor sets it and reads the records back. Without it nothing is recorded.
+Inside ``execute_code`` the snippet gets stubs of these functions: each call is
+run by the executor in a confined process of its own and recorded there
+(``core.codemode.broker``), never by the snippet's process.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from core.codemode.models import (
     TypeErrorItem,
     Violation,
 )
-from core.codemode.recording import RECORD_ENV, recorded
 
 TOOL_TIMEOUT_S = 300.0
 """Upper bound on one mypy/ruff/pytest run (the executor's own timeout is usually lower)."""
@@ -59,7 +58,6 @@ class ToolError(RuntimeError):
 
 def _tool_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.pop(RECORD_ENV, None)
     env.pop("PYTEST_ADDOPTS", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
@@ -149,10 +147,10 @@ def _mypy_text(stdout: str) -> list[TypeErrorItem]:
     return items
 
 
-@recorded
 def typecheck(path: str = ".") -> TypecheckResult:
     """Type-check a file or directory with mypy (the workspace's own mypy config applies)."""
-    base = [sys.executable, "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
+    # -I: the workspace's own files (a planted ``mypy/`` folder) cannot stand in for mypy
+    base = [sys.executable, "-I", "-B", "-m", "mypy", "--no-incremental", f"--cache-dir={os.devnull}"]
     flags = ["--show-column-numbers", "--show-error-codes", "--no-color-output", "--no-error-summary"]
     proc = _run([*base, "--output", "json", *flags, path])
     items = _mypy_json(proc.stdout)
@@ -183,7 +181,6 @@ def _ruff_argv() -> list[str]:
     return [sys.executable, "-m", "ruff"]
 
 
-@recorded
 def ruff_check(path: str = ".") -> RuffResult:
     """Lint a file or directory with ruff (the workspace's own ruff config applies)."""
     if not os.path.exists(path):
@@ -238,7 +235,11 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_FAILURE_MESSAGE else message[: MAX_FAILURE_MESSAGE - 3] + "..."
 
 
-@recorded
+_PYTEST_MAIN = "import sys, pytest; sys.path.append(''); sys.exit(pytest.main(sys.argv[1:]))"
+"""Like ``python -m pytest``, but pytest is imported before the working directory joins the path
+(at its end), so a planted ``pytest`` or ``json.py`` in the workspace cannot stand in for them."""
+
+
 def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
     """Run the tests under ``path`` with pytest; ``k`` selects tests by keyword like ``pytest -k``.
 
@@ -248,7 +249,7 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
     with tempfile.TemporaryDirectory(prefix="pytest-run-") as tmp:
         report = Path(tmp) / "report.xml"
         argv = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            sys.executable, "-I", "-B", "-c", _PYTEST_MAIN, "-q", "-p", "no:cacheprovider",
             f"--junitxml={report}", "-o", "junit_family=xunit1", path,
         ]  # fmt: skip
         if k is not None:
@@ -299,7 +300,6 @@ def pytest_run(path: str = ".", *, k: str | None = None) -> PytestResult:
 # --------------------------------------------------------------------------- files and commands
 
 
-@recorded
 def read_file(path: str, *, start: int | None = None, end: int | None = None) -> FileContent:
     """Read a text file; ``start``/``end`` pick 1-based inclusive line numbers.
 
@@ -327,7 +327,6 @@ def read_file(path: str, *, start: int | None = None, end: int | None = None) ->
     )
 
 
-@recorded
 def run_command(cmd: str, *, timeout: float = 30) -> CommandResult:
     """Run a shell command in the working directory; it is killed after ``timeout`` seconds."""
     started = time.perf_counter()

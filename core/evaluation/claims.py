@@ -3,8 +3,10 @@ against the typed fields of this run's recorded tool results.
 
 The claim patterns live in the suite data: a suite-wide list applies to every tool query, and a
 query may add its own. A claim is found when one of its patterns matches and is not negated just
-before ("not clean" is no claim of cleanliness) nor qualified just after ("all tests pass except
-..."). It is contradicted when a recorded result of a named tool gives a field value that clashes
+before ("not clean", "far from content" are no claims of cleanliness), nor qualified just after
+("all tests pass except ..."), nor part of a question or a plan ("Let me see whether mypy is
+clean."). A pattern that spells its own negation ("ruff has nothing to complain about") is negated
+only by the words before it. It is contradicted when a recorded result of a named tool gives a field value that clashes
 ("clean" against ``error_count = 3``); the evidence quotes the field and its value. A claim whose
 tools were never called is not contradicted here: the fact and number checks judge unsupported
 answers.
@@ -21,6 +23,15 @@ from core.data.suite import StateClaim
 from core.data.suite_match import negated
 from core.evaluation.grounding import RecordedCall, evaluate
 
+_OWN_NEGATION = re.compile(r"n't|\bnot\b|\bnothing\b|\bnone\b|\bno\b|\bnever\b")
+"""A pattern that spells a negation itself ("ruff has nothing to complain about", "no test fails"):
+the negation inside its match is the claim, so only the words before it can negate it."""
+_FAR_FROM = re.compile(r"\b(?:far from|anything but|by no means|less than|not quite|not entirely|not all|"
+                       r"not yet|not fully|hardly|barely)\b", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:whether|if|let me|let's|let us|(?:i'll|i will|i'm going to|we'll) (?:check|run|see|verify|"
+                    r"confirm|look|find out)|to (?:see|check|confirm|verify|find out|make sure)|check (?:that|if))\b",
+                    re.IGNORECASE)
+_SENTENCE_START = re.compile(r"[.!?\n]\s*")
 _QUALIFIED = re.compile(r"\A[^.\n]{0,25}?\b(?:except|apart from|other than|save for|besides|but (?:one|\d+))\b",
                         re.IGNORECASE)
 
@@ -38,11 +49,31 @@ class Contradiction:
                 f"gives {self.field} = {self.value!r}")
 
 
+def _sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The sentence's words before ``start``, and the rest of it from ``end`` (with its end mark)."""
+    cuts = list(_SENTENCE_START.finditer(text, 0, start))
+    head = text[cuts[-1].end() if cuts else 0:start]
+    tail = re.match(r"[^.!?\n]*[.!?]?", text[end:])
+    return head, tail.group(0) if tail else ""
+
+
+def _not_a_claim(pattern: str, text: str, start: int, end: int) -> bool:
+    """Negated ("not clean", "far from content"), qualified ("all pass except one"), a question or a
+    plan ("Let me check whether mypy is clean.", "Is ruff happy?"): no claim of the state."""
+    own = _OWN_NEGATION.search(pattern) is not None
+    if negated(text, start, None if own else end) or _QUALIFIED.search(text[end:]):
+        return True
+    head, tail = _sentence_around(text, start, end)
+    if _FAR_FROM.search(head[-40:] + " " + text[start:end]):
+        return True
+    return tail.rstrip().endswith("?") or _HEDGE.search(head) is not None
+
+
 def find_claim(claim: StateClaim, answer: str) -> str | None:
-    """The text of the first unnegated, unqualified match of the claim, or None."""
+    """The text of the first match of the claim that is not negated, qualified, a question or a plan."""
     for pattern in claim.patterns:
         for m in re.finditer(pattern, answer, re.IGNORECASE):
-            if negated(answer, m.start(), m.end()) or _QUALIFIED.search(answer[m.end():]):
+            if _not_a_claim(pattern, answer, m.start(), m.end()):
                 continue
             return m.group(0)
     return None

@@ -8,7 +8,8 @@ when one of those calls has a tool call or a tainted name among its arguments (o
 through ``type()``, ``id()``, ``isinstance()`` and the like does not count: they say nothing of its
 content). Flow-insensitive
 means a branch that never runs still counts here; the executor's recorded calls decide whether the
-tool really ran.
+tool really ran, and the run-time trace (``core.evaluation.runtime_use``) whether a read value
+reached stdout.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _MUTATORS = {"append", "extend", "add", "update", "insert", "setdefault", "appen
 class Flow:
     reaches: bool
     evidence: str
+    lines: tuple[int, ...] = ()
+    """Lines spanned by the output calls whose arguments depend on a tool result."""
 
 
 _OPAQUE = {"type", "id", "callable", "isinstance", "hasattr", "issubclass"}
@@ -139,14 +142,15 @@ def result_reaches_output(code: str, tools: Iterable[str]) -> Flow:
     outputs = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _is_output(n)]
     if not outputs:
         return Flow(False, "the code prints nothing, so no tool result reaches the answer")
-    for call in sorted(outputs, key=lambda c: (c.lineno, c.col_offset)):
-        args = [*call.args, *(k.value for k in call.keywords)]
-        for a in args:
-            if _calls_tool(a, names) or _names(a) & tainted:
-                used = sorted(_names(a) & tainted)
-                via = f" (via {', '.join(used)}, bound from a tool result)" if used else ""
-                return Flow(True, f"the tool result reaches output: {ast.unparse(call)[:80]} on line "
-                                  f"{call.lineno}{via}")
+    hits = [(call, sorted(_names(a) & tainted))
+            for call in sorted(outputs, key=lambda c: (c.lineno, c.col_offset))
+            for a in [*call.args, *(k.value for k in call.keywords)]
+            if _calls_tool(a, names) or _names(a) & tainted]
+    if hits:
+        call, used = hits[0]
+        via = f" (via {', '.join(used)}, bound from a tool result)" if used else ""
+        return Flow(True, f"the tool result reaches output: {ast.unparse(call)[:80]} on line {call.lineno}{via}",
+                    tuple(sorted({n for c, _ in hits for n in range(c.lineno, (c.end_lineno or c.lineno) + 1)})))
     shown = "; ".join(ast.unparse(c)[:60] for c in outputs[:3])
     return Flow(False, f"no output depends on a tool result (dataflow from tool calls to print): {shown}")
 

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from core.data.suite import ExpectedFact
+from core.evaluation.runtime_use import trusted
 from core.evaluation.schema import ToolExecution
 from core.evaluation.typed import tool_models
 
@@ -77,8 +78,8 @@ def recorded_calls(execution: ToolExecution | None) -> list[RecordedCall]:
     models = tool_models()
     out: list[RecordedCall] = []
     for raw in execution.result.get("tool_calls") or []:
-        if not isinstance(raw, dict) or not raw.get("ok") or raw.get("name") not in models:
-            continue
+        if not trusted(raw) or not raw.get("ok") or raw.get("delivered") is False or raw.get("name") not in models:
+            continue  # only calls the executor ran itself, and whose result reached the code
         name = raw["name"]
         data = raw.get("result")
         result: BaseModel | None = None

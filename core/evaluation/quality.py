@@ -8,7 +8,8 @@ numbers also fails on an extra item of the same kind named beside the expected o
 fails when the answer ties another number to the fact's own word and never its value ("1 passed"
 for passed = 3). Every number
 the answer claims must be in that tool output; a state claim ("clean", "all tests passed") must
-agree with the typed fields.
+agree with the typed fields. What the model wrote beside its call in the first turn ("There are 3
+errors." before the call) is judged the same way: its numbers and state claims must hold too.
 
 Direct questions: the rubric's concept groups, required and forbidden patterns, and the groups'
 ``contradicts`` patterns (a statement that reverses the reference fails the answer).
@@ -24,7 +25,14 @@ from core.data.suite import ExpectedFact, StateClaim, SuiteQuery
 from core.data.suite_match import fact_holds, rubric_contradictions, rubric_matches
 from core.evaluation.claims import contradictions
 from core.evaluation.grounding import RecordedCall, fact_support, recorded_calls
-from core.evaluation.numbers import canon, check_numbers, line_refs, tool_output_text, with_digits
+from core.evaluation.numbers import (
+    canon,
+    check_numbers,
+    claimed_numbers,
+    line_refs,
+    tool_output_text,
+    with_digits,
+)
 from core.evaluation.schema import CheckResult, ToolExecution
 
 _CODE_SHAPE = re.compile(r"^[A-Z]{1,4}\d{2,4}$")
@@ -99,8 +107,32 @@ def extra_items(fact: ExpectedFact, answer: str) -> list[str]:
     return []
 
 
+def turn_problems(q: SuiteQuery, text: str, execution: ToolExecution | None,
+                  claims: Sequence[StateClaim]) -> list[str]:
+    """What the text written beside the call (before it, usually) claims that this run's tool output
+    does not support: a number the output does not show (one the prompt gives is fine to repeat),
+    a number tied to a fact's word that is not its value, a state claim the typed fields contradict.
+    A planning sentence ("Let me run mypy.") claims nothing."""
+    if not text.strip():
+        return []
+    where = f"in the text beside the call ({text.strip()[:60]!r})"
+    calls = recorded_calls(execution)
+    nums = check_numbers(text, execution.response if execution else "", execution.code if execution else None, calls)
+    prompt_numbers = set(claimed_numbers(q.prompt))
+    out = [f"{where}: fabricated number {n}: not in the tool output the model was given"
+           for n in [*nums.unsupported, *nums.self_written] if n not in prompt_numbers]
+    for fact in q.facts:
+        wrong = misbound(fact, with_digits(text))
+        if wrong:
+            out.append(f"{where}: fact {fact.name} = {fact.value!r}, but it gives {fact.name.replace('_', ' ')} as "
+                       f"{', '.join(wrong)}")
+    out.extend(f"{where}: {c.evidence()}" for c in contradictions(claims, text, calls))
+    return out
+
+
 def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
-                 claims: Sequence[StateClaim] | None = None) -> CheckResult:
+                 claims: Sequence[StateClaim] | None = None, turn_text: str = "") -> CheckResult:
+    """``turn_text``: what the model wrote beside its call, judged like the answer (numbers, claims)."""
     if not answer.strip():
         return CheckResult(passed=False, evidence=["empty final answer"])
     calls: list[RecordedCall] = recorded_calls(execution)
@@ -153,6 +185,12 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
     for c in contradictions(q.all_claims if claims is None else claims, answer, calls):
         ok = False
         evidence.append(c.evidence())
+    beside = turn_problems(q, turn_text, execution, q.all_claims if claims is None else claims)
+    if beside:
+        ok = False
+        evidence.extend(beside)
+    elif turn_text.strip():
+        evidence.append(f"the text beside the call claims nothing the tool output contradicts: {turn_text.strip()[:80]!r}")
     if execution is None:
         evidence.append("no tool output to support the answer")
     return CheckResult(passed=ok, evidence=evidence)
@@ -183,4 +221,4 @@ def direct_quality(q: SuiteQuery, answer: str) -> CheckResult:
     return CheckResult(passed=ok, evidence=evidence)
 
 
-__all__ = ["direct_quality", "extra_items", "tool_quality"]
+__all__ = ["direct_quality", "extra_items", "tool_quality", "turn_problems"]

@@ -4,8 +4,9 @@
    reported beside it).
 2. discrimination: a call on a tool query, none on a direct one (BFCL relevance/irrelevance:
    "no call" when nothing parses as a call).
-3. typed: the code parses, calls the expected tools, reads only fields that exist on the result
-   models, never subscripts a model, and ran without an exception (tool queries).
+3. typed: the code parses, the executor ran the expected tools for it (its own records), it reads
+   only fields that exist on the result models, never subscripts a model, a field it read at run
+   time reached stdout, and it ran without an exception (tool queries).
 4. quality: tool queries state every expected fact and no number the tool output does not
    support; direct answers meet their rubric.
 
@@ -24,6 +25,7 @@ from core.data.suite import StateClaim, SuiteQuery
 from core.evaluation import numbers
 from core.evaluation.dataflow import result_reaches_output
 from core.evaluation.quality import direct_quality, tool_quality
+from core.evaluation.runtime_use import runtime_use, trusted
 from core.evaluation.schema import (
     CHECKS,
     Aggregates,
@@ -128,6 +130,14 @@ def check_typed(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | Non
         evidence.append("the code was not executed")
     else:
         res = execution.result
+        untrusted = [c for c in res.get("tool_calls") or [] if not trusted(c)]
+        if untrusted:
+            evidence.append(f"{len(untrusted)} tool call record(s) written inside the sandbox (an older executor), "
+                            "not counted: only calls the executor ran itself count (rescore with --execute)")
+        use = runtime_use(res, flow.lines)
+        if use.passed is False:
+            ok = False
+        evidence.extend(use.evidence)
         if res.get("timed_out"):
             ok = False
             evidence.append("execution timed out")
@@ -145,7 +155,7 @@ def check_typed(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | Non
 def _recorded_tool_names(execution: ToolExecution | None) -> list[str]:
     if execution is None:
         return []
-    names = [c.get("name") for c in execution.result.get("tool_calls") or [] if isinstance(c, dict)]
+    names = [c.get("name") for c in execution.result.get("tool_calls") or [] if trusted(c)]
     return list(dict.fromkeys(n for n in names if isinstance(n, str)))
 
 
@@ -155,20 +165,30 @@ def claimed_numbers(answer: str) -> list[str]:
 
 
 def check_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
-                  claims: Sequence[StateClaim] | None = None) -> CheckResult:
+                  claims: Sequence[StateClaim] | None = None, turn_text: str = "") -> CheckResult:
     if q.category == "tool":
-        return tool_quality(q, answer, execution, claims)
+        return tool_quality(q, answer, execution, claims, turn_text)
     return direct_quality(q, answer)
 
 
+def text_beside_call(first_reply: str) -> str:
+    """What the first reply says outside its call (a planning sentence, or claims); empty without a call."""
+    p = parse_tool_call(first_reply)
+    return strip_think(p.content) if p.has_call else ""
+
+
 def score_query(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | None, final_answer: str,
-                claims: Sequence[StateClaim] | None = None) -> QueryScore:
-    """The four checks; ``claims`` are the state claims to check (default: the suite's and the query's)."""
+                claims: Sequence[StateClaim] | None = None, first_reply: str = "") -> QueryScore:
+    """The four checks; ``claims`` are the state claims to check (default: the suite's and the query's);
+    ``first_reply``: the first turn, whose text beside the call is judged with the answer."""
+    turn = text_beside_call(first_reply) if execution is not None and len(final_answer) else ""
+    if turn and turn == final_answer:
+        turn = ""  # no answer after the tool result: the first turn's text is the answer itself
     results = {
         "format": check_format(q, call),
         "discrimination": check_discrimination(q, call),
         "typed": check_typed(q, call, execution),
-        "quality": check_quality(q, final_answer, execution, claims),
+        "quality": check_quality(q, final_answer, execution, claims, turn),
     }
     applicable = [r.passed for r in results.values() if r.passed is not None]
     passed = sum(1 for p in applicable if p)
@@ -229,7 +249,7 @@ def rescore_record(q: SuiteQuery, rec: QueryRecord, reparse: bool = True) -> Que
     first = rec.rounds[0].text if rec.rounds else ""
     call = parse_record(first) if reparse else rec.call
     final = final_answer_of(q, [r.text for r in rec.rounds], call, rec.execution)
-    score = score_query(q, call, rec.execution, final)
+    score = score_query(q, call, rec.execution, final, first_reply=first)
     if rec.score.judge is not None:
         from core.evaluation.judge import with_judge
 

@@ -75,10 +75,11 @@ def _measure(rounds: list[Round], exec_s: float | None) -> Measurements:
 def build_record(q: SuiteQuery, rounds: list[Round], call: ParseRecord, execution: ToolExecution | None,
                  exec_s: float | None, sample: int = 0) -> QueryRecord:
     final = final_answer_of(q, [r.text for r in rounds], call, execution)
+    score = score_query(q, call, execution, final, first_reply=rounds[0].text if rounds else "")
     return QueryRecord(
         query_id=q.id, category=q.category, tier=getattr(q, "tier", "core"), topic=q.topic, sample=sample,
         prompt=q.prompt, rounds=rounds, call=call, execution=execution,
-        final_answer=final, measurements=_measure(rounds, exec_s), score=score_query(q, call, execution, final),
+        final_answer=final, measurements=_measure(rounds, exec_s), score=score,
     )
 
 

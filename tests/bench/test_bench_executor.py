@@ -29,11 +29,11 @@ def _plain() -> float:
     return elapsed
 
 
-def _sandboxed(workspace: object) -> float:
+def _sandboxed(workspace: object, code: str = "print(1)", out: str = "1\n") -> float:
     started = time.perf_counter()
-    result = execute_code("print(1)", workspace)  # type: ignore[arg-type]
+    result = execute_code(code, workspace)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - started
-    assert result.ok and result.stdout == "1\n", result
+    assert result.ok and result.stdout == out, result
     return elapsed
 
 
@@ -62,3 +62,20 @@ def test_executor_overhead_against_plain_python() -> None:
     print(f"  execute_code : {s * 1000:7.1f} ms  (min {min(sandboxed) * 1000:.1f})")
     print(f"  overhead     : {(s - p) * 1000:7.1f} ms   ratio {s / p:.2f}x")
     print(f"  defences     : {', '.join(defences)}")
+
+
+def test_one_tool_call_against_a_snippet_without_one() -> None:
+    """What one tool call adds (here ``read_file``, the cheapest tool, so the call's own cost is small)."""
+    workspace = workspace_path("clean_service")
+    with_call = "print(read_file('README.md').total_lines > 0)"
+    _sandboxed(workspace), _sandboxed(workspace, with_call, "True\n")  # warm caches
+    bare: list[float] = []
+    called: list[float] = []
+    for _ in range(REPEATS):
+        bare.append(_sandboxed(workspace))
+        called.append(_sandboxed(workspace, with_call, "True\n"))
+    b, c = statistics.median(bare), statistics.median(called)
+    print()
+    print(f"execute_code with one read_file call vs without, median of {REPEATS} interleaved runs")
+    print(f"  print(1)          : {b * 1000:7.1f} ms")
+    print(f"  one read_file call: {c * 1000:7.1f} ms   (+{(c - b) * 1000:.1f} ms)")

@@ -12,7 +12,6 @@ import pytest
 from core.codemode import tools
 from core.codemode.models import FileContent, PytestResult, RuffResult, TypecheckResult
 from core.codemode.tools import (
-    RECORD_ENV,
     ToolError,
     pytest_run,
     read_file,
@@ -250,7 +249,7 @@ def test_run_command_caps_output() -> None:
     assert len(loud.stdout) == tools.MAX_COMMAND_OUTPUT
 
 
-# --------------------------------------------------------------------------- side effects and recording
+# --------------------------------------------------------------------------- side effects
 
 
 def test_tools_write_nothing_into_the_workspace(
@@ -262,21 +261,6 @@ def test_tools_write_nothing_into_the_workspace(
     ruff_check()
     pytest_run()
     assert tree_state(root) == before
-
-
-def test_calls_are_recorded_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    record = tmp_path / "calls.jsonl"
-    monkeypatch.chdir(workspace_path("textstats"))
-    read_file("README.md")
-    assert not record.exists()
-    monkeypatch.setenv(RECORD_ENV, str(record))
-    read_file("README.md", start=1, end=2)
-    with pytest.raises(FileNotFoundError):
-        read_file("nope.md")
-    lines = record.read_text().splitlines()
-    assert len(lines) == 2
-    assert '"name": "read_file"' in lines[0] and '"start": 1' in lines[0] and '"ok": true' in lines[0]
-    assert '"ok": false' in lines[1] and "FileNotFoundError" in lines[1]
 
 
 def test_mypy_text_output_is_parsed_for_older_mypy() -> None:

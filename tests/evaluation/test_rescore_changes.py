@@ -98,3 +98,44 @@ def test_rescore_scores_every_sample_of_a_repeated_run(tmp_path: Path) -> None:
     out, changes, _notes = rescore_results(results, load_suite(SUITE_PATH))
     assert [c.query_id for c in changes] == ["t01_inventory_mypy_lines", "t01_inventory_mypy_lines (sample 2)"]
     assert not out.queries[0].score.strict_pass and not out.more_samples[0].score.strict_pass
+
+
+def test_rescore_reproduces_run_time_evidence_and_reads_older_files(tmp_path: Path) -> None:
+    from core.data.suite import load_suite
+    from core.evaluation.scoring import rescore_record
+
+    recs = run_cases(tmp_path, [
+        Case("right", "t07_textstats_word_tests", call("r = pytest_run('.', k='word')\nprint(r.passed, r.skipped)"),
+             "3 passed and 1 skipped."),
+        Case("dead read", "t01_inventory_mypy_lines",
+             call("r = typecheck('.')\nif False:\n    print(r.error_count)\nprint('5 errors')"), "5 errors."),
+        Case("claim before the call", "t11_clean_service_bucket_tests",
+             call("r = pytest_run('.', k='bucket')\nprint(r.passed, r.failed)", "One test fails.\n"),
+             "1 passed, 0 failed."),
+    ])
+    by_id = {q.id: q for q in load_suite(SUITE_PATH).queries}
+    for rec in recs.values():  # the same evidence from the saved file, check by check
+        assert rescore_record(by_id[rec.query_id], rec).score == rec.score
+    assert recs["right"].score.strict_pass and not recs["dead read"].score.typed.passed
+    assert "in the text beside the call ('One test fails.')" in " ".join(recs["claim before the call"].score.quality.evidence)
+
+    # A results file from the executor that recorded calls inside the sandbox and traced nothing.
+    right = recs["right"]
+    assert right.execution is not None
+    old_result = {k: v for k, v in right.execution.result.items() if k not in ("field_reads", "lines_run")}
+    old_result["tool_calls"] = [{k: v for k, v in c.items() if k not in ("recorded_by", "delivered")}
+                                for c in old_result["tool_calls"]]
+    old = right.model_copy(update={"execution": right.execution.model_copy(update={"result": old_result})})
+    saved = tmp_path / "older.json"
+    results = ResultsFile(
+        created="2026-12-01T00:00:00Z", suite_hash="0" * 64, suite_path=str(SUITE_PATH), config_hash="c",
+        data_hash="d", model=ModelIdentity(role="candidate", name="c", path="c", family="qwen2.5", form="fused"),
+        settings=Settings(max_tokens=512, temperature=0.0, batch_size=4, compact_prompt=True, exec_timeout_s=30,
+                          system_prompt_sha256="s", system_prompt_tokens=50),
+        wall_s=1.0, queries=[old], aggregates=aggregate([old]))
+    saved.write_text(results.model_dump_json(indent=2))
+    again = rescore_record(by_id[old.query_id], load_results(saved).queries[0])
+    typed = " ".join(again.score.typed.evidence)
+    assert again.score.typed.passed is False
+    assert "1 tool call record(s) written inside the sandbox (an older executor), not counted" in typed
+    assert "no run-time trace in this results file (an older executor)" in typed
