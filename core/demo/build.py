@@ -46,7 +46,7 @@ from core.paths import DATA_DIR, TEMPLATES_DIR
 
 DEMO_MODELS_DIR = DATA_DIR / "demo" / "models"
 DEFAULT_CORPUS_DIR = DATA_DIR / "demo" / "compact"
-RECIPE_VERSION = 4
+RECIPE_VERSION = 5
 REBUILD_COMMAND = "phase25 demo build --force"
 STAND_IN_NOTE = (
     "Tiny stand-in models built locally for the demo and the tests. "
@@ -72,7 +72,7 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
     family = FAMILIES[role]
     out.mkdir(parents=True)
     t0 = time.perf_counter()
-    instruct = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed)
+    instruct = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
     texts = [render_chat(r, family) for r in corpus.all_rows() + instruct]
     bpe = recipe.vocab_size if role == "candidate" else recipe.baseline_vocab_size
     doc = build_demo_tokenizer(texts, family, out, vocab_size=bpe)
@@ -85,10 +85,11 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
     log(f"{MODEL_NAMES[role]}: {config['model_type']}, tokenizer {n_ids} ids (trained in {tok_seconds:.1f}s), "
         f"{recipe.backend} backend")
     if role == "candidate":
-        phases = [("pretrain", instruct, corpus.instruct_valid(recipe.seed), recipe.pretrain_iters,
+        phases = [("pretrain", instruct, corpus.instruct_valid(recipe.seed, recipe.more_toolchat_rows),
+                   recipe.pretrain_iters,
                    recipe.pretrain_lr, recipe.pretrain_batch_size, False)]
     else:
-        phases = [("pretrain", expand(instruct), expand(corpus.instruct_valid(recipe.seed)),
+        phases = [("pretrain", expand(instruct), expand(corpus.instruct_valid(recipe.seed, recipe.more_toolchat_rows)),
                    recipe.baseline_pretrain_iters, recipe.pretrain_lr, recipe.batch_size, True)]
         phases = [p for p in phases if p[3] > 0] + [
                   ("finetune", corpus.finetune_rows("train"), corpus.finetune_rows("valid"),
@@ -276,7 +277,8 @@ def check_leakage(corpus: DemoCorpus, recipe: DemoRecipe) -> dict[str, Any]:
 
     suites = [DATA_DIR / "suite" / "suite.json", DATA_DIR / "suite" / "extended.json"]
     prompts = suite_prompts(suites)
-    rows = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed) + corpus.train + corpus.valid
+    rows = (corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
+            + corpus.train + corpus.valid + corpus.extra)
     leaks = find_leaks(rows, prompts)
     if leaks:
         raise CorpusError("build rows overlap the suite: " + "; ".join(str(x) for x in leaks[:5]))
