@@ -135,6 +135,15 @@ def _train_torch(role: str, out: Path, config: dict[str, Any], phases: Phases, r
         phase = Phase(f"{MODEL_NAMES[role]} {name}", iters, lr, bs, recipe.max_seq_length, last_turn_only=last,
                       eval_every=recipe.eval_every, seed=recipe.seed + i)
         stages[name] = train(model, tokenizer, rows, valid, phase, log)
+    if role == "candidate" and recipe.init_unseen_tokens:
+        from core.demo.train_torch import encode
+        from core.demo.vocab_init import init_unseen, unseen_merge_plan
+
+        seen = {t for _, rows, *_ in phases for ids, _ in encode(rows, tokenizer, recipe.max_seq_length, False)
+                for t in ids}
+        n = init_unseen(model.get_input_embeddings().weight, unseen_merge_plan(out / "tokenizer.json", seen), seen)
+        stages[phases[-1][0]]["unseen_tokens_initialised"] = n
+        log(f"{MODEL_NAMES[role]}: {n} tokens its pretraining never saw got the mean of their BPE parts")
     weights = save_mlx(model, config, out)
     return stages, sum(int(v.size) for v in weights.values())
 
@@ -211,10 +220,13 @@ def _model_present(path: Path) -> bool:
 
 def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAULT_CORPUS_DIR,
                       seed: int = 0, force: bool = False, recipe: DemoRecipe | None = None,
-                      log: Log = print, parallel: bool = False) -> dict[str, Any]:
+                      log: Log = print, parallel: bool = False, only: str | None = None) -> dict[str, Any]:
     """Build both demo models into ``out_dir`` (atomically) and return the BUILD.json record.
 
     ``parallel`` (torch backend) trains the two models side by side, one process and one core each.
+    ``only`` ("candidate" or "baseline") rebuilds that model and keeps the other one, with its
+    BUILD.json record, from ``out_dir``: allowed only when the kept model's part of the recipe is
+    the same as when it was built (the build is deterministic, so it would come out the same).
 
     Without ``force``, models that exist and were built from the same inputs are kept, and the
     existing record is returned with ``"action": "kept"``.
@@ -237,7 +249,14 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     tmp.chmod(0o755)
     try:
         leaks = check_leakage(corpus, recipe)
-        models = _build_roles(tmp, corpus, recipe, log, parallel)
+        if only is None:
+            models = _build_roles(tmp, corpus, recipe, log, parallel)
+        else:
+            from core.demo.keep import keep_other
+
+            models = keep_other(only, existing, out_dir, tmp, recipe, log)
+            models.update(_build_roles(tmp, corpus, recipe, log, parallel, roles=(only,)))
+            models = {role: models[role] for role in ROLES}
         for role, info in models.items():
             folder = tmp / MODEL_NAMES[role]
             info["files"] = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
@@ -257,7 +276,8 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
                        "pretrain_dir": _rel(PRETRAIN_DIR)},
             "models": models,
             "leakage": leaks,
-            "build_seconds": round(time.perf_counter() - tic, 1),
+            "build_seconds": round(time.perf_counter() - tic
+                                   + sum(m.get("build_seconds", 0) for m in models.values() if "kept_from_build" in m), 1),
             "versions": {"mlx": getattr(mx, "__version__", "?"), "mlx_lm": mlx_lm.__version__},
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

@@ -172,9 +172,15 @@ def qa_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
+def finetune_dir(corpus_dir: Path) -> Path:
+    """The generated Code Mode rows that go with a training set: ``finetune/`` beside it
+    (``data/demo/finetune`` for ``data/demo/compact``; see ``core.demo.codemode_gen``)."""
+    return Path(corpus_dir).parent / FINETUNE_DIR.name
+
+
 def _files(corpus_dir: Path) -> list[Path]:
     return [corpus_dir / "train.jsonl", corpus_dir / "valid.jsonl", *sorted(PRETRAIN_DIR.glob("*.jsonl")),
-            *sorted(FINETUNE_DIR.glob("*.jsonl"))]
+            *sorted(finetune_dir(corpus_dir).glob("*.jsonl"))]
 
 
 def load_corpus(corpus_dir: Path) -> DemoCorpus:
@@ -187,7 +193,7 @@ def load_corpus(corpus_dir: Path) -> DemoCorpus:
         valid=read_rows(corpus_dir / "valid.jsonl") if (corpus_dir / "valid.jsonl").is_file() else [],
         generic=[r for p in sorted(PRETRAIN_DIR.glob("*.jsonl")) for r in read_rows(p)],
         source=corpus_dir,
-        extra=[r for p in sorted(FINETUNE_DIR.glob("*.jsonl")) for r in read_rows(p)],
+        extra=[r for p in sorted(finetune_dir(corpus_dir).glob("*.jsonl")) for r in read_rows(p)],
     )
     if not any(is_code_mode(r) for r in corpus.train):
         raise CorpusError(f"{corpus_dir / 'train.jsonl'}: no Code Mode rows (an assistant tool_calls entry "

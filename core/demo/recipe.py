@@ -39,6 +39,7 @@ class DemoRecipe:
     baseline_group_size: int = 64
     # candidate "instruct" pretraining: generic tool chats + direct answers + generic code
     toolchat_rows: int = 800
+    init_unseen_tokens: bool = True   # torch backend: tokens pretraining never saw get their BPE parts' mean
     more_toolchat_rows: int = 800     # tools listed in the system prompt's words, and run_python chats
     pretrain_iters: int = 1500
     pretrain_batch_size: int = 4

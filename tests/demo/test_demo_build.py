@@ -136,8 +136,8 @@ def test_missing_corpus_says_how_to_make_it(tmp_path):
 @pytest.mark.parametrize("line, message", [
     ("{not json", r"train\.jsonl:11: not valid JSON"),
     ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": 5}]}',
-     r"train\.jsonl:11: messages\[1\]\.content: must be a string"),
-    ('{"text": "plain"}', r"train\.jsonl:11: messages: must be a non-empty list"),
+     r"train\.jsonl:11: messages\[1\]\.content: content must be a string; got number 5"),
+    ('{"text": "plain"}', r"train\.jsonl:11: messages: missing"),
 ])
 def test_bad_rows_are_reported_with_file_line_and_field(corpus_dir, tmp_path, line, message):
     with (corpus_dir / "train.jsonl").open("a") as fh:

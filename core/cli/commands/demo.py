@@ -19,6 +19,8 @@ def register(subparsers: Any) -> None:
     b.add_argument("--seed", type=int, default=0, help="seed for the tokenizers, weights and batches")
     b.add_argument("--parallel", action="store_true",
                    help="train the two models side by side, one process each (torch backend)")
+    b.add_argument("--only", choices=("candidate", "baseline"),
+                   help="rebuild this model only, keeping the other (built with the same recipe for it)")
     b.set_defaults(func=cmd_build)
     c = sub.add_parser("corpus", help="regenerate the baseline's generated Code Mode rows (data/demo/finetune)")
     c.set_defaults(func=cmd_corpus)
@@ -43,6 +45,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     console.print(f"[cyan]{STAND_IN_NOTE}[/cyan]")
     try:
         record = build_demo_models(out, corpus, seed=args.seed, force=args.force, parallel=args.parallel,
+                                   only=args.only,
                                    log=lambda s: console.print(s, markup=False, highlight=False))
     except CorpusError as exc:
         console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
