@@ -14,7 +14,7 @@ from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, d
 
 # The mlx backend needs no build extra; tiny sizes keep the test build to seconds.
 SMALL = dict(backend="mlx", vocab_size=400, baseline_vocab_size=400, moe_hidden_size=64, baseline_layers=2,
-             moe_intermediate_size=64, toolchat_rows=24, max_seq_length=384)
+             moe_intermediate_size=64, toolchat_rows=24, more_toolchat_rows=12, max_seq_length=384)
 QUICK = DemoRecipe(pretrain_iters=3, pretrain_batch_size=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2,
                    **SMALL)
 
