@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core import cli
+from core.cli import app as cli
 from core.demo import DEMO_MODELS_DIR, MODEL_NAMES
 from core.evaluation.lora_change import UNADAPTED_FILE, LoraChange, lora_change, side
 from core.evaluation.schema import load_results
@@ -65,7 +65,7 @@ def test_the_lora_teaches_the_candidate_to_call_execute_code(demo_run):
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, reason=f"not reached yet: 3/7 calls on direct questions after LoRA, {MEASURED}")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reached yet: 3/7 calls on direct questions after LoRA, {MEASURED}")
 def test_the_lora_does_not_make_the_candidate_call_on_direct_questions(demo_run):
     _, ch = demo_run
     assert ch.after.direct_calls <= 1
@@ -79,7 +79,7 @@ def test_the_baselines_calls_are_well_formed_and_their_code_runs(demo_run):
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, reason=f"not reached yet: 0/20 strict passes for both models, {MEASURED}")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reached yet: 0/20 strict passes for both models, {MEASURED}")
 def test_both_models_pass_some_queries_strictly(demo_run):
     out, ch = demo_run
     base = side(load_results(out / "phase25_results.baseline.json"))
@@ -87,7 +87,7 @@ def test_both_models_pass_some_queries_strictly(demo_run):
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, reason=f"not reached yet: LoRA val loss 5.34 -> 3.47 (-35%), {MEASURED}")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reached yet: LoRA val loss 5.34 -> 3.47 (-35%), {MEASURED}")
 def test_the_lora_validation_loss_falls_by_at_least_40_percent(demo_run):
     out, _ = demo_run
     vals = [json.loads(line) for events in sorted(out.parent.glob("runs/*/events.jsonl"))
