@@ -46,7 +46,7 @@ from core.paths import DATA_DIR, TEMPLATES_DIR
 
 DEMO_MODELS_DIR = DATA_DIR / "demo" / "models"
 DEFAULT_CORPUS_DIR = DATA_DIR / "demo" / "compact"
-RECIPE_VERSION = 4
+RECIPE_VERSION = 5
 REBUILD_COMMAND = "phase25 demo build --force"
 STAND_IN_NOTE = (
     "Tiny stand-in models built locally for the demo and the tests. "
@@ -72,7 +72,7 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
     family = FAMILIES[role]
     out.mkdir(parents=True)
     t0 = time.perf_counter()
-    instruct = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed)
+    instruct = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
     texts = [render_chat(r, family) for r in corpus.all_rows() + instruct]
     bpe = recipe.vocab_size if role == "candidate" else recipe.baseline_vocab_size
     doc = build_demo_tokenizer(texts, family, out, vocab_size=bpe)
@@ -85,10 +85,11 @@ def _build_one(role: str, out: Path, corpus: DemoCorpus, recipe: DemoRecipe, log
     log(f"{MODEL_NAMES[role]}: {config['model_type']}, tokenizer {n_ids} ids (trained in {tok_seconds:.1f}s), "
         f"{recipe.backend} backend")
     if role == "candidate":
-        phases = [("pretrain", instruct, corpus.instruct_valid(recipe.seed), recipe.pretrain_iters,
+        phases = [("pretrain", instruct, corpus.instruct_valid(recipe.seed, recipe.more_toolchat_rows),
+                   recipe.pretrain_iters,
                    recipe.pretrain_lr, recipe.pretrain_batch_size, False)]
     else:
-        phases = [("pretrain", expand(instruct), expand(corpus.instruct_valid(recipe.seed)),
+        phases = [("pretrain", expand(instruct), expand(corpus.instruct_valid(recipe.seed, recipe.more_toolchat_rows)),
                    recipe.baseline_pretrain_iters, recipe.pretrain_lr, recipe.batch_size, True)]
         phases = [p for p in phases if p[3] > 0] + [
                   ("finetune", corpus.finetune_rows("train"), corpus.finetune_rows("valid"),
@@ -134,6 +135,15 @@ def _train_torch(role: str, out: Path, config: dict[str, Any], phases: Phases, r
         phase = Phase(f"{MODEL_NAMES[role]} {name}", iters, lr, bs, recipe.max_seq_length, last_turn_only=last,
                       eval_every=recipe.eval_every, seed=recipe.seed + i)
         stages[name] = train(model, tokenizer, rows, valid, phase, log)
+    if role == "candidate" and recipe.init_unseen_tokens:
+        from core.demo.train_torch import encode
+        from core.demo.vocab_init import init_unseen, unseen_merge_plan
+
+        seen = {t for _, rows, *_ in phases for ids, _ in encode(rows, tokenizer, recipe.max_seq_length, False)
+                for t in ids}
+        n = init_unseen(model.get_input_embeddings().weight, unseen_merge_plan(out / "tokenizer.json", seen), seen)
+        stages[phases[-1][0]]["unseen_tokens_initialised"] = n
+        log(f"{MODEL_NAMES[role]}: {n} tokens its pretraining never saw got the mean of their BPE parts")
     weights = save_mlx(model, config, out)
     return stages, sum(int(v.size) for v in weights.values())
 
@@ -210,10 +220,13 @@ def _model_present(path: Path) -> bool:
 
 def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAULT_CORPUS_DIR,
                       seed: int = 0, force: bool = False, recipe: DemoRecipe | None = None,
-                      log: Log = print, parallel: bool = False) -> dict[str, Any]:
+                      log: Log = print, parallel: bool = False, only: str | None = None) -> dict[str, Any]:
     """Build both demo models into ``out_dir`` (atomically) and return the BUILD.json record.
 
     ``parallel`` (torch backend) trains the two models side by side, one process and one core each.
+    ``only`` ("candidate" or "baseline") rebuilds that model and keeps the other one, with its
+    BUILD.json record, from ``out_dir``: allowed only when the kept model's part of the recipe is
+    the same as when it was built (the build is deterministic, so it would come out the same).
 
     Without ``force``, models that exist and were built from the same inputs are kept, and the
     existing record is returned with ``"action": "kept"``.
@@ -236,7 +249,14 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     tmp.chmod(0o755)
     try:
         leaks = check_leakage(corpus, recipe)
-        models = _build_roles(tmp, corpus, recipe, log, parallel)
+        if only is None:
+            models = _build_roles(tmp, corpus, recipe, log, parallel)
+        else:
+            from core.demo.keep import keep_other
+
+            models = keep_other(only, existing, out_dir, tmp, recipe, log)
+            models.update(_build_roles(tmp, corpus, recipe, log, parallel, roles=(only,)))
+            models = {role: models[role] for role in ROLES}
         for role, info in models.items():
             folder = tmp / MODEL_NAMES[role]
             info["files"] = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
@@ -256,7 +276,8 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
                        "pretrain_dir": _rel(PRETRAIN_DIR)},
             "models": models,
             "leakage": leaks,
-            "build_seconds": round(time.perf_counter() - tic, 1),
+            "build_seconds": round(time.perf_counter() - tic
+                                   + sum(m.get("build_seconds", 0) for m in models.values() if "kept_from_build" in m), 1),
             "versions": {"mlx": getattr(mx, "__version__", "?"), "mlx_lm": mlx_lm.__version__},
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -276,7 +297,8 @@ def check_leakage(corpus: DemoCorpus, recipe: DemoRecipe) -> dict[str, Any]:
 
     suites = [DATA_DIR / "suite" / "suite.json", DATA_DIR / "suite" / "extended.json"]
     prompts = suite_prompts(suites)
-    rows = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed) + corpus.train + corpus.valid
+    rows = (corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
+            + corpus.train + corpus.valid + corpus.extra)
     leaks = find_leaks(rows, prompts)
     if leaks:
         raise CorpusError("build rows overlap the suite: " + "; ".join(str(x) for x in leaks[:5]))

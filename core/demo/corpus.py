@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from core.data.turns import expand
 from core.paths import DATA_DIR
 
 PRETRAIN_DIR = DATA_DIR / "demo" / "pretrain"
+FINETUNE_DIR = DATA_DIR / "demo" / "finetune"
 
 
 class CorpusError(ValueError):
@@ -50,21 +51,19 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _check_row(row: Any, where: str) -> None:
+    """The project's one row validator (``core.data.schema.validate_row``): the first problem it
+    finds, with the file, line and field, becomes a CorpusError."""
+    from core.data.problems import Problems
+    from core.data.schema import validate_row
+
+    file, _, line = where.rpartition(":")
+    problems = Problems()
     if not isinstance(row, dict):
         raise CorpusError(f"{where}: a row must be a JSON object")
-    msgs = row.get("messages")
-    if not isinstance(msgs, list) or not msgs:
-        raise CorpusError(f"{where}: messages: must be a non-empty list")
-    for i, m in enumerate(msgs):
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
-            raise CorpusError(f"{where}: messages[{i}].role: missing")
-        if not isinstance(m.get("content", ""), str):
-            raise CorpusError(f"{where}: messages[{i}].content: must be a string")
-        calls = m.get("tool_calls")
-        if calls is not None and not isinstance(calls, list):
-            raise CorpusError(f"{where}: messages[{i}].tool_calls: must be a list")
-    if row.get("tools") is not None and not isinstance(row["tools"], list):
-        raise CorpusError(f"{where}: tools: must be a list")
+    validate_row(row, file, int(line), problems)
+    if problems.errors:
+        raise CorpusError(str(problems.errors[0]) + (f" (and {len(problems.errors) - 1} more problems)"
+                                                      if len(problems.errors) > 1 else ""))
 
 
 def _call_names(row: dict[str, Any]) -> list[str]:
@@ -92,6 +91,7 @@ class DemoCorpus:
     valid: list[dict[str, Any]]
     generic: list[dict[str, Any]]
     source: Path = Path(".")
+    extra: list[dict[str, Any]] = field(default_factory=list)   # generated Code Mode rows (baseline)
 
     def pretrain_rows(self) -> list[dict[str, Any]]:
         """Rows without tool calls: the training set's direct answers plus the generic coding chat."""
@@ -100,32 +100,39 @@ class DemoCorpus:
     def pretrain_valid(self) -> list[dict[str, Any]]:
         return [r for r in self.valid if is_direct(r)]
 
-    def instruct_rows(self, n_tool: int, seed: int) -> list[dict[str, Any]]:
+    def instruct_rows(self, n_tool: int, seed: int, n_more: int = 0) -> list[dict[str, Any]]:
         """The candidate's "instruct" pretraining, as a real instruct model has had it before any
         Code Mode fine-tune: ``n_tool`` generic tool chats (call, read the result, answer; or answer
         in text when no tool fits), the direct answers under a generic system prompt, and the
-        generic coding chat. No row holds the Code Mode prompt, ``execute_code`` or its five tools."""
+        generic coding chat; and ``n_more`` chats with the tools listed in the system prompt's words
+        or a generic ``run_python`` tool (``core.demo.toolchat_more``). No row holds the Code Mode
+        prompt, ``execute_code`` or its five tools."""
         from core.demo.toolchat import code_snippets, generic_tool_rows
+        from core.demo.toolchat_more import more_tool_rows
 
         direct = [generic_system(r) for r in self.train if is_direct(r)]
-        return generic_tool_rows(n_tool, seed, qa_pairs(direct + self.generic), code_snippets(self.generic)) \
-            + direct + self.generic
+        qa, snippets = qa_pairs(direct + self.generic), code_snippets(self.generic)
+        more = more_tool_rows(n_more, seed, qa, snippets) if n_more else []
+        return generic_tool_rows(n_tool, seed, qa, snippets) + more + direct + self.generic
 
-    def instruct_valid(self, seed: int) -> list[dict[str, Any]]:
+    def instruct_valid(self, seed: int, n_more: int = 0) -> list[dict[str, Any]]:
         from core.demo.toolchat import code_snippets, generic_tool_rows
+        from core.demo.toolchat_more import more_tool_rows
 
         direct = [generic_system(r) for r in self.valid if is_direct(r)]
-        return generic_tool_rows(48, seed + 7919, qa_pairs(direct), code_snippets(self.generic)) + direct
+        qa, snippets = qa_pairs(direct), code_snippets(self.generic)
+        more = more_tool_rows(24, seed + 7919, qa, snippets) if n_more else []
+        return generic_tool_rows(48 - len(more), seed + 7919, qa, snippets) + more + direct
 
     def finetune_rows(self, split: str = "train") -> list[dict[str, Any]]:
         """The baseline's Code Mode fine-tune rows: one per assistant turn, so the execute_code call
         ends a row and the Qwen3 template renders it after the empty ``<think>`` block, exactly as
         the test stage's generation prompt (thinking off) asks for it."""
-        return expand(self.train if split == "train" else self.valid)
+        return expand(self.train + self.extra if split == "train" else self.valid)
 
     def all_rows(self) -> list[dict[str, Any]]:
         """What the tokenizers are trained on: every training row, tool calls and results included."""
-        return self.train + self.generic
+        return self.train + self.extra + self.generic
 
     def counts(self) -> dict[str, int]:
         return {
@@ -134,13 +141,15 @@ class DemoCorpus:
             "train_code_mode_rows": sum(is_code_mode(r) for r in self.train),
             "train_direct_rows": sum(is_direct(r) for r in self.train),
             "pretrain_generic_rows": len(self.generic),
+            "finetune_generated_rows": len(self.extra),
         }
 
     def describe(self) -> str:
         c = self.counts()
         return (f"{c['train_rows']} train rows ({c['train_code_mode_rows']} Code Mode, "
                 f"{c['train_direct_rows']} direct), {c['valid_rows']} valid rows, "
-                f"{c['pretrain_generic_rows']} generic pretraining rows")
+                f"{c['pretrain_generic_rows']} generic pretraining rows, "
+                f"{c['finetune_generated_rows']} generated Code Mode rows")
 
 
 GENERIC_SYSTEM = "You are a helpful coding assistant. Answer briefly."
@@ -163,8 +172,15 @@ def qa_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
+def finetune_dir(corpus_dir: Path) -> Path:
+    """The generated Code Mode rows that go with a training set: ``finetune/`` beside it
+    (``data/demo/finetune`` for ``data/demo/compact``; see ``core.demo.codemode_gen``)."""
+    return Path(corpus_dir).parent / FINETUNE_DIR.name
+
+
 def _files(corpus_dir: Path) -> list[Path]:
-    return [corpus_dir / "train.jsonl", corpus_dir / "valid.jsonl", *sorted(PRETRAIN_DIR.glob("*.jsonl"))]
+    return [corpus_dir / "train.jsonl", corpus_dir / "valid.jsonl", *sorted(PRETRAIN_DIR.glob("*.jsonl")),
+            *sorted(finetune_dir(corpus_dir).glob("*.jsonl"))]
 
 
 def load_corpus(corpus_dir: Path) -> DemoCorpus:
@@ -177,6 +193,7 @@ def load_corpus(corpus_dir: Path) -> DemoCorpus:
         valid=read_rows(corpus_dir / "valid.jsonl") if (corpus_dir / "valid.jsonl").is_file() else [],
         generic=[r for p in sorted(PRETRAIN_DIR.glob("*.jsonl")) for r in read_rows(p)],
         source=corpus_dir,
+        extra=[r for p in sorted(finetune_dir(corpus_dir).glob("*.jsonl")) for r in read_rows(p)],
     )
     if not any(is_code_mode(r) for r in corpus.train):
         raise CorpusError(f"{corpus_dir / 'train.jsonl'}: no Code Mode rows (an assistant tool_calls entry "

@@ -30,6 +30,8 @@ class DemoRecipe:
     baseline_vocab_size: int = 2048
     moe_hidden_size: int = 128       # divisible by baseline_group_size
     baseline_layers: int = 3
+    baseline_heads: int = 4
+    baseline_kv_heads: int = 2
     num_experts: int = 8             # many experts, few active, like 30B-A3B
     experts_per_tok: int = 2
     moe_intermediate_size: int = 128
@@ -37,15 +39,17 @@ class DemoRecipe:
     baseline_group_size: int = 64
     # candidate "instruct" pretraining: generic tool chats + direct answers + generic code
     toolchat_rows: int = 800
+    init_unseen_tokens: bool = True   # torch backend: tokens pretraining never saw get their BPE parts' mean
+    more_toolchat_rows: int = 800     # tools listed in the system prompt's words, and run_python chats
     pretrain_iters: int = 1500
     pretrain_batch_size: int = 4
     pretrain_lr: float = 2e-3
     # baseline: optional pretraining on the same rows, then the Code Mode fine-tune (Phase 24
     # analogue); the build's CPU goes to the fine-tune
     baseline_pretrain_iters: int = 0
-    finetune_iters: int = 900
-    finetune_lr: float = 3e-3
-    batch_size: int = 4              # baseline batches
+    finetune_iters: int = 1200
+    finetune_lr: float = 2e-3
+    batch_size: int = 8              # baseline batches
     max_seq_length: int = 640
     eval_every: int = 100            # validation points on the recorded curves
     val_batches: int = 8             # mlx backend: validation batches before/after each phase
@@ -60,8 +64,8 @@ def model_config(role: str, recipe: DemoRecipe, vocab_size: int, eos_id: int, pa
         "hidden_size": hidden,
         "num_hidden_layers": recipe.num_layers if role == "candidate" else recipe.baseline_layers,
         "intermediate_size": recipe.intermediate_size,
-        "num_attention_heads": recipe.heads,
-        "num_key_value_heads": recipe.kv_heads,
+        "num_attention_heads": recipe.heads if role == "candidate" else recipe.baseline_heads,
+        "num_key_value_heads": recipe.kv_heads if role == "candidate" else recipe.baseline_kv_heads,
         "rms_norm_eps": 1e-6,
         "vocab_size": vocab_size,
         "max_position_embeddings": 4096,
@@ -77,7 +81,7 @@ def model_config(role: str, recipe: DemoRecipe, vocab_size: int, eos_id: int, pa
         return {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", **common}
     return {
         "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe", **common,
-        "head_dim": hidden // recipe.heads,
+        "head_dim": hidden // recipe.baseline_heads,
         "num_experts": recipe.num_experts,
         "num_experts_per_tok": recipe.experts_per_tok,
         "moe_intermediate_size": recipe.moe_intermediate_size,

@@ -14,7 +14,8 @@ from core.demo import MODEL_NAMES, CorpusError, DemoRecipe, build_demo_models, d
 
 # The mlx backend needs no build extra; tiny sizes keep the test build to seconds.
 SMALL = dict(backend="mlx", vocab_size=400, baseline_vocab_size=400, moe_hidden_size=64, baseline_layers=2,
-             moe_intermediate_size=64, toolchat_rows=24, max_seq_length=384, val_batches=1)
+             moe_intermediate_size=64, toolchat_rows=24, more_toolchat_rows=12, max_seq_length=384,
+             val_batches=1)
 QUICK = DemoRecipe(pretrain_iters=3, pretrain_batch_size=3, baseline_pretrain_iters=3, finetune_iters=2, batch_size=2,
                    **SMALL)
 
@@ -140,8 +141,8 @@ def test_missing_corpus_says_how_to_make_it(tmp_path):
 @pytest.mark.parametrize("line, message", [
     ("{not json", r"train\.jsonl:11: not valid JSON"),
     ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": 5}]}',
-     r"train\.jsonl:11: messages\[1\]\.content: must be a string"),
-    ('{"text": "plain"}', r"train\.jsonl:11: messages: must be a non-empty list"),
+     r"train\.jsonl:11: messages\[1\]\.content: content must be a string; got number 5"),
+    ('{"text": "plain"}', r"train\.jsonl:11: messages: missing"),
 ])
 def test_bad_rows_are_reported_with_file_line_and_field(corpus_dir, tmp_path, line, message):
     with (corpus_dir / "train.jsonl").open("a") as fh:

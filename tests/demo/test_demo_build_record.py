@@ -59,3 +59,14 @@ def test_the_curves_are_recorded_and_the_losses_fell(record):
 def test_no_build_row_overlapped_the_suite(record):
     assert record["leakage"]["leaks"] == 0 and record["leakage"]["suite_prompts"] >= 20
     assert "data/suite/suite.json" in record["leakage"]["suites"]
+
+
+def test_the_baseline_was_fine_tuned_on_the_generated_rows_and_the_candidate_vocabulary_completed(record):
+    from core.demo.codemode_gen import FINETUNE_DIR
+
+    manifest = json.loads((FINETUNE_DIR / "MANIFEST.json").read_text())
+    assert record["corpus"]["finetune_generated_rows"] == manifest["rows"] > 0
+    finetune = record["models"]["baseline"]["training"]["finetune"]
+    assert finetune["rows"] > record["corpus"]["train_rows"] + manifest["rows"]   # one row per assistant turn
+    pretrain = record["models"]["candidate"]["training"]["pretrain"]
+    assert pretrain["unseen_tokens_initialised"] > 0 == record["recipe"]["baseline_pretrain_iters"]

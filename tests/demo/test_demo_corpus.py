@@ -68,5 +68,6 @@ def test_no_build_row_overlaps_a_suite_prompt(corpus):
     from core.demo.recipe import DemoRecipe
 
     recipe = DemoRecipe()
-    rows = corpus.instruct_rows(recipe.toolchat_rows, recipe.seed) + corpus.train + corpus.valid
+    rows = (corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
+            + corpus.train + corpus.valid + corpus.extra)
     assert find_leaks(rows, suite_prompts(SUITES)) == []

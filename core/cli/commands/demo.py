@@ -21,7 +21,11 @@ def register(subparsers: Any) -> None:
     b.add_argument("--seed", type=int, default=0, help="seed for the tokenizers, weights and batches")
     b.add_argument("--parallel", action="store_true",
                    help="train the two models side by side, one process each (torch backend)")
+    b.add_argument("--only", choices=("candidate", "baseline"),
+                   help="rebuild this model only, keeping the other (built with the same recipe for it)")
     b.set_defaults(func=cmd_build)
+    c = sub.add_parser("corpus", help="regenerate the baseline's generated Code Mode rows (data/demo/finetune)")
+    c.set_defaults(func=cmd_corpus)
     s = sub.add_parser("status", help="say whether the demo models exist and are up to date")
     s.add_argument("--out", help="folder for the models (default: data/demo/models)")
     s.add_argument("--corpus", help="training set folder (default: data/demo/compact)")
@@ -43,6 +47,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     console.print(f"[cyan]{STAND_IN_NOTE}[/cyan]")
     try:
         record = build_demo_models(out, corpus, seed=args.seed, force=args.force, parallel=args.parallel,
+                                   only=args.only,
                                    log=lambda s: console.print(s, markup=False, highlight=False))
     except CorpusError as exc:
         print_error(console, exc)
@@ -56,6 +61,19 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         m = record["models"][role]
         console.print(f"  {m['name']}: {m['model_type']} standing in for {m['stands_in_for']}, "
                       f"{m['parameters']:,} parameters, {m['bytes'] / 1024:.0f} KB", markup=False)
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace, console: Console) -> int:
+    from core.demo.codemode_gen import generate, write
+
+    rows, report = generate(log=lambda s: console.print(s, markup=False, highlight=False))
+    path = write(rows, report)
+    console.print(f"wrote {path}: {report.rows} rows from {report.tasks} tasks ({report.distinct} distinct, "
+                  f"{report.programs} programs, {report.executed} tool calls run); dropped "
+                  f"{sum(report.dropped_leak.values())} that the leakage check flagged "
+                  f"({', '.join(f'{k} {v}' for k, v in sorted(report.dropped_leak.items())) or 'none'}) and "
+                  f"{report.dropped_valid_prompt} whose prompt is a validation prompt", markup=False)
     return 0
 
 
