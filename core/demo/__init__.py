@@ -8,7 +8,14 @@ One job per module:
 * ``leakage``: the n-gram check that no build row carries a suite prompt;
 * ``train_torch`` / ``train_mlx``: full-weight training with torch (``[build]`` extra) or mlx;
 * ``export``: torch weights to mlx-lm folders (names, 5-bit baseline);
+* ``toolchat_more``: tools listed in the system prompt's words, and a generic ``run_python`` tool;
+* ``codemode_gen``: the baseline's generated Code Mode fine-tune rows (``phase25 demo corpus``);
+* ``vocab_init``: embeddings for the tokens the pretraining never saw (the mean of their BPE parts);
+* ``keep``: rebuild one model and keep the other (``phase25 demo build --only ROLE``);
 * ``build``: build, status, ensure (BUILD.json).
+
+Domain layer: may import the foundation (core.paths, core.runs), core.tokenizers, core.data and
+core.codemode (the data build's templates, real tool runs); never core.stages, the runner or the CLI.
 """
 
 from core.demo.build import (

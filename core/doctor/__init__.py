@@ -11,4 +11,8 @@ does not fit, what to change.
 * ``machine``: the platform and the cached micro-benchmark.
 * ``models``, ``disk``: where the weights are, what must be downloaded, what every artifact takes.
 * ``checks``: the whole report; ``verdict``: its data types.
+
+Domain layer: may import the foundation, core.evaluation.predict (the physics), core.data (the
+preflight) and core.tokenizers; never core.stages, the runner or the CLI (``phase25 doctor`` lives in
+core.cli.commands, and the dashboard runs it as its own process).
 """
