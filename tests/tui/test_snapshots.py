@@ -10,15 +10,25 @@ from __future__ import annotations
 import pytest
 from tui_helpers import has_recording, recorded, settle, snapshot_app, wait_for
 
+from tui.widgets.stage_list import StageList
+
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
+
+
+async def _drawn(pilot) -> None:
+    """Settled, and every stage list drawn for the width it ended up with (its first draw can
+    come during layout, at a narrower width)."""
+    await settle(pilot, pilot.app)
+    await wait_for(pilot, lambda: all(s.drawn_at_current_width for s in pilot.app.screen.query(StageList)))
+    await pilot.pause()
 
 
 def settled(*keys: str):
     async def run_before(pilot) -> None:
-        await settle(pilot, pilot.app)
+        await _drawn(pilot)
         for key in keys:
             await pilot.press(key)
-            await settle(pilot, pilot.app)
+            await _drawn(pilot)
 
     return run_before
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from core.pipeline import BY_NAME, STAGE_NAMES
 from core.state import StageState
@@ -33,12 +34,18 @@ class StageList(DataTable[Text]):
         self.figure_width = 48
         self._cells: dict[tuple[str, str], tuple[object, ...]] = {}
         self._view: RunView | None = None
+        self._shown_at_width = -1
+
+    @property
+    def drawn_at_current_width(self) -> bool:
+        """Whether the result column was last sized and cut for the width the table has now."""
+        return self._view is None or self._shown_at_width == self.size.width
 
     def on_mount(self) -> None:
         self.add_column("stage", key="stage", width=9)
         self.add_column("status", key="status", width=11)
         self.add_column("time", key="time", width=7)
-        self.add_column("result", key="result")
+        self.add_column("result", key="result", width=self.figure_width)
         for name in STAGE_NAMES:
             self.add_row(Text(BY_NAME[name].title), Text(""), Text(""), Text(""), key=name)
 
@@ -59,9 +66,11 @@ class StageList(DataTable[Text]):
 
     def show(self, view: RunView) -> None:
         self._view = view
+        self._shown_at_width = self.size.width
         now = view.now()
         # the other three columns (27) and every cell's padding (2 x 4), and the scrollbar gutter
         width = max(16, self.size.width - 37) if self.size.width else self.figure_width
+        self._size_result_column(width)
         for name in STAGE_NAMES:
             st, earlier = view.stage_state(name)
             status: str = st.status
@@ -84,10 +93,19 @@ class StageList(DataTable[Text]):
             self._set(name, "result", Text(figure, style=style.strip()))
             self._set(name, "stage", Text(BY_NAME[name].title, style="bold" if status == "running" else dim.strip()))
 
+    def _size_result_column(self, width: int) -> None:
+        """The result column takes the width the table has (a fixed width: it does not wait for
+        the table to measure its cells, so a first draw at a narrow width never stays)."""
+        column = self.columns.get(ColumnKey("result"))
+        if column is not None and column.width != width:
+            column.width = width
+            self._require_update_dimensions = True
+            self.refresh()
+
     def _set(self, row: str, col: str, value: Text) -> None:
         """Update a cell only when what it shows changed (each update costs a relayout)."""
         key = (value.plain, str(value.style), tuple(value.spans))
         if self._cells.get((row, col)) == key:
             return
         self._cells[(row, col)] = key
-        self.update_cell(row, col, value, update_width=col == "result")
+        self.update_cell(row, col, value)
