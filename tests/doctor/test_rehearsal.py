@@ -161,7 +161,7 @@ def _run(models: dict[str, Path], out: Path) -> subprocess.CompletedProcess[str]
                            "--plain", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
 
 
-@pytest.mark.slow
+# About 95 s on an idle 2-core machine (train is most of it): in the quick set, so CI runs it.
 def test_every_stage_of_the_real_config_runs_on_real_vocabulary_models(models: dict[str, Path],
                                                                        tmp_path: Path) -> None:
     done = _run(models, tmp_path)
