@@ -41,6 +41,7 @@ from core.demo.corpus import (
     corpus_digest,
     load_corpus,
 )
+from core.demo.leakage import check_leakage
 from core.demo.recipe import DemoRecipe, model_config
 from core.paths import DATA_DIR, TEMPLATES_DIR
 
@@ -248,7 +249,7 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
     tmp.chmod(0o755)
     try:
-        leaks = check_leakage(corpus, recipe)
+        leaks = check_leakage(corpus, recipe, _rel)
         if only is None:
             models = _build_roles(tmp, corpus, recipe, log, parallel)
         else:
@@ -289,21 +290,6 @@ def build_demo_models(out_dir: Path = DEMO_MODELS_DIR, corpus_dir: Path = DEFAUL
     log(f"built in {record['build_seconds']:.0f}s: " + ", ".join(
         f"{m['name']} {m['parameters']:,} params, {m['bytes'] / 1024:.0f} KB" for m in models.values()))
     return {**record, "action": "built"}
-
-
-def check_leakage(corpus: DemoCorpus, recipe: DemoRecipe) -> dict[str, Any]:
-    """Refuse to build when a build row carries a suite prompt (see core.demo.leakage)."""
-    from core.demo.leakage import find_leaks, suite_prompts
-
-    suites = [DATA_DIR / "suite" / "suite.json", DATA_DIR / "suite" / "extended.json"]
-    prompts = suite_prompts(suites)
-    rows = (corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
-            + corpus.train + corpus.valid + corpus.extra)
-    leaks = find_leaks(rows, prompts)
-    if leaks:
-        raise CorpusError("build rows overlap the suite: " + "; ".join(str(x) for x in leaks[:5]))
-    return {"rows_checked": len(rows), "suite_prompts": len(prompts), "leaks": 0,
-            "suites": [_rel(p) for p in suites if p.is_file()]}
 
 
 def _build_role(args: tuple[str, Path, Path, DemoRecipe, int]) -> dict[str, Any]:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from core.demo.corpus import CorpusError, DemoCorpus
+from core.paths import DATA_DIR
+
+if TYPE_CHECKING:
+    from core.demo.recipe import DemoRecipe
 
 WORD = re.compile(r"[a-z0-9_]+")
 N = 8
@@ -65,3 +71,16 @@ def find_leaks(rows: list[dict[str, Any]], prompts: dict[str, str]) -> list[Leak
                     if s and t and len(s & t) / len(s | t) > JACCARD:
                         leaks.append(Leak(i, qid, "user message is a near paraphrase of the prompt"))
     return leaks
+
+
+def check_leakage(corpus: DemoCorpus, recipe: DemoRecipe, rel: Callable[[Path], str] = str) -> dict[str, Any]:
+    """Refuse to build when a build row carries a suite prompt (see core.demo.leakage)."""
+    suites = [DATA_DIR / "suite" / "suite.json", DATA_DIR / "suite" / "extended.json"]
+    prompts = suite_prompts(suites)
+    rows = (corpus.instruct_rows(recipe.toolchat_rows, recipe.seed, recipe.more_toolchat_rows)
+            + corpus.train + corpus.valid + corpus.extra)
+    leaks = find_leaks(rows, prompts)
+    if leaks:
+        raise CorpusError("build rows overlap the suite: " + "; ".join(str(x) for x in leaks[:5]))
+    return {"rows_checked": len(rows), "suite_prompts": len(prompts), "leaks": 0,
+            "suites": [rel(p) for p in suites if p.is_file()]}
