@@ -58,6 +58,11 @@ def _number_in(number: float, text: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", text) is not None
 
 
+def _word_in(text: str, stdout: str) -> bool:
+    """``text`` in ``stdout``, not as a piece of a longer word or number."""
+    return re.search(rf"(?<!\w){re.escape(text)}(?!\w)", stdout) is not None
+
+
 def visible(value: Any, stdout: str) -> str | None:
     """How ``value`` (or its length, an item, a line) shows in ``stdout``; None when it does not."""
     if isinstance(value, bool) or value is None:
@@ -66,14 +71,16 @@ def visible(value: Any, stdout: str) -> str | None:
         return f"{value} is in stdout" if _number_in(value, stdout) else None
     if isinstance(value, str):
         text = value.strip()
-        if text and text in stdout:
-            return "its text is in stdout" if len(text) > 40 else f"{text!r} is in stdout"
+        if len(text) > 40 and text in stdout:
+            return "its text is in stdout"
+        if text and _word_in(text, stdout):  # a short text as a whole word: 'error' is not in 'errors:'
+            return f"{text!r} is in stdout"
         for line in text.splitlines():
-            if len(line.strip()) >= 4 and line.strip() in stdout:
+            if len(line.strip()) >= 4 and _word_in(line.strip(), stdout):
                 return f"its line {line.strip()[:60]!r} is in stdout"
-        if text and _number_in(len(value.splitlines()), stdout):
+        if len(value.splitlines()) > 1 and _number_in(len(value.splitlines()), stdout):
             return f"its line count {len(value.splitlines())} is in stdout"
-        part = next((t for t in _TOKEN.findall(stdout) if t in text), None)
+        part = next((t for t in _TOKEN.findall(stdout) if len(t) >= 4 and t in text), None)
         return f"its part {part[:60]!r} is in stdout" if part else None
     if isinstance(value, list):
         if value and _number_in(len(value), stdout):

@@ -172,3 +172,13 @@ def test_a_value_typed_into_a_literal_print_is_no_evidence() -> None:
     use = runtime_use(result, result_reaches_output(code, tool_models()).lines)
     assert use.passed is False
     assert "fields read at run time: read_file(path='inventory/stock.py', start=35, end=37).content" in use.evidence[0]
+
+
+def test_a_short_text_shows_only_as_a_whole_word_in_the_output() -> None:
+    """A severity 'error' is not shown by a printed 'errors: 5', nor a one-line text by any '1'."""
+    from core.evaluation.runtime_use import visible
+
+    assert visible("error", "errors: 5\n") is None
+    assert visible("error", "first: [error] stock.py:26\n") == "'error' is in stdout"
+    assert visible("a single line", "1 file checked\n") is None
+    assert visible("line one\nline two", "2 lines\n") == "its line count 2 is in stdout"
