@@ -66,6 +66,10 @@ class DataSection(_Strict):
         None, description="The extended tier (queries beyond the 20, run when evaluation.suite_tier = 'extended'); "
         "default: extended.json beside data.suite.")
     workspaces: str = Field("data/workspaces", description="Fixture workspaces the tools run against.")
+    hold_out_leaking: bool = Field(
+        True, description="Hold the train.jsonl rows that state every fact of a suite query (core or extended; "
+        "`phase25 data leakage`'s facts warnings) out of the LoRA. false trains on every row, and the report "
+        "says how many of them state suite facts.")
 
 
 class LoraParameters(_Strict):

@@ -61,6 +61,15 @@ class TrainSummary(StageSummary):
     checkpoint: str | None = None
     ranks: int = 1
     timing: dict[str, float | None] = Field(default_factory=dict)
+    rows_in_train_file: int | None = Field(None, description="Rows in the config's train.jsonl.")
+    rows_trained: int | None = Field(None, description="Rows of train.jsonl the LoRA trained on.")
+    rows_held_out_for_leaks: int = Field(0, description="Rows held out: they state every fact of a suite query.")
+    rows_stating_suite_facts: int | None = Field(
+        None, description="Rows that state every fact of a suite query (held out, or trained on with "
+        "[data] hold_out_leaking = false); None: not checked.")
+    stating_per_query: dict[str, int] = Field(default_factory=dict, description="Suite query id -> such rows.")
+    hold_out_leaking: bool | None = None
+    held_out_list: str | None = Field(None, description="The file listing those rows (file:line: query ids).")
 
 
 class FuseSummary(StageSummary):

@@ -13,21 +13,23 @@ held-out workspace. Mechanical definitions (texts normalised by ``similarity.nor
 * ``heldout``: a row names a file of a held-out workspace (``ledger/journal.py``), names the workspace
   itself in a row with tool turns, or shares a run of 8 words with its source.
 
-``facts`` leaks are warnings: the training rows are real tool runs on the seen workspaces, so they
-state facts the suite asks about by design (a strict pass still needs a call that runs, and any
-number in the answer must be in its output). The held-out workspaces measure what remains. Every
-other kind is an error.
+``facts`` leaks are warnings for the data files: the training rows are real tool runs on the seen
+workspaces, so they state facts the suite asks about by design. The train stage holds those rows out
+of the LoRA (``rows_stating_suite_facts``, against the core suite and its extension), unless
+``[data] hold_out_leaking = false``; the files on disk stay as they are. Every other kind is an
+error.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from core.data.corpora import RowText, read_corpus
+from core.data.corpora import RowText, read_corpus, row_text
 from core.data.similarity import (
     LEAK_NGRAM,
     SUITE_MATCH,
@@ -66,6 +68,7 @@ class LeakReport:
     queries: int = 0
     heldout: list[str] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)
+    hold_out_leaking: bool = True  # [data] hold_out_leaking: the train stage holds ``facts`` rows out
 
     @property
     def errors(self) -> list[Leak]:
@@ -99,11 +102,14 @@ class LeakReport:
         per_query: dict[str, list[str]] = defaultdict(list)
         for leak in self.warnings:
             per_query[f"{leak.kind}: {leak.query}"].append(leak.where)
+        fate = ("the train stage holds such rows of a train.jsonl out of the LoRA (unless [data] hold_out_leaking"
+                " = false)" if self.hold_out_leaking else
+                "[data] hold_out_leaking = false: the LoRA trains on such rows of a train.jsonl")
         for key, wheres in sorted(per_query.items()):
             more = f" and {len(wheres) - 2} more" if len(wheres) > 2 else ""
             rows = f"{len(wheres)} row{'s' if len(wheres) != 1 else ''} state{'s' if len(wheres) == 1 else ''}"
             out.append(f"  warning: {key}: {rows} every fact on its seen workspace "
-                       f"({', '.join(wheres[:2])}{more})")
+                       f"({', '.join(wheres[:2])}{more}); {fate}")
         return out
 
 
@@ -162,6 +168,26 @@ def _facts_leak(q: SuiteQuery, row: RowText, calls: str) -> bool:
     return bool(row.answer) and all(fact_holds(f, row.answer) for f in q.facts)
 
 
+def _facts_leaks(row: RowText, tool_queries: list[SuiteQuery]) -> list[str]:
+    """The ids of the tool queries whose every fact ``row`` states (the ``facts`` kind), sorted."""
+    calls = "\n".join(row.assistant)
+    return sorted(q.id for q in tool_queries if _facts_leak(q, row, calls))
+
+
+def rows_stating_suite_facts(rows: Sequence[dict[str, Any]], suite: Suite) -> dict[int, list[str]]:
+    """Which chat rows (dicts as in the jsonl) state every fact of which query of ``suite`` (the
+    ``facts`` kind): row index -> the query ids, sorted; rows that state none are left out. The train
+    stage holds these rows out of the LoRA; pass the core suite with its extension
+    (``suite_with_extension``) so an extended-tier run is honest too."""
+    tool_queries = suite.tool_queries
+    found: dict[int, list[str]] = {}
+    for i, data in enumerate(rows):
+        ids = _facts_leaks(row_text(Path("rows"), i + 1, data), tool_queries)
+        if ids:
+            found[i] = ids
+    return found
+
+
 def check_rows(rows: Iterable[RowText], suite: Suite, heldout: dict[str, Path] | None = None) -> list[Leak]:
     """Every leak of ``suite`` (and of the ``heldout`` workspaces, name -> folder) in ``rows``."""
     prompts = {q.id: q.prompt for q in suite.queries}
@@ -185,10 +211,8 @@ def check_rows(rows: Iterable[RowText], suite: Suite, heldout: dict[str, Path] |
                     found.setdefault(("paraphrase", qid), f"character ratio {r:.2f} (at least {SUITE_RATIO})")
         for qid, g in _first_shared("\n".join(row.assistant), r_index, 0).items():
             found[("reference", qid)] = f"shares {g!r} with the reference answer"
-        calls = "\n".join(row.assistant)
-        for q in tool_queries:
-            if _facts_leak(q, row, calls):
-                found[("facts", q.id)] = "asks about its workspace with its tools, and the answer states every fact"
+        for qid in _facts_leaks(row, tool_queries):
+            found[("facts", qid)] = "asks about its workspace with its tools, and the answer states every fact"
         for ws in spaces:
             why = ws.leak(row)
             if why:
@@ -206,12 +230,13 @@ def check_corpora(corpora: list[Path], suite: Suite, heldout: dict[str, Path] | 
     return report
 
 
-def suite_with_extension(core: Path) -> tuple[Suite, Path]:
-    """Every query there is: the extended tier beside ``core`` (which includes the core) if it exists."""
+def suite_with_extension(core: Path, extended: Path | None = None) -> tuple[Suite, Path]:
+    """Every query there is: the extended tier (``extended``, by default extended.json beside
+    ``core``; it includes the core) if it exists, else the core alone."""
     from core.data.suite import load_suite
     from core.data.suite_tier import EXTENDED_NAME
 
-    ext = Path(core).parent / EXTENDED_NAME
+    ext = Path(extended) if extended is not None else Path(core).parent / EXTENDED_NAME
     path = ext if ext.is_file() else Path(core)
     return load_suite(path), path
 
@@ -222,7 +247,10 @@ def heldout_folders(workspaces: Path) -> dict[str, Path]:
     return {name: Path(workspaces) / name for name in heldout_workspaces(workspaces)}
 
 
-def check(corpora: list[Path], core_suite: Path, workspaces: Path) -> LeakReport:
+def check(corpora: list[Path], core_suite: Path, workspaces: Path, hold_out_leaking: bool = True,
+          extended_suite: Path | None = None) -> LeakReport:
     """The leakage report of ``corpora`` against every suite query and held-out workspace."""
-    suite, _ = suite_with_extension(core_suite)
-    return check_corpora(corpora, suite, heldout_folders(workspaces))
+    suite, _ = suite_with_extension(core_suite, extended_suite)
+    report = check_corpora(corpora, suite, heldout_folders(workspaces))
+    report.hold_out_leaking = hold_out_leaking
+    return report

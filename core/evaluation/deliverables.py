@@ -40,6 +40,7 @@ class Phase25Results(BaseModel):
     baseline: ResultsFile
     comparison: Comparison
     parity: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None  # the train stage's summary of the adapter (rows trained, held out)
 
 
 COMBINED_KIND = "phase25.report"

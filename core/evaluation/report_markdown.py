@@ -9,6 +9,7 @@ from core.evaluation.judge import judge_lines
 from core.evaluation.lora_change import section_for
 from core.evaluation.predict import format_params
 from core.evaluation.schema import CHECKS, QueryRecord, ResultsFile
+from core.evaluation.training_data import training_lines
 from core.evaluation.verdict_md import (
     passes_words,
     physics_lines,
@@ -197,6 +198,10 @@ def render_markdown(doc: Phase25Results, report_paths: dict[str, str] | None = N
         "## Models",
         "",
         *_model_rows(doc),
+        "",
+        "## Training data",
+        "",
+        *training_lines(doc.training),
         "",
         "## Checks",
         "",

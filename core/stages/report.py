@@ -43,6 +43,7 @@ def run(ctx: StageContext) -> StageOutcome:
         baseline=base,
         comparison=comp,
         parity=read_parity_decision(cfg),
+        training=ctx.cache_record("train").get("summary") or None,  # the adapter's, as the train stage recorded it
     )
     stale = stale_parity(doc)
     if stale:

@@ -5,7 +5,11 @@ Output: the adapter folder (``outputs.adapter``): adapter_config.json + adapters
 Beside them: ``best/`` (the adapter with the best validation loss) and ``checkpoints/`` (the last
 two checkpoints, from which a cancelled or killed run continues; see core.training.checkpoint).
 
-Cached: when the [train] settings, the data files and the base model are unchanged and the adapter
+Trained rows: train.jsonl less the rows that state every fact of a suite query (core or extended;
+core.training.holdout), unless ``[data] hold_out_leaking = false``; the stage logs how many, lists
+them in ``stages/train.held_out.txt`` and counts them in its summary. The data files stay as they are.
+
+Cached: when the [train] settings, the data files, the suite and the base model are unchanged and the adapter
 is still there, the stage reports the earlier summary without loading mlx. ``--force train``
 trains again from the start.
 
@@ -32,18 +36,22 @@ from core.stage_summaries import TrainSummary
 from core.stages.base import StageCancelledError, StageContext, StageError, StageOutcome
 from core.stages.fetch import fetch_models
 from core.staging import clean_stale, discard, staging_path, swap_in
+from core.training.holdout import HoldOut
 from core.training.mlx_commands import lora_command, lora_yaml
 from core.training.plan import MADE_BY_PHASE25, PlanError, TrainPlan, make_plan
 
 if TYPE_CHECKING:
     from core.training.trainer import TrainResult
 
+HELD_OUT_LIST = "train.held_out.txt"  # in the run's stages folder
+
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def summarize(res: TrainResult, stage_s: float) -> tuple[TrainSummary, str]:
+def summarize(res: TrainResult, stage_s: float, holdout: HoldOut | None = None,
+              listing: Path | None = None) -> tuple[TrainSummary, str]:
     prog = res.progress
     timing: dict[str, float | None] = {**res.timing, "stage_s": stage_s}
     trainer_s = res.timing.get("trainer_s")
@@ -67,6 +75,7 @@ def summarize(res: TrainResult, stage_s: float) -> tuple[TrainSummary, str]:
         checkpoint=res.checkpoint,
         ranks=res.world_size,
         timing=timing,
+        **(held_out_fields(holdout, listing) if holdout is not None else {}),
     )
     head = f"iter {res.iterations}/{res.total_iters}"
     if prog.last_val_loss is not None:
@@ -79,22 +88,50 @@ def summarize(res: TrainResult, stage_s: float) -> tuple[TrainSummary, str]:
         head += f" · resumed @{res.resumed_from}"
     if res.early_stopped:
         head += " · early stop"
+    if holdout is not None and holdout.stating:
+        n = len(holdout.stating)
+        rows = f"{n} row{'s' if n != 1 else ''}"
+        head += f" · {rows} held out (suite facts)" if holdout.enabled else f" · trained on {rows} stating suite facts"
     return summary, head
 
 
-def write_train_data(plan: TrainPlan, folder: Path) -> Path | None:
-    """With mask_prompt, the rows as the trainer sees them (one row per assistant turn) in
-    ``folder/{train,valid}.jsonl``, so `mlx_lm lora --data folder` trains what this stage trains.
-    None when the config's data folder is already that (or cannot be read: training says why)."""
-    from core.data.turns import expand
-    from core.training.data import DataError, read_rows
+def held_out_fields(holdout: HoldOut, listing: Path | None) -> dict[str, object]:
+    """The summary's account of the rows stating suite facts: held out, or trained on."""
+    return {"rows_in_train_file": holdout.rows, "rows_trained": holdout.trained,
+            "rows_held_out_for_leaks": len(holdout.lines),
+            "rows_stating_suite_facts": len(holdout.stating) if holdout.suite_sha256 else None,
+            "stating_per_query": holdout.per_query(), "hold_out_leaking": holdout.enabled,
+            "held_out_list": str(listing) if listing is not None and holdout.stating else None}
 
-    if not plan.settings.mask_prompt:
+
+def report_held_out(ctx: StageContext, plan: TrainPlan) -> Path:
+    """Write the list of the rows stating suite facts into the run's stages folder and log the line
+    about them; returns the list's path."""
+    listing = ctx.run.path / "stages" / HELD_OUT_LIST
+    atomic_write_text(listing, plan.holdout.listing(Path(plan.data_dir) / "train.jsonl"))
+    level, line = plan.holdout.message(listing)
+    ctx.log(line, level)
+    return listing
+
+
+def write_train_data(plan: TrainPlan, folder: Path) -> Path | None:
+    """The rows as the trainer sees them in ``folder/{train,valid}.jsonl``, so `mlx_lm lora --data
+    folder` trains what this stage trains: train.jsonl less the rows held out for stating suite
+    facts, and with mask_prompt one row per assistant turn. None when the config's data folder is
+    already that (or cannot be read: training says why)."""
+    from core.data.turns import expand
+    from core.training.data import DataError, read_rows, train_rows
+
+    mask, held_out = plan.settings.mask_prompt, plan.holdout.lines
+    if not mask and not held_out:
         return None
+    data = Path(plan.data_dir)
     try:
-        splits = {s: expand(read_rows(Path(plan.data_dir) / f"{s}.jsonl")) for s in ("train", "valid")}
+        splits = {"train": train_rows(data / "train.jsonl", held_out), "valid": read_rows(data / "valid.jsonl")}
     except DataError:
         return None
+    if mask:
+        splits = {split: expand(rows) for split, rows in splits.items()}
     for split, rows in splits.items():
         atomic_write_text(folder / f"{split}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     return folder
@@ -177,6 +214,7 @@ def run(ctx: StageContext) -> StageOutcome:
     yaml_path = stages_dir / "train.lora.yaml" if yaml_text else None
     if yaml_path is not None and yaml_text is not None:
         atomic_write_text(yaml_path, yaml_text)
+    listing = report_held_out(ctx, plan)
     hostfile = stages_dir / "train.hostfile.json" if plan.settings.hosts else None
     equivalent = lora_command(plan, yaml_path, hostfile, data_dir=write_train_data(plan, stages_dir / "train.data"))
 
@@ -211,7 +249,7 @@ def run(ctx: StageContext) -> StageOutcome:
         swap_in(work, adapter)
         ctx.log(f"the adapter trained in {work} replaced {adapter}")
 
-    summary, headline = summarize(res, time.time() - ctx.started)
+    summary, headline = summarize(res, time.time() - ctx.started, plan.holdout, listing)
     ctx.artifact("adapter", adapter / "adapters.safetensors")
     ctx.artifact("adapter_config", adapter / "adapter_config.json")
     if summary.best_adapter:

@@ -15,7 +15,7 @@ their losses can be compared across evaluations (mlx-lm draws a new random subse
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -35,7 +35,18 @@ class DataError(ValueError):
 
 def read_rows(path: Path, key: str = "data.train") -> list[dict[str, Any]]:
     """Rows of a chat JSONL file, each checked against the chat-row schema preflight uses."""
-    rows: list[dict[str, Any]] = []
+    return [row for _, row in numbered_rows(path, key)]
+
+
+def train_rows(path: Path, held_out: Collection[int] = ()) -> list[dict[str, Any]]:
+    """The rows of train.jsonl the LoRA trains on: every row but those on the ``held_out`` lines
+    (the rows that state every fact of a suite query; see core.training.holdout), in file order."""
+    return [row for n, row in numbered_rows(path) if n not in held_out]
+
+
+def numbered_rows(path: Path, key: str = "data.train") -> list[tuple[int, dict[str, Any]]]:
+    """(line number, row) for each row of a chat JSONL file (blank lines skipped), checked as in read_rows."""
+    rows: list[tuple[int, dict[str, Any]]] = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -54,7 +65,7 @@ def read_rows(path: Path, key: str = "data.train") -> list[dict[str, Any]]:
             first = found.errors[0]
             what = f"field '{first.field}': " if first.field else ""
             raise DataError(f"{path}:{n}: {what}{first.message}")
-        rows.append(row)
+        rows.append((n, row))
     return rows
 
 
@@ -88,8 +99,9 @@ class Trainable:
 
 def load_datasets(data_dir: Path, tokenizer: Any, mask_prompt: bool, batch_size: int,
                   world_size: int = 1, max_seq_length: int | None = None,
-                  warn: Callable[[str], None] | None = None) -> tuple[Any, Any]:
-    """mlx-lm ChatDatasets (wrapped in its CacheDataset) for train.jsonl and valid.jsonl.
+                  warn: Callable[[str], None] | None = None, held_out: Collection[int] = ()) -> tuple[Any, Any]:
+    """mlx-lm ChatDatasets (wrapped in its CacheDataset) for train.jsonl (less the rows on the
+    ``held_out`` lines) and valid.jsonl (whole: it is never trained on).
 
     The valid split may be empty (training then runs without validation)."""
     from mlx_lm.tuner.datasets import CacheDataset, create_dataset
@@ -100,7 +112,7 @@ def load_datasets(data_dir: Path, tokenizer: Any, mask_prompt: bool, batch_size:
     out = []
     for split in ("train", "valid"):
         path = Path(data_dir) / f"{split}.jsonl"
-        rows = read_rows(path)
+        rows = train_rows(path, held_out) if split == "train" else read_rows(path)
         if mask_prompt:
             # mlx-lm masks all but the LAST message: give every assistant turn (the execute_code
             # call as well as the final answer) a row of its own so each one is trained.

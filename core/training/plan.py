@@ -3,10 +3,11 @@
 :class:`TrainPlan` carries the resolved paths, the [train] settings and two keys:
 
 * the stage cache key (``cache_fields`` + ``input_files``, hashed by the stage context): every config
-  field that changes the adapter, the data files' contents, the base model's identity and the
-  output path. Nothing changed -> the stage is cached.
+  field that changes the adapter, the data files' contents, the base model's identity, the output
+  path, and the suite the rows stating suite facts are found with (its hash, core and extension;
+  see core.training.holdout). Nothing changed -> the stage is cached.
 * ``resume_key`` (checkpoints): only what shapes the training trajectory (model, data, LoRA
-  settings, optimizer, batch, seed, ranks, validation batches). A checkpoint is resumed only when
+  settings, optimizer, batch, seed, ranks, validation batches, the rows held out). A checkpoint is resumed only when
   its key matches, so a changed learning rate or data file starts fresh, while a longer
   ``iters`` continues the run it extends.
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import ExperimentConfig, TrainSection
+from core.training.holdout import HoldOut, HoldOutError, find_hold_out
 
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
 # [train] fields that change the trained weights' trajectory (see the module docstring).
@@ -55,6 +57,7 @@ class TrainPlan:
     force: bool = False
     local_path: str = ""  # for a hub id: the local folder candidate.path would have been
     publish_dir: str = ""  # where the adapter ends up when it is trained in a staging folder (adapter_dir)
+    holdout: HoldOut = field(default_factory=lambda: HoldOut(enabled=False))  # rows stating suite facts
 
     @property
     def settings(self) -> TrainSection:
@@ -72,12 +75,14 @@ class TrainPlan:
     def to_json(self) -> str:
         doc = {f.name: getattr(self, f.name) for f in fields(self)}
         doc["train"] = self.train.model_dump(mode="json")
+        doc["holdout"] = self.holdout.to_dict()
         return json.dumps(doc, indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> TrainPlan:
         doc = json.loads(text)
         doc["train"] = TrainSection.model_validate(doc["train"])
+        doc["holdout"] = HoldOut.from_dict(doc.get("holdout") or {})
         return cls(**doc)
 
 
@@ -129,6 +134,12 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
         f = data_dir / f"{split}.jsonl"
         if not f.is_file():
             raise PlanError(f"{f}: missing (the {split} split of data.train in {cfg.source or 'the config'})")
+    from core.training.data import DataError
+
+    try:
+        holdout = find_hold_out(cfg, data_dir / "train.jsonl")
+    except (DataError, HoldOutError) as exc:
+        raise PlanError(str(exc)) from None
     world = len(t.hosts) if t.hosts else t.n_ranks
     if t.batch_size % world:
         raise PlanError(f"train.batch_size ({t.batch_size}) must be divisible by the number of ranks ({world})")
@@ -140,6 +151,8 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
         "settings": _digest({k: train[k] for k in TRAJECTORY_FIELDS if k != "lr_schedule"}
                             | {"lr_schedule": lr_schedule_config(t), "world_size": world}),
     }
+    if holdout.lines:  # (none held out: the key is what it was before rows were ever held out)
+        inputs["held_out"] = _digest(sorted(holdout.lines))
     adapter_dir = cfg.resolve(cfg.outputs.adapter)
     output_fields = {k: v for k, v in train.items() if k not in COSMETIC_FIELDS}
     return TrainPlan(
@@ -151,16 +164,19 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
         world_size=world,
         config_file=str(cfg.source or ""),
         resume_key=_digest(inputs),
-        cache_fields={"train": output_fields, "world_size": world},
+        cache_fields={"train": output_fields, "world_size": world,
+                      "hold_out_leaking": holdout.enabled, "suite": holdout.suite_sha256},
         inputs=inputs,
         force=force,
         local_path="" if is_local else str(cfg.resolve(cfg.candidate.path)),
+        holdout=holdout,
     )
 
 
 def what_changed(old: dict[str, str], new: dict[str, str]) -> str:
-    names = {"model": "the base model", "data": "the training data", "settings": "the [train] settings"}
-    diff = [names.get(k, k) for k in new if old.get(k) != new.get(k)]
+    names = {"model": "the base model", "data": "the training data", "settings": "the [train] settings",
+             "held_out": "the rows held out for stating suite facts"}
+    diff = [names.get(k, k) for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
     return ", ".join(diff) or "unknown inputs"
 
 

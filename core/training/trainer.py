@@ -119,7 +119,8 @@ class Trainer(Resume):
         try:
             train_set, valid_set = load_datasets(Path(self.plan.data_dir), tokenizer, self.t.mask_prompt,
                                                  self.t.batch_size, self.size, self.t.max_seq_length,
-                                                 warn=lambda text: self.log(text, "warning"))
+                                                 warn=lambda text: self.log(text, "warning"),
+                                                 held_out=self.plan.holdout.lines)
         except DataError as exc:
             raise StageError(str(exc)) from None
         return model, tokenizer, train_set, valid_set

@@ -136,3 +136,54 @@ def test_a_missing_local_model_that_looks_like_a_hub_id_says_there_is_no_local_f
     assert reason.startswith("cannot download models/Qwen2.5-Coder-7B-Instruct (candidate.path in ")
     assert f"; no local folder {tmp_path / 'exp' / 'models' / 'Qwen2.5-Coder-7B-Instruct'} either" in reason
     assert "Traceback" not in out.stderr("train")
+
+
+def test_the_lora_never_trains_on_a_row_that_states_a_suite_querys_facts(make_cfg, tiny, tmp_path):
+    """Through the real stage: the row is held out (logged, listed with its file:line and query,
+    counted in the summary and the headline, absent from the equivalent command's rows), the data
+    files are untouched, a changed suite trains again, and hold_out_leaking = false trains on it."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "training"))
+    from test_holdout import T03, data_with_a_leak
+
+    from core.evaluation.training_data import training_lines
+    from core.paths import DATA_DIR
+
+    data, line = data_with_a_leak(tiny, tmp_path / "data", at=5)
+    n = len((data / "train.jsonl").read_text().splitlines())
+    before = (data / "train.jsonl").read_bytes()
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    for name in ("suite.json", "extended.json"):
+        (suites / name).write_text((DATA_DIR / "suite" / name).read_text())
+    base = ("train.iters=4", f"data.suite={suites / 'suite.json'}")
+    out = _train_run(make_cfg(*base, data=data))
+    done = out.finished("train")
+    s = done.summary
+    assert (s.rows_in_train_file, s.rows_trained, s.rows_held_out_for_leaks, s.rows_stating_suite_facts) == (n, n - 1, 1, 1)
+    assert s.stating_per_query == {T03: 1} and s.hold_out_leaking is True
+    assert "1 row held out (suite facts)" in done.headline
+    listing = out.pipe.run.path / "stages" / "train.held_out.txt"
+    assert s.held_out_list == str(listing)
+    assert f"train.jsonl:{line}: {T03}" in listing.read_text()
+    logged = [e.text for e in out.of(ev.LogLine, "train")]
+    assert f"holding 1 of {n} training rows out of the LoRA: they state every fact of a suite query ({T03} ×1); " \
+           f"list in {listing}" in logged
+    copied = out.pipe.run.path / "stages" / "train.data" / "train.jsonl"
+    assert f"--data {copied.parent} " in out.equivalent("train") and "the assertion got" not in copied.read_text()
+    assert (data / "train.jsonl").read_bytes() == before
+    assert f"The LoRA trained on {n - 1} of the {n} rows of train.jsonl. 1 row was held out" in training_lines(s.model_dump())[0]
+
+    assert _train(make_cfg(*base, data=data)).cached
+    ext = json.loads((suites / "extended.json").read_text())
+    ext["queries"][-1]["prompt"] += " Thanks."
+    (suites / "extended.json").write_text(json.dumps(ext))
+    assert not _train(make_cfg(*base, data=data)).cached
+
+    kept = _train(make_cfg(*base, "data.hold_out_leaking=false", data=data))
+    k = kept.summary
+    assert (k.rows_trained, k.rows_held_out_for_leaks, k.rows_stating_suite_facts) == (n, 0, 1)
+    assert "trained on 1 row stating suite facts" in kept.headline
+    assert f"all {n} rows of train.jsonl, and 1 of them states every fact" in training_lines(k.model_dump())[0]

@@ -15,6 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import tiny_model  # noqa: E402
 
 from core.config import ExperimentConfig, load_config  # noqa: E402
+from core.paths import DATA_DIR  # noqa: E402
+
+SUITE = DATA_DIR / "suite" / "suite.json"  # the train stage holds rows stating its facts out
 
 CONFIG = """
 [experiment]
@@ -32,6 +35,7 @@ family = "qwen3"
 
 [data]
 train = "{data}"
+suite = "{suite}"
 
 [train]
 fine_tune_type = "lora"
@@ -81,7 +85,7 @@ def write_config(
     """A config in ``folder`` (outputs and runs inside it) for the tiny model, with --set overrides."""
     folder.mkdir(parents=True, exist_ok=True)
     p = folder / "phase25.toml"
-    p.write_text(CONFIG.format(model=model or tiny.model, data=data or tiny.data))
+    p.write_text(CONFIG.format(model=model or tiny.model, data=data or tiny.data, suite=SUITE))
     return load_config(p, list(overrides))
 
 

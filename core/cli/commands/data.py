@@ -152,12 +152,15 @@ def _print_leakage(console: Console, paths: list[Path], limit: int, cfg: Any = N
     from core.data.heldout import HeldoutError
     from core.data.leakage import check
     from core.data.suite import SuiteError
+    from core.data.suite_tier import extended_suite_path
 
     suite = cfg.resolve(cfg.data.suite) if cfg is not None else SUITE
     workspaces = cfg.resolve(cfg.data.workspaces) if cfg is not None else WORKSPACES
     corpora = training_corpora(tuple(paths)) if paths else training_corpora()
     try:
-        report = check(corpora, suite, workspaces)
+        report = check(corpora, suite, workspaces,
+                       hold_out_leaking=cfg.data.hold_out_leaking if cfg is not None else True,
+                       extended_suite=extended_suite_path(cfg) if cfg is not None else None)
     except SuiteError as exc:
         console.print(exc.render(), markup=False, highlight=False, soft_wrap=True)
         return False
