@@ -11,7 +11,13 @@ import pytest
 
 from core.cli import main
 from core.data.corpora import training_corpora
-from core.data.leakage import check, check_corpora, heldout_folders, suite_with_extension
+from core.data.leakage import (
+    check,
+    check_corpora,
+    heldout_folders,
+    rows_stating_suite_facts,
+    suite_with_extension,
+)
 from core.paths import DATA_DIR
 
 CORE = DATA_DIR / "suite" / "suite.json"
@@ -75,6 +81,22 @@ def test_a_row_that_answers_a_tool_query_is_a_facts_warning(tmp_path: Path, suit
     wrong = _chat("Is any test red in inventory?", f"`{name}` fails: the assertion got {value + 1}.",
                   tool="r = pytest_run('.')\nprint(r.failures)")
     assert not check_corpora([_corpus(tmp_path / "d.jsonl", [wrong])], suite).leaks
+    assert "the train stage holds such rows of a train.jsonl out of the LoRA" in report.lines()[-1]
+    report.hold_out_leaking = False
+    assert "hold_out_leaking = false: the LoRA trains on such rows" in report.lines()[-1]
+
+
+def test_the_rows_stating_a_suite_querys_facts_are_named_by_index_with_their_queries(suite) -> None:  # type: ignore[no-untyped-def]
+    """What the train stage holds out: the same rows the facts warnings name, and only those."""
+    t03 = suite.by_id("t03_inventory_failing_test")
+    name, value = (f.value for f in t03.facts)
+    tool = "r = pytest_run('.')\nprint(r.failures)"
+    rows = [_chat("What is a list comprehension?", "A compact way to build a list."),
+            _chat("Is any test red in inventory?", f"`{name}` fails: the assertion got {value}.", tool=tool),
+            _chat("Is any test red in inventory?", f"`{name}` fails: the assertion got {value + 1}.", tool=tool),
+            _chat("Is any test red?", f"`{name}` fails: the assertion got {value}.", tool=tool)]
+    assert rows_stating_suite_facts(rows, suite) == {1: ["t03_inventory_failing_test"]}
+    assert rows_stating_suite_facts([], suite) == {}
 
 
 def test_corpora_are_discovered_under_the_roots(tmp_path: Path) -> None:

@@ -28,8 +28,16 @@ def report() -> str:
     comp = compare(cfg, cand, base, resamples=2000, power_trials=2000)
     doc = Phase25Results(run_id="r1", experiment="phase25", demo=False, config_hash="c", data_hash="d",
                          suite_hash="s", verdict=comp.verdict.model_dump(), candidate=cand, baseline=base,
-                         comparison=comp)
+                         comparison=comp, training={"rows_in_train_file": 772, "rows_trained": 678,
+                                                    "rows_held_out_for_leaks": 94, "rows_stating_suite_facts": 94,
+                                                    "stating_per_query": {"x01": 33, "t03": 14}})
     return render_markdown(doc)
+
+
+def test_the_report_says_how_many_rows_the_lora_trained_on_and_why_some_were_held_out(report):
+    section = report.split("## Training data", 1)[1].split("##", 1)[0]
+    assert "The LoRA trained on 678 of the 772 rows of train.jsonl. 94 rows were held out because each " \
+           "states every fact of a suite query" in section and "x01 ×33, t03 ×14" in section
 
 
 def test_both_verdicts_stand_side_by_side_with_interval_margin_and_power(report):
