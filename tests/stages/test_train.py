@@ -141,7 +141,8 @@ def test_a_missing_local_model_that_looks_like_a_hub_id_says_there_is_no_local_f
 def test_the_lora_never_trains_on_a_row_that_states_a_suite_querys_facts(make_cfg, tiny, tmp_path):
     """Through the real stage: the row is held out (logged, listed with its file:line and query,
     counted in the summary and the headline, absent from the equivalent command's rows), the data
-    files are untouched, a changed suite trains again, and hold_out_leaking = false trains on it."""
+    files are untouched, a changed suite trains again (resuming: the same rows are held out), and
+    hold_out_leaking = false trains on it (starting fresh: other rows)."""
     import sys
     from pathlib import Path
 
@@ -180,9 +181,14 @@ def test_the_lora_never_trains_on_a_row_that_states_a_suite_querys_facts(make_cf
     ext = json.loads((suites / "extended.json").read_text())
     ext["queries"][-1]["prompt"] += " Thanks."
     (suites / "extended.json").write_text(json.dumps(ext))
-    assert not _train(make_cfg(*base, data=data)).cached
+    # Only the suite changed: the stage runs again; the same rows are held out, so it resumes from
+    # the checkpoint of the run before.
+    resumed = _train(make_cfg(*base, data=data))
+    assert not resumed.cached and resumed.summary.rows_held_out_for_leaks == 1
+    assert (resumed.summary.resumed_from, resumed.summary.iterations) == (4, 4), resumed.summary.resume_note
 
-    kept = _train(make_cfg(*base, "data.hold_out_leaking=false", data=data))
+    kept = _train(make_cfg(*base, "train.iters=6", "data.hold_out_leaking=false", data=data))
+    assert "the rows held out for stating suite facts changed" in kept.summary.resume_note
     k = kept.summary
     assert (k.rows_trained, k.rows_held_out_for_leaks, k.rows_stating_suite_facts) == (n, 0, 1)
     assert "trained on 1 row stating suite facts" in kept.headline
