@@ -9,7 +9,8 @@ clean."). A pattern that spells its own negation ("ruff has nothing to complain 
 only by the words before it. It is contradicted when a recorded result of a named tool gives a field value that clashes
 ("clean" against ``error_count = 3``); the evidence quotes the field and its value. A claim whose
 tools were never called is not contradicted here: the fact and number checks judge unsupported
-answers.
+answers. A claim whose tools ran only on files the code had changed (``grounding.set_aside``) is
+unsupported: the result it rests on was made by the code.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ class Contradiction:
     field: str
     tool: str
     value: Any
+    aside: str = ""
+    """Set when no sound result of the claim's tools exists, only results on changed files: why."""
 
     def evidence(self) -> str:
+        if self.aside:
+            return f"unsupported claim: the answer says {self.said!r} ({self.claim}), but {self.aside}"
         return (f"contradiction: the answer says {self.said!r} ({self.claim}), but this run's {self.tool} "
                 f"gives {self.field} = {self.value!r}")
 
@@ -102,7 +107,10 @@ def _clashes(claim: StateClaim, calls: Sequence[RecordedCall]) -> list[tuple[str
     return found
 
 
-def contradictions(claims: Sequence[StateClaim], answer: str, calls: Sequence[RecordedCall]) -> list[Contradiction]:
+def contradictions(claims: Sequence[StateClaim], answer: str, calls: Sequence[RecordedCall],
+                   aside: Sequence[tuple[str, str]] = ()) -> list[Contradiction]:
+    """The claims the answer makes that this run's results contradict; ``aside``: (tool, why) for the
+    calls set aside, which make a claim on their tool unsupported when no other call of it ran."""
     out: list[Contradiction] = []
     for claim in claims:
         said = find_claim(claim, answer)
@@ -112,6 +120,11 @@ def contradictions(claims: Sequence[StateClaim], answer: str, calls: Sequence[Re
         if clashes:
             tool, field, value = clashes[0]
             out.append(Contradiction(claim.name, said, field, tool, value))
+            continue
+        tools = {c.tool for c in claim.contradicted_by}
+        spoilt = [(tool, why) for tool, why in aside if tool in tools and not any(c.name == tool for c in calls)]
+        if spoilt:
+            out.append(Contradiction(claim.name, said, "", spoilt[0][0], None, aside=spoilt[0][1]))
     return out
 
 

@@ -11,6 +11,12 @@ its output shows the value (``grep ... | wc -l`` printing 7). Never called: unsu
 
 Results saved before results were recorded carry no value; then a call on the same arguments is
 taken as support, and the evidence says so.
+
+A call whose tool saw files the code had changed (the executor's ``workspace`` check: a source
+rewritten, a test file added, a path outside the workspace) supports nothing: its result is about
+files the code made, not the fixture's. It is set aside (``set_aside``) and named in the evidence.
+Results files from before this was recorded carry no such check; their calls count, and
+``unchecked_workspace`` says so.
 """
 
 from __future__ import annotations
@@ -71,15 +77,64 @@ def normalized_args(tool: str, args: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _describe_raw(raw: dict[str, Any]) -> str:
+    args = ", ".join(f"{k}={v!r}" for k, v in (raw.get("arguments") or {}).items())
+    return f"{raw.get('name')}({args})"
+
+
+def tampered(raw: dict[str, Any]) -> str | None:
+    """Why this call's result supports nothing (the tool saw files the code changed, or a path outside
+    the workspace); None when it saw the fixture's files, or the check was not recorded."""
+    check = raw.get("workspace")
+    if not isinstance(check, dict):
+        return None
+    what = _describe_raw(raw)
+    outside = check.get("outside")
+    if isinstance(outside, str):
+        return f"{what} ran on {outside!r}, outside the workspace: its result supports nothing"
+    changed = [str(p) for p in check.get("changed") or []]
+    if not changed:
+        return None
+    more = check.get("more") or 0
+    files = ", ".join(changed) + (f" and {more} more" if more else "")
+    when = "while the code changed" if check.get("during") else "after the code changed"
+    return f"{what} ran {when} {files}: its result supports nothing"
+
+
+def _counted(raw: Any, models: dict[str, type[BaseModel]]) -> bool:
+    """A call the executor ran itself, that succeeded, and whose result reached the code."""
+    return (trusted(raw) and bool(raw.get("ok")) and raw.get("delivered") is not False
+            and raw.get("name") in models)
+
+
+def set_aside(execution: ToolExecution | None) -> list[tuple[str, str]]:
+    """(tool, why) for each successful call whose tool saw changed files: its result supports nothing."""
+    if execution is None:
+        return []
+    models = tool_models()
+    return [(raw["name"], why) for raw in execution.result.get("tool_calls") or []
+            if _counted(raw, models) and (why := tampered(raw)) is not None]
+
+
+def unchecked_workspace(execution: ToolExecution | None) -> int:
+    """How many counted calls carry no workspace check (results files from before it was recorded)."""
+    if execution is None:
+        return 0
+    models = tool_models()
+    return sum(1 for raw in execution.result.get("tool_calls") or []
+               if _counted(raw, models) and not isinstance(raw.get("workspace"), dict))
+
+
 def recorded_calls(execution: ToolExecution | None) -> list[RecordedCall]:
-    """The successful tool calls this run's code made, as the executor recorded them."""
+    """The successful tool calls this run's code made, as the executor recorded them, less those
+    whose tool saw files the code had changed (``set_aside``)."""
     if execution is None:
         return []
     models = tool_models()
     out: list[RecordedCall] = []
     for raw in execution.result.get("tool_calls") or []:
-        if not trusted(raw) or not raw.get("ok") or raw.get("delivered") is False or raw.get("name") not in models:
-            continue  # only calls the executor ran itself, and whose result reached the code
+        if not _counted(raw, models) or tampered(raw) is not None:
+            continue
         name = raw["name"]
         data = raw.get("result")
         result: BaseModel | None = None
@@ -110,13 +165,16 @@ class Support:
     value: Any = None
 
 
-def fact_support(fact: ExpectedFact, calls: list[RecordedCall]) -> Support:
-    """Whether this run's recorded calls give ``fact.value`` (and which call did)."""
+def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
+                 aside: list[tuple[str, str]] | None = None) -> Support:
+    """Whether this run's recorded calls give ``fact.value`` (and which call did); ``aside``: the calls
+    set aside (``set_aside``), named in the evidence when no other call supports the fact."""
     src = fact.source
     want = normalized_args(src.tool, src.args)
     same_tool = [c for c in calls if c.name == src.tool]
+    spoilt = [why for tool, why in aside or [] if tool == src.tool]
     if not same_tool:
-        return Support(False, f"{src.tool} was never called in this run")
+        return Support(False, "; ".join(spoilt) or f"{src.tool} was never called in this run")
     exact = [c for c in same_tool if c.arguments == want]
     others = [c for c in same_tool if c.arguments != want]
     seen: list[str] = []
@@ -141,7 +199,7 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall]) -> Support:
                                  f"{fact.value!r} in its output", fact.value)
     if not exact:
         seen.insert(0, f"{src.tool} was called on other arguments than {src.args or 'the defaults'}")
-    return Support(False, "; ".join(seen))
+    return Support(False, "; ".join(seen + spoilt))
 
 
 def _same_program(call: RecordedCall, want: dict[str, Any]) -> bool:
@@ -161,4 +219,5 @@ def _shows(result: BaseModel | None, value: Any) -> bool:
     return str(value) in out
 
 
-__all__ = ["RecordedCall", "Support", "evaluate", "fact_support", "normalized_args", "recorded_calls"]
+__all__ = ["RecordedCall", "Support", "evaluate", "fact_support", "normalized_args", "recorded_calls", "set_aside",
+           "tampered", "unchecked_workspace"]
