@@ -10,10 +10,10 @@ mypy is clean."). A harmless prefix or tag leaves a claim standing: a clause abo
 you ask me,", "unless I misread"), a concession ("even if you rerun it,"), "I'd say", "Honestly,",
 "..., right?", "I don't doubt that". A pattern that spells its own negation ("ruff has nothing to complain about") is negated
 only by the words before it. It is contradicted when a recorded result of a named tool gives a field value that clashes
-("clean" against ``error_count = 3``); the evidence quotes the field and its value. A claim whose
-tools were never called is not contradicted here: the fact and number checks judge unsupported
-answers. A claim whose tools ran only on files the code had changed (``grounding.set_aside``) is
-unsupported: the result it rests on was made by the code.
+("clean" against ``error_count = 3``); the evidence quotes the field and its value. A claim is
+unsupported when none of its tools ran ("All tests pass" when only mypy ran: nothing this run did
+says so), or when they ran only on files the code had changed (``grounding.set_aside``): the result
+it rests on was made by the code.
 """
 
 from __future__ import annotations
@@ -54,7 +54,11 @@ _SPEAKER = re.compile(
 me, mypy is clean", "unless I misread the output", "even if you rerun it"): the claim beside them stands."""
 _TAIL_CONDITION = re.compile(r"\b(?:only |even )?(?:(if|unless|once|as long as|provided|providing|assuming|"
                              r"in case)|(when(?:ever)?|after|as soon as))\b", re.IGNORECASE)
-_MODAL = re.compile(r"\b(?:would|could|might|will|should|shall)\b|['’]ll\b", re.IGNORECASE)
+_CHANGE = re.compile(r"\b(?:fix|chang|remov|ignor|skip|exclud|updat|patch|add|delet|rewrit|re-?run|correct|resolv|"
+                     r"address|repair|drop|renam|edit|refactor|appl|merg|revert|replac)\w*", re.IGNORECASE)
+"""A condition about changing the code ("if you fix stock.py"); a condition without one ("as long as you run
+them") conditions nothing the run did not already check, so the claim stands."""
+_MODAL = re.compile(r"\b(?:would|could|might|will|should|shall|can|may)\b|['’]ll\b", re.IGNORECASE)
 _SEP = re.compile(r"[,;:\u2013\u2014]|\s-\s")
 _PARENTHESIS = re.compile(r"\A\s*(?:[,;:\u2013\u2014]|\s-\s)[^,;:\u2013\u2014]*(?:[,;:\u2013\u2014]|\s-\s)")
 _TAG_QUESTION = re.compile(r",\s*(?:[\w'’]+\s*){1,4}\?\s*\Z")
@@ -100,9 +104,10 @@ def _sentence_around(text: str, start: int, end: int) -> tuple[str, str]:
 def _governed(head: str, said: str) -> bool:
     """Whether a condition, a time, a question or a plan in the sentence's words before the match keeps it
     from being asserted. Only the nearest such word counts, and only in the same clause ("if mypy were
-    clean"), or as a condition on the main clause ("If you remove stock.py, mypy is clean"; "When you fix
-    it, mypy will be clean"); a clause about the speaking ("If you ask me, mypy is clean") or a time
-    the claim happened in ("When I ran it, mypy was clean") leaves the claim standing."""
+    clean"), or as a condition about changing the code on the main clause ("If you remove stock.py, mypy
+    is clean"), or before a main clause with a modal ("When you fix it, mypy will be clean"); a clause
+    about the speaking ("If you ask me, mypy is clean") or a time the claim happened in ("When I ran
+    it, mypy was clean") leaves the claim standing."""
     hedges = list(_GOVERNING.finditer(head))
     if not hedges:
         return False
@@ -120,15 +125,16 @@ def _governed(head: str, said: str) -> bool:
     clause = ("even " if even else "") + word.group(0) + between[:cut.start()]
     if _SPEAKER.match(clause):
         return False
-    if _CONDITION.match(clause):
+    main = between[cut.end():] + said
+    if _CONDITION.match(clause) and _CHANGE.search(clause):
         return True
-    return _MODAL.search(between[cut.end():] + said) is not None
+    return _MODAL.search(main) is not None
 
 
 def _conditioned_after(tail: str, said: str) -> bool:
-    """A condition right after the match ("mypy is clean only if you ignore stock.py", "mypy will be
-    clean once line 26 is fixed"); a time only with a modal ("will be clean after the fix"), and not a
-    clause about the speaking ("mypy is clean, if you ask me")."""
+    """A condition after the match, in its clause: with a modal in the match ("mypy would be clean if",
+    "will be clean after the fix"), or about changing the code ("clean only if you ignore stock.py");
+    not a clause about the speaking ("mypy is clean, if you ask me")."""
     m = _TAIL_CONDITION.search(tail)
     if m is None or _SEP.search(tail[:m.start()].rstrip(" ,-\u2013\u2014")) is not None:
         return False  # no condition in the rest of the match's clause
@@ -136,7 +142,7 @@ def _conditioned_after(tail: str, said: str) -> bool:
         return False  # a concession: "clean even if you rerun it"
     if _SPEAKER.match(tail[m.start(1) if m.group(1) else m.start(2):]):
         return False
-    return m.group(1) is not None or _MODAL.search(said) is not None
+    return _MODAL.search(said) is not None or (m.group(1) is not None and _CHANGE.search(tail[m.end():]) is not None)
 
 
 def _not_a_claim(pattern: str, text: str, start: int, end: int) -> bool:
@@ -192,8 +198,9 @@ def _clashes(claim: StateClaim, calls: Sequence[RecordedCall]) -> list[tuple[str
 
 def contradictions(claims: Sequence[StateClaim], answer: str, calls: Sequence[RecordedCall],
                    aside: Sequence[tuple[str, str]] = ()) -> list[Contradiction]:
-    """The claims the answer makes that this run's results contradict; ``aside``: (tool, why) for the
-    calls set aside, which make a claim on their tool unsupported when no other call of it ran."""
+    """The claims the answer makes that this run's results contradict or do not support; ``aside``:
+    (tool, why) for the calls set aside, which make a claim on their tool unsupported when no other
+    call of it ran."""
     out: list[Contradiction] = []
     for claim in claims:
         said = find_claim(claim, answer)
@@ -204,10 +211,13 @@ def contradictions(claims: Sequence[StateClaim], answer: str, calls: Sequence[Re
             tool, field, value = clashes[0]
             out.append(Contradiction(claim.name, said, field, tool, value))
             continue
-        tools = {c.tool for c in claim.contradicted_by}
+        tools = list(dict.fromkeys(c.tool for c in claim.contradicted_by))
         spoilt = [(tool, why) for tool, why in aside if tool in tools and not any(c.name == tool for c in calls)]
         if spoilt:
             out.append(Contradiction(claim.name, said, "", spoilt[0][0], None, aside=spoilt[0][1]))
+        elif tools and not any(c.name in tools for c in calls):
+            out.append(Contradiction(claim.name, said, "", tools[0], None,
+                                     aside=f"this run never ran {' or '.join(tools)}: nothing supports it"))
     return out
 
 

@@ -7,7 +7,8 @@ that tool, on the same arguments, gives the fact's value when the expression is 
 result this run got. A call of the same tool on other arguments supports it only when its own
 result gives the same value (reading the whole file instead of lines 35-37 is fine; running other
 tests is not, because the counts differ), or, for a shell command, when it runs the same program and
-its output shows the value (``grep ... | wc -l`` printing 7). Never called: unsupported.
+its output shows the value as a count (``grep ... | wc -l`` printing 7; not a command that writes the
+value itself, such as ``grep ...; echo 7``). Never called: unsupported.
 
 Results saved before results were recorded carry no value; then a call on the same arguments is
 taken as support, and the evidence says so.
@@ -194,7 +195,7 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
             return Support(True, f"{call.describe()} gives {src.expr} = {got!r}{where}", got)
         seen.append(f"{call.describe()} gives {src.expr} = {got!r}")
     for call in others:
-        if src.tool == "run_command" and _same_program(call, want) and _shows(call.result, fact.value):
+        if src.tool == "run_command" and _same_program(call, want) and _shows(call, fact.value):
             return Support(True, f"{call.describe()} (the same program as {src.args['cmd']!r}) shows "
                                  f"{fact.value!r} in its output", fact.value)
     if not exact:
@@ -202,20 +203,30 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
     return Support(False, "; ".join(seen + spoilt))
 
 
+_CHAINED = re.compile(r";|&&|\|\||\$\(|`|\n|>|<|&\s*$")
+
+
 def _same_program(call: RecordedCall, want: dict[str, Any]) -> bool:
-    """A shell command that runs the same program as the fact's (``grep ... | wc -l`` for ``grep ...``)."""
-    a, b = str(call.arguments.get("cmd", "")).split(), str(want.get("cmd", "")).split()
-    return bool(a and b) and a[0] == b[0]
+    """A shell command that runs the same program as the fact's (``grep ... | wc -l`` for ``grep ...``),
+    as one pipeline: no second command chained on (``grep ...; echo 7`` prints what it likes)."""
+    cmd = str(call.arguments.get("cmd", ""))
+    a, b = cmd.split(), str(want.get("cmd", "")).split()
+    return bool(a and b) and a[0] == b[0] and _CHAINED.search(re.sub(r"2>(?:&1|/dev/null)", "", cmd)) is None
 
 
-def _shows(result: BaseModel | None, value: Any) -> bool:
-    """Whether a command's output shows ``value`` (a number as a whole token, else the text)."""
-    out = str(getattr(result, "stdout", "") or "")
+def _shows(call: RecordedCall, value: Any) -> bool:
+    """Whether a command's output shows ``value`` as a count (a number alone on a line, first on a line as
+    ``wc`` prints it, or last after a colon as ``grep -c`` does), not written into the command itself;
+    a text value anywhere in the output."""
+    out = str(getattr(call.result, "stdout", "") or "")
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
         return False
     if isinstance(value, int | float):
-        number = str(int(value)) if float(value).is_integer() else str(value)
-        return re.search(rf"(?<![\w.]){re.escape(number)}(?![\w]|\.\d)", out) is not None
+        number = re.escape(str(int(value)) if float(value).is_integer() else str(value))
+        if re.search(rf"(?<![\w.]){number}(?![\w]|\.\d)", str(call.arguments.get("cmd", ""))):
+            return False
+        return any(re.fullmatch(rf"{number}(?:\s+\S.*)?|.*:{number}", line.strip())
+                   for line in out.splitlines())
     return str(value) in out
 
 

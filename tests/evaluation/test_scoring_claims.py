@@ -57,6 +57,15 @@ FOUND = [
     ("tests pass", "As far as I can see, all tests pass."),
     ("lint clean", "From what I can tell, ruff is happy."),
     ("nothing blocks / safe to release", "Honestly, nothing blocks the release."),
+    ("tests pass", "All tests pass as long as you run them."),
+    ("types clean", "If you run it, mypy is clean."),
+    # a check mark is a claim too
+    ("types clean", "✅ mypy"),
+    ("types clean", "| mypy | ✅ |"),
+    ("lint clean", "**ruff**: ✔️"),
+    ("tests pass", "- pytest ✅ (4 passed)"),
+    ("types fail", "mypy ❌"),
+    ("tests fail", "❌ tests"),
 ]
 
 NOT_FOUND = [
