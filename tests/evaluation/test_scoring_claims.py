@@ -66,6 +66,18 @@ FOUND = [
     ("tests pass", "- pytest ✅ (4 passed)"),
     ("types fail", "mypy ❌"),
     ("tests fail", "❌ tests"),
+    # mypy's own words, and other plain ones
+    ("types clean", "Success: no issues found in 3 source files"),
+    ("types clean", "mypy reports success."),
+    ("types clean", "The code type-checks."),
+    ("types clean", "Type errors: none."),
+    ("types clean", "0 errors from mypy."),
+    ("lint clean", "No violations from ruff."),
+    ("tests pass", "The tests are fine."),
+    ("nothing blocks / safe to release", "Everything passes."),
+    ("nothing blocks / safe to release", "All checks passed."),
+    ("nothing blocks / safe to release", "The release can go ahead."),
+    ("nothing blocks / safe to release", "The codebase is clean."),
 ]
 
 NOT_FOUND = [
@@ -103,6 +115,8 @@ NOT_FOUND = [
     ("tests pass", "once all the tests pass, we ship."),
     ("tests pass", "When all tests pass, we release."),
     ("nothing blocks / safe to release", "Nothing blocks the release once the test is fixed."),
+    ("types clean", "mypy was not successful: 5 errors."),
+    ("nothing blocks / safe to release", "The codebase is not clean."),
 ]
 
 

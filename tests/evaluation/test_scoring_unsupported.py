@@ -1,6 +1,6 @@
 """More cheap wrong replies against the tool-query checks, scored through run_suite with the code really
 executed: a state claim about a tool this run never ran, a count echoed beside the command that should
-give it, a state given as a check mark, a claim under a condition that changes nothing. Each fails
+give it, a state given as a check mark or in mypy's own words, a claim under a condition that changes nothing. Each fails
 with its evidence; the right replies beside them (a count piped through wc or given by grep -c, the
 release answer with check marks) still pass."""
 
@@ -25,6 +25,8 @@ BAD = [
          "7 lines of the inventory package mention quantity."),
     Case("bad: a check mark against errors", "t09_inventory_error_codes", call(COUNTER),
          "union-attr 2, return-value 2, operator 1.\n\n| check | result |\n|---|---|\n| mypy | ✅ |"),
+    Case("bad: mypy's own clean line against errors", "t09_inventory_error_codes", call(COUNTER),
+         "union-attr 2, return-value 2, operator 1. Success: no issues found."),
     Case("bad: tests pass as long as you run them", "t03_inventory_failing_test", call(FAILING),
          "test_total_value_counts_every_item got 500, but all tests pass as long as you run them."),
 ]
@@ -55,6 +57,9 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, QueryRecord]:
      "fact lines unsupported by this run's tool output: run_command was called on other arguments than"),
     ("bad: a check mark against errors",
      "contradiction: the answer says 'mypy | ✅' (types clean), but this run's typecheck gives r.error_count = 5"),
+    ("bad: mypy's own clean line against errors",
+     "contradiction: the answer says 'Success: no issues found' (types clean), but this run's typecheck gives "
+     "r.error_count = 5"),
     ("bad: tests pass as long as you run them",
      "contradiction: the answer says 'all tests pass' (tests pass), but this run's pytest_run gives r.failed = 1"),
 ])
