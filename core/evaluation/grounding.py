@@ -8,7 +8,8 @@ result this run got. A call of the same tool on other arguments supports it only
 result gives the same value (reading the whole file instead of lines 35-37 is fine; running other
 tests is not, because the counts differ), or, for a shell command, when it runs the same program and
 its output shows the value as a count (``grep ... | wc -l`` printing 7; not a command that writes the
-value itself, such as ``grep ...; echo 7``). Never called: unsupported.
+value itself, such as ``grep ...; echo 7``), and not one that reaches outside the workspace
+(``wc -l $TMPDIR/...``, where the code may have written the files). Never called: unsupported.
 
 Results saved before results were recorded carry no value; then a call on the same arguments is
 taken as support, and the evidence says so.
@@ -179,6 +180,11 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
     exact = [c for c in same_tool if c.arguments == want]
     others = [c for c in same_tool if c.arguments != want]
     seen: list[str] = []
+    if src.tool == "run_command":
+        elsewhere = [c for c in others if _ELSEWHERE.search(str(c.arguments.get("cmd", "")))]
+        others = [c for c in others if c not in elsewhere]
+        seen += [f"{c.describe()} reaches outside the workspace: on other arguments, it supports nothing"
+                 for c in elsewhere]
     for call in exact + others:
         if call.result is None:
             if call in exact and not call.has_record:
@@ -203,6 +209,9 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
     return Support(False, "; ".join(seen + spoilt))
 
 
+_ELSEWHERE = re.compile(r"(?:^|[\s=:'\"<>])(?:/(?!dev/null\b)|~|\$)|(?:^|[\s/'\"])\.\.(?:/|\s|$)")
+"""A shell command that names a path outside the workspace (absolute, home, a variable such as $TMPDIR, ..):
+it may read files the code wrote there."""
 _CHAINED = re.compile(r";|&&|\|\||\$\(|`|\n|>|<|&\s*$")
 
 

@@ -1,6 +1,6 @@
 """More cheap wrong replies against the tool-query checks, scored through run_suite with the code really
 executed: a state claim about a tool this run never ran, a count echoed beside the command that should
-give it, a state given as a check mark or in mypy's own words, a claim under a condition that changes nothing. Each fails
+give it, a count taken on files the code wrote outside the workspace, a state given as a check mark or in mypy's own words, a claim under a condition that changes nothing. Each fails
 with its evidence; the right replies beside them (a count piped through wc or given by grep -c, the
 release answer with check marks) still pass."""
 
@@ -23,6 +23,12 @@ BAD = [
     Case("bad: a count echoed beside the grep", "t12_inventory_quantity_grep",
          call("r = run_command('grep -rn quantity inventory; echo 7')\nprint(r.stdout)"),
          "7 lines of the inventory package mention quantity."),
+    Case("bad: module sizes counted on files the code wrote under $TMPDIR", "t05_textstats_module_sizes",
+         call("import os\nfake = os.path.join(os.environ['TMPDIR'], 'textstats')\nos.makedirs(fake)\n"
+              "for name, n in (('counting.py', 30), ('report.py', 13)):\n"
+              "    open(os.path.join(fake, name), 'w').write('x = None\\n' * n)\n"
+              "r = run_command('wc -l $TMPDIR/textstats/*.py')\nprint(r.stdout)"),
+         "counting.py is the longest module, with 30 lines."),
     Case("bad: a check mark against errors", "t09_inventory_error_codes", call(COUNTER),
          "union-attr 2, return-value 2, operator 1.\n\n| check | result |\n|---|---|\n| mypy | ✅ |"),
     Case("bad: mypy's own clean line against errors", "t09_inventory_error_codes", call(COUNTER),
@@ -38,6 +44,9 @@ GOOD = [
     Case("good: the count given by grep -c", "t12_inventory_quantity_grep",
          call("r = run_command('grep -rc quantity inventory')\nprint(r.stdout)"),
          "7 lines of the inventory package mention quantity, all in stock.py."),
+    Case("good: the module sizes with the tests counted too", "t05_textstats_module_sizes",
+         call("r = run_command('wc -l textstats/*.py tests/*.py')\nprint(r.stdout)"),
+         "counting.py is the longest module, with 30 lines."),
     Case("good: the release answer with check marks", "t08_clean_service_release_check", call(RELEASE),
          "mypy finds no type errors, ruff reports no violations and all 4 tests pass: nothing blocks the "
          "release.\n\n- ✅ mypy\n- ✅ ruff\n- ✅ pytest"),
@@ -55,6 +64,9 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, QueryRecord]:
      "supports it"),
     ("bad: a count echoed beside the grep",
      "fact lines unsupported by this run's tool output: run_command was called on other arguments than"),
+    ("bad: module sizes counted on files the code wrote under $TMPDIR",
+     "run_command(cmd='wc -l $TMPDIR/textstats/*.py') reaches outside the workspace: on other arguments, it "
+     "supports nothing"),
     ("bad: a check mark against errors",
      "contradiction: the answer says 'mypy | ✅' (types clean), but this run's typecheck gives r.error_count = 5"),
     ("bad: mypy's own clean line against errors",
