@@ -38,6 +38,9 @@ SKIP_DIRS = frozenset({".mypy_cache", ".ruff_cache", ".pytest_cache", ".git", ".
 TOOL_READS = frozenset({".py", ".pyi", ".pyc", ".pyd", ".so", ".pth", ".ipynb", ".toml", ".ini", ".cfg"})
 """Suffixes of new files that mypy, ruff or pytest may read: code, compiled modules, config."""
 MAX_LISTED = 10
+MAX_FILES = 50_000
+"""A copy holding more files than this is not scanned further; the call is marked as changed."""
+TOO_MANY = f"(more than {MAX_FILES} files: not checked)"
 PATH_TOOLS = frozenset({"typecheck", "ruff_check", "pytest_run", "read_file"})
 
 Key = tuple[int, int, int, int, int]
@@ -49,7 +52,8 @@ def _key(st: os.stat_result) -> Key:
 
 
 def scan(root: str) -> dict[str, Key]:
-    """Every file, link and special file below ``root`` (relative POSIX paths), caches skipped."""
+    """Every file, link and special file below ``root`` (relative POSIX paths), caches skipped; past
+    ``MAX_FILES``, the scan stops and ``TOO_MANY`` is among the paths (an added file wherever it counts)."""
     out: dict[str, Key] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
@@ -60,6 +64,9 @@ def scan(root: str) -> dict[str, Key]:
             except OSError:
                 continue
             out[name if rel == "." else f"{rel}/{name}"] = _key(st)
+            if len(out) > MAX_FILES:
+                out[TOO_MANY] = (0, 0, 0, 0, 0)
+                return out
     return out
 
 
@@ -108,9 +115,11 @@ class Baseline:
         for rel, key in keys.items():
             if rel not in self.keys:
                 changed[rel] = "added"
-            elif key != self.keys[rel] and _digest(os.path.join(self.root, rel)) != self.digests[rel]:
+            elif key != self.keys[rel] and _digest(os.path.join(self.root, rel)) != self.digests.get(rel):
                 changed[rel] = "changed"
         changed.update({rel: "removed" for rel in self.keys if rel not in keys})
+        if TOO_MANY in keys:
+            changed[TOO_MANY] = "changed"  # what lies past the cap was never compared
         return Snapshot(keys, changed)
 
     def check(self, tool: str, arguments: dict[str, Any], before: Snapshot) -> WorkspaceCheck:
@@ -131,7 +140,7 @@ class Baseline:
             target = os.path.relpath(os.path.join(self.root, str(arguments.get("path", ""))), self.root)
             target = PurePosixPath(target).as_posix()
             return target == rel or target.startswith(rel + "/")
-        if tool == "run_command" or kind != "added":
+        if tool == "run_command" or kind != "added" or rel == TOO_MANY:
             return True
         return PurePosixPath(rel).suffix in TOOL_READS
 
@@ -143,4 +152,4 @@ class Baseline:
         return None if _inside(resolved, self.root) else path
 
 
-__all__ = ["MAX_LISTED", "SKIP_DIRS", "TOOL_READS", "Baseline", "Snapshot", "scan"]
+__all__ = ["MAX_FILES", "MAX_LISTED", "SKIP_DIRS", "TOOL_READS", "TOO_MANY", "Baseline", "Snapshot", "scan"]

@@ -11,6 +11,8 @@ import statistics
 import time
 from pathlib import Path
 
+import pytest
+
 from core.codemode.executor import execute_code
 from core.codemode.pristine import Baseline
 from core.codemode.workspaces import workspace_path
@@ -130,3 +132,14 @@ def test_the_executor_records_what_each_call_saw() -> None:
     assert seen == [("read_file", []), ("ruff_check", []), ("run_command", ["notes.txt (added)"]),
                     ("read_file", []), ("ruff_check", ["inventory/stock.py"])]
     assert not os.path.exists(workspace_path("inventory") / "notes.txt")
+
+
+def test_a_copy_too_large_to_scan_counts_as_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.codemode.pristine as pristine
+
+    work = _copy(tmp_path)
+    base = Baseline(work)
+    monkeypatch.setattr(pristine, "MAX_FILES", 8)
+    for i in range(10):
+        (work / f"n{i}.txt").write_text("")
+    assert pristine.TOO_MANY in _seen(base, "typecheck")
