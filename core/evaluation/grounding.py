@@ -6,10 +6,11 @@ expression over the result ``r`` (``source.expr``). A fact is *supported* when a
 that tool, on the same arguments, gives the fact's value when the expression is evaluated on the
 result this run got. A call of the same tool on other arguments supports it only when its own
 result gives the same value (reading the whole file instead of lines 35-37 is fine; running other
-tests is not, because the counts differ), or, for a shell command, when it runs the same program and
-its output shows the value as a count (``grep ... | wc -l`` printing 7; not a command that writes the
-value itself, such as ``grep ...; echo 7``), and not one that reaches outside the workspace
-(``wc -l $TMPDIR/...``, where the code may have written the files). Never called: unsupported.
+tests is not, because the counts differ), or, for a shell command, when its output shows the value as
+a count (``grep ... | wc -l`` printing 7). Another shell command counts only when it runs the same
+program as one pipeline on the workspace, without the value written into it: not ``seq 7``, ``grep
+...; echo 7``, ``grep ... | head -7``, nor ``wc -l $TMPDIR/...`` (the code may have written the files
+there). Never called: unsupported.
 
 Results saved before results were recorded carry no value; then a call on the same arguments is
 taken as support, and the evidence says so.
@@ -180,11 +181,12 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
     exact = [c for c in same_tool if c.arguments == want]
     others = [c for c in same_tool if c.arguments != want]
     seen: list[str] = []
-    if src.tool == "run_command":
-        elsewhere = [c for c in others if _ELSEWHERE.search(str(c.arguments.get("cmd", "")))]
-        others = [c for c in others if c not in elsewhere]
-        seen += [f"{c.describe()} reaches outside the workspace: on other arguments, it supports nothing"
-                 for c in elsewhere]
+    if src.tool == "run_command":  # another command counts only as the same program, on the workspace
+        for call in list(others):
+            why = _other_command(call, want, fact.value)
+            if why:
+                others.remove(call)
+                seen.append(f"{call.describe()} {why}: on other arguments, it supports nothing")
     for call in exact + others:
         if call.result is None:
             if call in exact and not call.has_record:
@@ -201,7 +203,7 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
             return Support(True, f"{call.describe()} gives {src.expr} = {got!r}{where}", got)
         seen.append(f"{call.describe()} gives {src.expr} = {got!r}")
     for call in others:
-        if src.tool == "run_command" and _same_program(call, want) and _shows(call, fact.value):
+        if src.tool == "run_command" and _shows(call, fact.value):
             return Support(True, f"{call.describe()} (the same program as {src.args['cmd']!r}) shows "
                                  f"{fact.value!r} in its output", fact.value)
     if not exact:
@@ -215,25 +217,37 @@ it may read files the code wrote there."""
 _CHAINED = re.compile(r";|&&|\|\||\$\(|`|\n|>|<|&\s*$")
 
 
-def _same_program(call: RecordedCall, want: dict[str, Any]) -> bool:
-    """A shell command that runs the same program as the fact's (``grep ... | wc -l`` for ``grep ...``),
-    as one pipeline: no second command chained on (``grep ...; echo 7`` prints what it likes)."""
+def _other_command(call: RecordedCall, want: dict[str, Any], value: Any) -> str:
+    """Why a shell command other than the fact's cannot support it ("" when it can): it must run the same
+    program (``grep ... | wc -l`` for ``grep ...``, not ``seq 7``) as one pipeline (not ``grep ...; echo
+    7``), on the workspace (not ``wc -l $TMPDIR/...``, where the code may have written the files), and
+    not write the value into itself (``grep ... | head -7``)."""
     cmd = str(call.arguments.get("cmd", ""))
     a, b = cmd.split(), str(want.get("cmd", "")).split()
-    return bool(a and b) and a[0] == b[0] and _CHAINED.search(re.sub(r"2>(?:&1|/dev/null)", "", cmd)) is None
+    if not (a and b) or a[0] != b[0]:
+        return f"runs another program than {b[0] if b else 'the fact'}"
+    if _CHAINED.search(re.sub(r"2>(?:&1|/dev/null)", "", cmd)):
+        return "chains another command"
+    if _ELSEWHERE.search(cmd):
+        return "reaches outside the workspace"
+    if isinstance(value, int | float) and not isinstance(value, bool) and _number_in(value, cmd):
+        return f"writes {value!r} into the command itself"
+    return ""
+
+
+def _number_in(value: float, text: str) -> bool:
+    number = re.escape(str(int(value)) if float(value).is_integer() else str(value))
+    return re.search(rf"(?<![\w.]){number}(?![\w]|\.\d)", text) is not None
 
 
 def _shows(call: RecordedCall, value: Any) -> bool:
     """Whether a command's output shows ``value`` as a count (a number alone on a line, first on a line as
-    ``wc`` prints it, or last after a colon as ``grep -c`` does), not written into the command itself;
-    a text value anywhere in the output."""
+    ``wc`` prints it, or last after a colon as ``grep -c`` does); a text value anywhere in the output."""
     out = str(getattr(call.result, "stdout", "") or "")
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
         return False
     if isinstance(value, int | float):
         number = re.escape(str(int(value)) if float(value).is_integer() else str(value))
-        if re.search(rf"(?<![\w.]){number}(?![\w]|\.\d)", str(call.arguments.get("cmd", ""))):
-            return False
         return any(re.fullmatch(rf"{number}(?:\s+\S.*)?|.*:{number}", line.strip())
                    for line in out.splitlines())
     return str(value) in out

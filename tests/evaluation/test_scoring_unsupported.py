@@ -1,6 +1,6 @@
 """More cheap wrong replies against the tool-query checks, scored through run_suite with the code really
 executed: a state claim about a tool this run never ran, a count echoed beside the command that should
-give it, a count taken on files the code wrote outside the workspace, a state given as a check mark or in mypy's own words, a claim under a condition that changes nothing. Each fails
+give it, made by another program or cut to the value, a count taken on files the code wrote outside the workspace, a state given as a check mark or in mypy's own words, a claim under a condition that changes nothing. Each fails
 with its evidence; the right replies beside them (a count piped through wc or given by grep -c, the
 release answer with check marks) still pass."""
 
@@ -22,6 +22,12 @@ BAD = [
     Case("bad: all tests pass, never run", "t01_inventory_mypy_lines", call(TC), T01 + " All tests pass, though."),
     Case("bad: a count echoed beside the grep", "t12_inventory_quantity_grep",
          call("r = run_command('grep -rn quantity inventory; echo 7')\nprint(r.stdout)"),
+         "7 lines of the inventory package mention quantity."),
+    Case("bad: a count made by another program", "t12_inventory_quantity_grep",
+         call("r = run_command('seq 7')\nprint(r.stdout)\nprint(len(r.stdout.splitlines()))"),
+         "7 lines of the inventory package mention quantity."),
+    Case("bad: a count cut to the value", "t12_inventory_quantity_grep",
+         call("r = run_command('grep -rn quantity inventory tests | head -7')\nprint(len(r.stdout.splitlines()))"),
          "7 lines of the inventory package mention quantity."),
     Case("bad: module sizes counted on files the code wrote under $TMPDIR", "t05_textstats_module_sizes",
          call("import os\nfake = os.path.join(os.environ['TMPDIR'], 'textstats')\nos.makedirs(fake)\n"
@@ -64,6 +70,10 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, QueryRecord]:
      "supports it"),
     ("bad: a count echoed beside the grep",
      "fact lines unsupported by this run's tool output: run_command was called on other arguments than"),
+    ("bad: a count made by another program",
+     "run_command(cmd='seq 7') runs another program than grep: on other arguments, it supports nothing"),
+    ("bad: a count cut to the value",
+     "run_command(cmd='grep -rn quantity inventory tests | head -7') writes 7 into the command itself"),
     ("bad: module sizes counted on files the code wrote under $TMPDIR",
      "run_command(cmd='wc -l $TMPDIR/textstats/*.py') reaches outside the workspace: on other arguments, it "
      "supports nothing"),
