@@ -8,6 +8,8 @@ is started beside the snippet when the code names a tool, or at the first call, 
 if it dies), and writes the reply back. The call record (arguments, result, error, duration) is written by this process from
 what it ran, so the snippet cannot forge one: printing a fake result or writing a file records
 nothing. A call cut short by the run's timeout or by the snippet's end is still recorded, with why.
+Each record also says whether the tool saw the workspace copy as the fixture's (``workspace``:
+files the snippet had changed, or changed while the tool ran; ``core.codemode.pristine``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from core.codemode._capture import kill_group
+from core.codemode.pristine import Baseline
 from core.codemode.results import ToolCallRecord
 from core.codemode.tools import TOOLS
 
@@ -57,6 +60,8 @@ class ToolBroker:
         self.deadline = deadline
         self.timeout_s = timeout_s
         self.records: list[ToolCallRecord] = []
+        self.baseline: Baseline | None = None
+        """The workspace copy as the snippet found it; each call records whether the tool saw it so."""
         self.notes: list[str] = []
         self._req_r, self._req_w = os.pipe()
         self._rep_r, self._rep_w = os.pipe()
@@ -169,9 +174,12 @@ class ToolBroker:
             record.error = f"TypeError: {exc}"
             record.delivered = True
             return {"ok": False, "error_type": "TypeError", "error": str(exc), "call": index}
+        before = self.baseline.snapshot() if self.baseline is not None else None
         started = time.perf_counter()
         reply = self._run(name, arguments)
         record.duration_s = round(time.perf_counter() - started, 4)
+        if self.baseline is not None and before is not None:
+            record.workspace = self.baseline.check(name, arguments, before)
         if reply.get("ok"):
             try:
                 model = _model(name).model_validate(reply.get("result"))

@@ -46,6 +46,7 @@ from core.codemode._capture import Captured, collect, kill_group
 from core.codemode._harness import REFUSED_EXIT
 from core.codemode.broker import ToolBroker
 from core.codemode.confine import UnconfinedError
+from core.codemode.pristine import Baseline
 from core.codemode.results import (
     ExecutionLimits,
     ExecutionResult,
@@ -177,6 +178,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
     try:
         try:
             prepare(run, code, workspace, broker.child_fds)
+            broker.baseline = Baseline(run.work)
             argv, network_isolated, pid_namespace = run.command(str(run.meta / "config.json"))
         except BaseException:
             broker.close_unstarted()

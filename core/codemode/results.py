@@ -48,6 +48,21 @@ class ExecutionLimits(BaseModel):
                    allow_unconfined=allow_unconfined)
 
 
+class WorkspaceCheck(BaseModel):
+    """Whether the files a tool call saw were the fixture workspace's own (``core.codemode.pristine``)."""
+
+    changed: list[str] = Field(default_factory=list, description="files of the copy that differed from the "
+                               "fixture's when the tool ran, relative paths, '(added)' or '(removed)' marked; "
+                               "at most 10")
+    more: int = Field(0, description="how many more changed files there were")
+    during: bool = Field(False, description="a file changed while the tool ran")
+    outside: str | None = Field(None, description="the path argument, when it leads outside the copy")
+
+    @property
+    def pristine(self) -> bool:
+        return not self.changed and self.outside is None
+
+
 class ToolCallRecord(BaseModel):
     """One tool call the snippet asked for. Since the tools run outside the snippet's process, the
     executor writes this record itself (``recorded_by = "executor"``); results files from before
@@ -69,6 +84,9 @@ class ToolCallRecord(BaseModel):
         "files, the sandboxed process itself")
     delivered: bool = Field(True, description="the result reached the snippet (False when the snippet "
                                               "had ended, or the run timed out, first)")
+    workspace: WorkspaceCheck | None = Field(
+        None, description="whether the tool saw the fixture workspace unchanged; None: not recorded (results "
+        "files from before this was recorded, or a call that never ran)")
 
 
 class FieldRead(BaseModel):
@@ -167,4 +185,5 @@ def platform_notes(platform: str) -> list[str]:
     return []
 
 
-__all__ = ["ExecutionLimits", "ExecutionResult", "FieldRead", "PrintRecord", "ToolCallRecord", "platform_notes"]
+__all__ = ["ExecutionLimits", "ExecutionResult", "FieldRead", "PrintRecord", "ToolCallRecord", "WorkspaceCheck",
+           "platform_notes"]

@@ -3,7 +3,8 @@
 Tool queries: each fact must be *stated* (its patterns, over the answer and over the answer with
 count words as digits; a true/false fact's wording must not be negated) and *supported* (this
 run's recorded result of the fact's tool call gives the fact's value, and a value other than
-true/false is visible in the tool output the model was given). A list fact of rule codes or line
+true/false is visible in the tool output the model was given). A result the tool computed on files
+the code had changed supports no fact and no state claim. A list fact of rule codes or line
 numbers also fails on an extra item of the same kind named beside the expected ones; a numeric fact
 fails when the answer ties another number to the fact's own word and never its value ("1 passed"
 for passed = 3). Every number
@@ -24,7 +25,7 @@ from typing import Any
 from core.data.suite import ExpectedFact, StateClaim, SuiteQuery
 from core.data.suite_match import fact_holds, rubric_contradictions, rubric_matches
 from core.evaluation.claims import contradictions
-from core.evaluation.grounding import RecordedCall, fact_support, recorded_calls
+from core.evaluation.grounding import RecordedCall, fact_support, recorded_calls, set_aside
 from core.evaluation.numbers import (
     canon,
     check_numbers,
@@ -126,7 +127,7 @@ def turn_problems(q: SuiteQuery, text: str, execution: ToolExecution | None,
         if wrong:
             out.append(f"{where}: fact {fact.name} = {fact.value!r}, but it gives {fact.name.replace('_', ' ')} as "
                        f"{', '.join(wrong)}")
-    out.extend(f"{where}: {c.evidence()}" for c in contradictions(claims, text, calls))
+    out.extend(f"{where}: {c.evidence()}" for c in contradictions(claims, text, calls, set_aside(execution)))
     return out
 
 
@@ -136,6 +137,7 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
     if not answer.strip():
         return CheckResult(passed=False, evidence=["empty final answer"])
     calls: list[RecordedCall] = recorded_calls(execution)
+    aside = set_aside(execution)
     shown = tool_output_text(execution.response) if execution else ""
     forms = [answer, with_digits(answer)]
     nums = check_numbers(answer, execution.response if execution else "", execution.code if execution else None,
@@ -144,7 +146,7 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
     ok = True
     for fact in q.facts:
         stated = fact_holds(fact, forms)
-        support = fact_support(fact, calls)
+        support = fact_support(fact, calls, aside)
         visible = support.ok and _visible(fact.value, shown, nums.support)
         extra = extra_items(fact, answer)
         wrong = misbound(fact, forms[1])
@@ -182,7 +184,7 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
         evidence.append(f"counts {', '.join(nums.counted)}: the number of items the output listed")
     if nums.from_lines_read:
         evidence.append(f"line numbers {', '.join(nums.from_lines_read)}: lines the code read")
-    for c in contradictions(q.all_claims if claims is None else claims, answer, calls):
+    for c in contradictions(q.all_claims if claims is None else claims, answer, calls, aside):
         ok = False
         evidence.append(c.evidence())
     beside = turn_problems(q, turn_text, execution, q.all_claims if claims is None else claims)

@@ -6,7 +6,8 @@
    "no call" when nothing parses as a call).
 3. typed: the code parses, the executor ran the expected tools for it (its own records), it reads
    only fields that exist on the result models, never subscripts a model, a field it read at run
-   time reached stdout, and it ran without an exception (tool queries).
+   time reached stdout, no tool it called saw files the code had changed, and it ran without an
+   exception (tool queries).
 4. quality: tool queries state every expected fact and no number the tool output does not
    support; direct answers meet their rubric.
 
@@ -24,6 +25,7 @@ from core.codemode.parse import parse_tool_call, strip_leading_think
 from core.data.suite import StateClaim, SuiteQuery
 from core.evaluation import numbers
 from core.evaluation.dataflow import result_reaches_output
+from core.evaluation.grounding import set_aside, unchecked_workspace
 from core.evaluation.quality import direct_quality, tool_quality
 from core.evaluation.runtime_use import runtime_use, trusted
 from core.evaluation.schema import (
@@ -134,6 +136,15 @@ def check_typed(q: SuiteQuery, call: ParseRecord, execution: ToolExecution | Non
         if untrusted:
             evidence.append(f"{len(untrusted)} tool call record(s) written inside the sandbox (an older executor), "
                             "not counted: only calls the executor ran itself count (rescore with --execute)")
+        aside = set_aside(execution)
+        if aside:
+            ok = False
+            evidence.extend(why for _tool, why in aside)
+        unchecked = unchecked_workspace(execution)
+        if unchecked:
+            evidence.append(f"{unchecked} tool call record(s) without a workspace check (an older executor): "
+                            "whether the code changed the files its tools saw was not recorded (rescore with "
+                            "--execute)")
         use = runtime_use(res, flow.lines)
         if use.passed is False:
             ok = False

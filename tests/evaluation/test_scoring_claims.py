@@ -1,5 +1,6 @@
 """State claims in other words, both ways: a paraphrase of "clean" or "failing" is found, and the same
-words negated, hedged, asked or planned are not a claim (so right answers in other words pass)."""
+words negated, conditional, asked or planned are not a claim (so right answers in other words pass),
+while a harmless prefix or tag ("If you ask me,", "I'd say", "..., right?") leaves the claim standing."""
 
 from __future__ import annotations
 
@@ -33,6 +34,50 @@ FOUND = [
     ("lint fails", "ruff flags 6 rules."),
     ("tests fail", "The suite is red."),
     ("tests fail", "There is a failing test."),
+    # behind a harmless prefix, or with a tag: still a claim
+    ("types clean", "If you ask me, mypy is clean."),
+    ("types clean", "If I'm not mistaken, mypy is clean."),
+    ("types clean", "Frankly, if you want my opinion, mypy is clean."),
+    ("types clean", "mypy is clean, if you ask me."),
+    ("types clean", "mypy is clean unless I misread the output."),
+    ("types clean", "Even if you rerun it, mypy is clean."),
+    ("types clean", "mypy is clean even if you rerun it."),
+    ("types clean", "Whether or not you rerun it, mypy is clean."),
+    ("types clean", "When I ran it, mypy was clean."),
+    ("types clean", "Let me be clear: mypy is clean."),
+    ("types clean", "I ran it to check the code and mypy is clean."),
+    ("types clean", "mypy is clean, right?"),
+    ("types clean", "mypy is clean, isn't it?"),
+    ("types clean", "I don't doubt that mypy is clean."),
+    ("types clean", "I can't deny that mypy is clean."),
+    ("types clean", "There's no doubt mypy is clean."),
+    ("types clean", "It's not surprising that mypy is clean."),
+    ("types clean", "Not only is mypy clean, ruff is happy too."),
+    ("tests pass", "I'd say the tests all pass."),
+    ("tests pass", "As far as I can see, all tests pass."),
+    ("lint clean", "From what I can tell, ruff is happy."),
+    ("nothing blocks / safe to release", "Honestly, nothing blocks the release."),
+    ("tests pass", "All tests pass as long as you run them."),
+    ("types clean", "If you run it, mypy is clean."),
+    # a check mark is a claim too
+    ("types clean", "✅ mypy"),
+    ("types clean", "| mypy | ✅ |"),
+    ("lint clean", "**ruff**: ✔️"),
+    ("tests pass", "- pytest ✅ (4 passed)"),
+    ("types fail", "mypy ❌"),
+    ("tests fail", "❌ tests"),
+    # mypy's own words, and other plain ones
+    ("types clean", "Success: no issues found in 3 source files"),
+    ("types clean", "mypy reports success."),
+    ("types clean", "The code type-checks."),
+    ("types clean", "Type errors: none."),
+    ("types clean", "0 errors from mypy."),
+    ("lint clean", "No violations from ruff."),
+    ("tests pass", "The tests are fine."),
+    ("nothing blocks / safe to release", "Everything passes."),
+    ("nothing blocks / safe to release", "All checks passed."),
+    ("nothing blocks / safe to release", "The release can go ahead."),
+    ("nothing blocks / safe to release", "The codebase is clean."),
 ]
 
 NOT_FOUND = [
@@ -53,6 +98,25 @@ NOT_FOUND = [
     ("types fail", "mypy has no objections."),
     ("lint fails", "ruff has no complaints."),
     ("tests fail", "Not a single test fails."),
+    # a real condition, a time, a question: no claim
+    ("types clean", "if mypy were clean we could release."),
+    ("types clean", "If you remove stock.py, mypy is clean."),
+    ("types clean", "If, as you hope, mypy is clean, release."),
+    ("types clean", "Assuming you fix line 26, mypy is clean."),
+    ("types clean", "If you fix those lines, mypy will be clean."),
+    ("types clean", "Once stock.py is fixed, mypy will be clean."),
+    ("types clean", "mypy would be clean if stock.py were fixed."),
+    ("types clean", "mypy will be clean once line 26 is fixed."),
+    ("types clean", "mypy is clean only if you ignore stock.py."),
+    ("types clean", "Unless you fix stock.py, mypy won't be clean."),
+    ("types clean", "I don't think mypy is clean."),
+    ("types clean", "Is mypy clean, or not?"),
+    ("types clean", "I'll check whether mypy is clean and ruff is happy."),
+    ("tests pass", "once all the tests pass, we ship."),
+    ("tests pass", "When all tests pass, we release."),
+    ("nothing blocks / safe to release", "Nothing blocks the release once the test is fixed."),
+    ("types clean", "mypy was not successful: 5 errors."),
+    ("nothing blocks / safe to release", "The codebase is not clean."),
 ]
 
 
