@@ -9,9 +9,10 @@ Trained rows: train.jsonl less the rows that state every fact of a suite query (
 core.training.holdout), unless ``[data] hold_out_leaking = false``; the stage logs how many, lists
 them in ``stages/train.held_out.txt`` and counts them in its summary. The data files stay as they are.
 
-Cached: when the [train] settings, the data files, the suite and the base model are unchanged and the adapter
-is still there, the stage reports the earlier summary without loading mlx. ``--force train``
-trains again from the start.
+Cached: when the [train] settings, the data files, the rows held out and the base model are unchanged and
+the adapter is still there, the stage reports the earlier summary without loading mlx, its count of
+the rows stating suite facts brought up to date (the suite may have changed without changing which
+rows are held out). ``--force train`` trains again from the start.
 
 Staged: once the adapter folder holds a finished adapter, a run that would change it (forced, or
 with new settings) trains in ``.NAME.staging`` beside it and swaps the whole folder in (adapter,
@@ -77,22 +78,26 @@ def summarize(res: TrainResult, stage_s: float, holdout: HoldOut | None = None,
         timing=timing,
         **(held_out_fields(holdout, listing) if holdout is not None else {}),
     )
-    head = f"iter {res.iterations}/{res.total_iters}"
-    if prog.last_val_loss is not None:
-        head += f" · val {_fmt(prog.last_val_loss)}"
-        if prog.best_iteration is not None:
-            head += f" · best {_fmt(prog.best_val_loss)} @{prog.best_iteration}"
-    elif prog.last_train_loss is not None:
-        head += f" · loss {_fmt(prog.last_train_loss)}"
-    if res.resumed_from:
-        head += f" · resumed @{res.resumed_from}"
-    if res.early_stopped:
+    return summary, headline(summary)
+
+
+def headline(s: TrainSummary) -> str:
+    head = f"iter {s.iterations}/{s.total_iters}"
+    if s.val_loss is not None:
+        head += f" · val {_fmt(s.val_loss)}"
+        if s.best_iteration is not None:
+            head += f" · best {_fmt(s.best_val_loss)} @{s.best_iteration}"
+    elif s.train_loss is not None:
+        head += f" · loss {_fmt(s.train_loss)}"
+    if s.resumed_from:
+        head += f" · resumed @{s.resumed_from}"
+    if s.early_stopped:
         head += " · early stop"
-    if holdout is not None and holdout.stating:
-        n = len(holdout.stating)
+    n = s.rows_stating_suite_facts
+    if n:
         rows = f"{n} row{'s' if n != 1 else ''}"
-        head += f" · {rows} held out (suite facts)" if holdout.enabled else f" · trained on {rows} stating suite facts"
-    return summary, head
+        head += f" · {rows} held out (suite facts)" if s.hold_out_leaking else f" · trained on {rows} stating suite facts"
+    return head
 
 
 def held_out_fields(holdout: HoldOut, listing: Path | None) -> dict[str, object]:
@@ -230,7 +235,7 @@ def run(ctx: StageContext) -> StageOutcome:
     if hit is not None:
         ctx.log(f"cached: nothing changed since the adapter in {plan.adapter_dir} was trained")
         ctx.equivalent(equivalent)  # names this run's copy of the rows
-        return hit
+        return recount(ctx, key, hit, plan, listing)
     ctx.equivalent(equivalent)
     fetch_models(ctx, ["candidate"])  # a Hugging Face id not yet cached: downloaded here, with progress
     adapter = plan.adapter_path
@@ -249,12 +254,27 @@ def run(ctx: StageContext) -> StageOutcome:
         swap_in(work, adapter)
         ctx.log(f"the adapter trained in {work} replaced {adapter}")
 
-    summary, headline = summarize(res, time.time() - ctx.started, plan.holdout, listing)
+    summary, head = summarize(res, time.time() - ctx.started, plan.holdout, listing)
     ctx.artifact("adapter", adapter / "adapters.safetensors")
     ctx.artifact("adapter_config", adapter / "adapter_config.json")
     if summary.best_adapter:
         ctx.artifact("adapter_best", Path(summary.best_adapter) / "adapters.safetensors")
-    outcome = StageOutcome(summary=summary, headline=headline)
+    outcome = StageOutcome(summary=summary, headline=head)
+    ctx.store_cache(key, outcome, outputs=[adapter / "adapters.safetensors", adapter / "adapter_config.json"])
+    return outcome
+
+
+def recount(ctx: StageContext, key: str, hit: StageOutcome, plan: TrainPlan, listing: Path) -> StageOutcome:
+    """The cached outcome with the rows stating suite facts counted for this run's suite and listed
+    in this run's file. The cache key holds the lines held out, not the suite, so the adapter trained
+    on the very rows this plan trains on; only the counts can have changed. The record is rewritten
+    when they did, so that the report reads them."""
+    old = hit.summary if isinstance(hit.summary, TrainSummary) else TrainSummary.model_validate(hit.summary.model_dump())
+    summary = old.model_copy(update=held_out_fields(plan.holdout, listing))
+    if summary == old:
+        return hit
+    outcome = dataclasses.replace(hit, summary=summary, headline=headline(summary))
+    adapter = plan.adapter_path
     ctx.store_cache(key, outcome, outputs=[adapter / "adapters.safetensors", adapter / "adapter_config.json"])
     return outcome
 

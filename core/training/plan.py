@@ -4,8 +4,9 @@
 
 * the stage cache key (``cache_fields`` + ``input_files``, hashed by the stage context): every config
   field that changes the adapter, the data files' contents, the base model's identity, the output
-  path, and the suite the rows stating suite facts are found with (its hash, core and extension;
-  see core.training.holdout). Nothing changed -> the stage is cached.
+  path, ``[data] hold_out_leaking`` and the lines of train.jsonl held out (core.training.holdout).
+  Not the suite itself: an edit to it that holds out the same lines leaves the adapter as it was
+  (the stage then only counts the rows stating suite facts again). Nothing changed -> cached.
 * ``resume_key`` (checkpoints): only what shapes the training trajectory (model, data, LoRA
   settings, optimizer, batch, seed, ranks, validation batches, the rows held out). A checkpoint is resumed only when
   its key matches, so a changed learning rate or data file starts fresh, while a longer
@@ -165,7 +166,7 @@ def make_plan(cfg: ExperimentConfig, fingerprint: Callable[[Path], str], force: 
         config_file=str(cfg.source or ""),
         resume_key=_digest(inputs),
         cache_fields={"train": output_fields, "world_size": world,
-                      "hold_out_leaking": holdout.enabled, "suite": holdout.suite_sha256},
+                      "hold_out_leaking": holdout.enabled, "held_out": inputs.get("held_out", "")},
         inputs=inputs,
         force=force,
         local_path="" if is_local else str(cfg.resolve(cfg.candidate.path)),

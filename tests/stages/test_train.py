@@ -141,25 +141,23 @@ def test_a_missing_local_model_that_looks_like_a_hub_id_says_there_is_no_local_f
 def test_the_lora_never_trains_on_a_row_that_states_a_suite_querys_facts(make_cfg, tiny, tmp_path):
     """Through the real stage: the row is held out (logged, listed with its file:line and query,
     counted in the summary and the headline, absent from the equivalent command's rows), the data
-    files are untouched, a changed suite trains again (resuming: the same rows are held out), and
-    hold_out_leaking = false trains on it (starting fresh: other rows)."""
+    files are untouched; an edit to the suite that holds out the same rows keeps the cache, one that
+    holds out other rows trains again, and hold_out_leaking = false trains on the row, its cached
+    summary counting the rows stating suite facts for the suite of the day."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "training"))
-    from test_holdout import T03, data_with_a_leak
+    from test_holdout import T03, change_t03s_count, copy_suites, data_with_a_leak, edit_suite
 
     from core.evaluation.training_data import training_lines
-    from core.paths import DATA_DIR
+    from core.stagecache import StageCache
 
     data, line = data_with_a_leak(tiny, tmp_path / "data", at=5)
     n = len((data / "train.jsonl").read_text().splitlines())
     before = (data / "train.jsonl").read_bytes()
-    suites = tmp_path / "suites"
-    suites.mkdir()
-    for name in ("suite.json", "extended.json"):
-        (suites / name).write_text((DATA_DIR / "suite" / name).read_text())
-    base = ("train.iters=4", f"data.suite={suites / 'suite.json'}")
+    suite = copy_suites(tmp_path / "suites")
+    base = ("train.iters=4", f"data.suite={suite}")
     out = _train_run(make_cfg(*base, data=data))
     done = out.finished("train")
     s = done.summary
@@ -177,19 +175,40 @@ def test_the_lora_never_trains_on_a_row_that_states_a_suite_querys_facts(make_cf
     assert (data / "train.jsonl").read_bytes() == before
     assert f"The LoRA trained on {n - 1} of the {n} rows of train.jsonl. 1 row was held out" in training_lines(s.model_dump())[0]
 
-    assert _train(make_cfg(*base, data=data)).cached
-    ext = json.loads((suites / "extended.json").read_text())
-    ext["queries"][-1]["prompt"] += " Thanks."
-    (suites / "extended.json").write_text(json.dumps(ext))
-    # Only the suite changed: the stage runs again; the same rows are held out, so it resumes from
-    # the checkpoint of the run before.
-    resumed = _train(make_cfg(*base, data=data))
-    assert not resumed.cached and resumed.summary.rows_held_out_for_leaks == 1
-    assert (resumed.summary.resumed_from, resumed.summary.iterations) == (4, 4), resumed.summary.resume_note
+    # A direct query's rubric and an extended prompt edited: the same rows are held out, still cached.
+    edit_suite(suite, "d01_protocol_vs_abc", lambda q: q["rubric"]["groups"][0]["any_of"].append("nominal"))
+    extended = suite.with_name("extended.json")
+    last = json.loads(extended.read_text())["queries"][-1]["id"]
+    edit_suite(extended, last, lambda q: q.update(prompt=q["prompt"] + " Thanks."))
+    again = _train_run(make_cfg(*base, data=data))
+    hit = again.finished("train")
+    assert hit.cached and hit.headline == done.headline
+    assert hit.summary.held_out_list == str(again.pipe.run.path / "stages" / "train.held_out.txt")
+    assert hit.summary.model_copy(update={"held_out_list": s.held_out_list}) == s
 
+    # t03's fact changed: the row no longer states it, so no row is held out and the stage trains again.
+    edited_suite = suite.read_text()
+    edit_suite(suite, T03, change_t03s_count)
+    other = _train(make_cfg(*base, data=data))
+    assert not other.cached and "the rows held out for stating suite facts changed" in other.summary.resume_note
+    assert (other.summary.rows_trained, other.summary.rows_held_out_for_leaks) == (n, 0)
+
+    # hold_out_leaking = false trains on the row that states t03's facts again (the same rows as the
+    # run before: it resumes)...
+    suite.write_text(edited_suite)
     kept = _train(make_cfg(*base, "train.iters=6", "data.hold_out_leaking=false", data=data))
-    assert "the rows held out for stating suite facts changed" in kept.summary.resume_note
     k = kept.summary
+    assert not kept.cached and k.resumed_from == 4, k.resume_note
     assert (k.rows_trained, k.rows_held_out_for_leaks, k.rows_stating_suite_facts) == (n, 0, 1)
     assert "trained on 1 row stating suite facts" in kept.headline
     assert f"all {n} rows of train.jsonl, and 1 of them states every fact" in training_lines(k.model_dump())[0]
+    # ... and then no suite change moves its cache; a fact the row no longer states is counted anew.
+    edit_suite(suite, T03, change_t03s_count)
+    recounted = _train(make_cfg(*base, "train.iters=6", "data.hold_out_leaking=false", data=data))
+    r = recounted.summary
+    assert recounted.cached and (r.rows_trained, r.rows_stating_suite_facts, r.stating_per_query) == (n, 0, {})
+    assert "stating suite facts" not in recounted.headline and recounted.headline.startswith("iter 6/6")
+    record = StageCache(make_cfg(*base, data=data).runs_dir.parent / "cache").read("train")
+    assert record["summary"]["rows_stating_suite_facts"] == 0 and record["headline"] == recounted.headline
+    assert "none states every fact of a suite query" in training_lines(record["summary"])[0]
+

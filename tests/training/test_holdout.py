@@ -75,26 +75,54 @@ def test_the_rows_the_lora_trains_on_leave_out_the_one_that_answers_a_suite_quer
     assert copy is not None and len((copy / "train.jsonl").read_text().splitlines()) == total - 1
 
 
-def test_the_plan_and_its_keys_follow_the_suite(make_cfg, tiny, tmp_path):
-    """The cache key holds the suite's hash (core and extension): a changed suite trains again;
-    the resume key changes only when other rows are held out. The plan file keeps the held-out rows."""
+def copy_suites(folder: Path) -> Path:
+    """A copy of the core suite and its extension, to edit; returns the core file."""
+    folder.mkdir()
+    for name in ("suite.json", "extended.json"):
+        (folder / name).write_text((DATA_DIR / "suite" / name).read_text())
+    return folder / "suite.json"
+
+
+def edit_suite(path: Path, query_id: str, edit) -> None:
+    doc = json.loads(path.read_text())
+    edit(next(q for q in doc["queries"] if q["id"] == query_id))
+    path.write_text(json.dumps(doc))
+
+
+def change_t03s_count(q: dict) -> None:
+    """t03's failing assertion got another value: the row stating 500 no longer answers it."""
+    fact = q["facts"][1]
+    fact["value"], fact["patterns"] = 501, ["(?<![\\d.])501(?![\\d]|\\.\\d)"]
+
+
+def test_the_train_cache_key_follows_the_rows_held_out_not_the_suite(make_cfg, tiny, tmp_path):
+    """The cache key holds the lines held out, not the suite: an edit to a direct query's rubric or
+    prompt keeps it (and the resume key); a changed fact that holds out other rows changes both; with
+    hold_out_leaking = false the suite plays no part. The plan file keeps the held-out rows."""
     from core.training.plan import TrainPlan
 
     data, _ = data_with_a_leak(tiny, tmp_path / "data")
-    suites = tmp_path / "suites"
-    suites.mkdir()
-    for name in ("suite.json", "extended.json"):
-        (suites / name).write_text((DATA_DIR / "suite" / name).read_text())
-    first = make_plan(make_cfg(f"data.suite={suites / 'suite.json'}", data=data), lambda p: "h")
-    assert first.cache_fields["suite"] == suite_with_extension(suites / "suite.json")[0].sha256
-    ext = json.loads((suites / "extended.json").read_text())
-    ext["queries"][-1]["prompt"] += " Thanks."
-    (suites / "extended.json").write_text(json.dumps(ext))
-    second = make_plan(make_cfg(f"data.suite={suites / 'suite.json'}", data=data), lambda p: "h")
-    assert second.cache_fields != first.cache_fields and second.resume_key == first.resume_key
-    kept = make_plan(make_cfg(f"data.suite={suites / 'suite.json'}", "data.hold_out_leaking=false", data=data),
-                     lambda p: "h")
-    assert kept.resume_key != first.resume_key and kept.cache_fields != second.cache_fields
+    suite = copy_suites(tmp_path / "suites")
+
+    def plan(*over: str) -> TrainPlan:
+        return make_plan(make_cfg(f"data.suite={suite}", *over, data=data), lambda p: "h")
+
+    first = plan()
+    assert first.holdout.lines
+    edit_suite(suite, "d01_protocol_vs_abc", lambda q: q["rubric"]["groups"][0]["any_of"].append("nominal"))
+    edit_suite(suite.with_name("extended.json"), json.loads(suite.with_name("extended.json").read_text())
+               ["queries"][-1]["id"], lambda q: q.update(prompt=q["prompt"] + " Thanks."))
+    edited = plan()
+    assert edited.holdout.suite_sha256 != first.holdout.suite_sha256
+    assert (edited.cache_fields, edited.resume_key) == (first.cache_fields, first.resume_key)
+
+    kept = plan("data.hold_out_leaking=false")
+    assert kept.resume_key != first.resume_key and kept.cache_fields != first.cache_fields
+    edit_suite(suite, T03, change_t03s_count)
+    other_rows = plan()
+    assert other_rows.holdout.lines == frozenset()
+    assert other_rows.cache_fields != first.cache_fields and other_rows.resume_key != first.resume_key
+    assert plan("data.hold_out_leaking=false").cache_fields == kept.cache_fields
     assert TrainPlan.from_json(first.to_json()).holdout == first.holdout
 
     with pytest.raises(PlanError, match="hold_out_leaking = false"):
@@ -102,3 +130,4 @@ def test_the_plan_and_its_keys_follow_the_suite(make_cfg, tiny, tmp_path):
     unchecked = make_plan(make_cfg(f"data.suite={tmp_path / 'none.json'}", "data.hold_out_leaking=false",
                                    data=data), lambda p: "h")
     assert unchecked.holdout.stating == {} and unchecked.holdout.trained == unchecked.holdout.rows
+    assert unchecked.cache_fields == kept.cache_fields  # the suite plays no part in it
