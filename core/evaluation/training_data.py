@@ -1,6 +1,7 @@
 """The report's training-data section: how many rows of train.jsonl the LoRA trained on, how many
 were held out for stating every fact of a suite query, and why (see core.training.holdout). The
-figures are the train stage's own, from the summary it recorded for the adapter it trained."""
+figures are the train stage's own, from the summary it recorded for the adapter it trained; with an
+adapter it did not train (or none recorded), the section says which rows it trained on is unknown."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ def _per_query(t: TrainSummary, shown: int = 5) -> str:
 
 
 def training_lines(summary: dict[str, Any] | None) -> list[str]:
-    """The section's paragraph (one line) for the train stage's summary (None: none recorded)."""
-    t = TrainSummary.model_validate(summary) if summary else None
-    if t is None or t.rows_in_train_file is None or t.rows_trained is None:
+    """The section's paragraph (one line) for the train stage's summary of the adapter tested (None:
+    the train stage has no record of that adapter)."""
+    if not summary:
+        return ["Which rows of train.jsonl the adapter was trained on is unknown: it was not trained by this "
+                "pipeline's train stage (the stage has no record of the adapter at outputs.adapter with the "
+                "weights it holds now)."]
+    t = TrainSummary.model_validate(summary)
+    if t.rows_in_train_file is None or t.rows_trained is None:
         return ["How many rows the LoRA trained on is not recorded: the adapter was trained before the train "
                 "stage counted them (train it again to have them here)."]
     rows, trained, n = t.rows_in_train_file, t.rows_trained, t.rows_stating_suite_facts

@@ -2,23 +2,48 @@
 comparison report (outputs.report), a diary entry (outputs.diary) and a dated MEMORY.md line
 (outputs.memory). The diary and MEMORY.md keep one entry per run id. The parity decision is the one
 beside the outputs: the report names the run that made it and warns when it chose another model
-than the candidate tested."""
+than the candidate tested. The training-data section is the train stage's account of the adapter
+the candidate was made from, used only when its record names that very adapter (path and bytes)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from core.evaluation.compare import Comparison, compare
 from core.evaluation.deliverables import Phase25Results, diary_entry, memory_entry, stale_parity
 from core.evaluation.hashes import config_hash, data_hash
 from core.evaluation.journal import upsert_entry
 from core.evaluation.report_markdown import render_markdown
+from core.evaluation.schema import ModelIdentity
 from core.evaluation.targets import read_parity_decision
 from core.runs import atomic_write_text
 from core.stage_summaries import ReportSummary
+from core.stagecache import unchanged
 from core.stages.base import StageContext, StageOutcome
 from core.stages.compare import comparison_path, load_role
 
 DIARY_HEADER = "# Diary\n\nOne entry per Phase 25 run, newest last.\n\n"
 MEMORY_HEADER = "# MEMORY\n\nDecisions, dated.\n\n"
+
+
+def trained_adapter_summary(record: dict[str, Any], adapter: Path) -> dict[str, Any] | None:
+    """The train stage's summary (from its cache ``record``) of the adapter folder ``adapter``, when
+    the record names that adapter with the bytes it holds now; else None: this pipeline's train stage
+    did not train it (a folder put there by hand, another path, or changed since), so which rows it
+    trained on is unknown."""
+    made = (record.get("artifacts") or {}).get("adapter")
+    if not isinstance(made, dict) or str(made.get("path")) != str((adapter / "adapters.safetensors").resolve()):
+        return None
+    if unchanged(made) is not None:
+        return None
+    return record.get("summary") or None
+
+
+def tested_adapter(ctx: StageContext, model: ModelIdentity) -> Path:
+    """The adapter the model tested was made from: its own, else outputs.adapter (which the fuse and
+    quantize stages start from)."""
+    return Path(model.adapter_path) if model.adapter_path else ctx.cfg.resolve(ctx.cfg.outputs.adapter)
 
 
 def run(ctx: StageContext) -> StageOutcome:
@@ -43,7 +68,7 @@ def run(ctx: StageContext) -> StageOutcome:
         baseline=base,
         comparison=comp,
         parity=read_parity_decision(cfg),
-        training=ctx.cache_record("train").get("summary") or None,  # the adapter's, as the train stage recorded it
+        training=trained_adapter_summary(ctx.cache_record("train"), tested_adapter(ctx, cand.model)),
     )
     stale = stale_parity(doc)
     if stale:

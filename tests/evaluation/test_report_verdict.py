@@ -14,7 +14,7 @@ from core.paths import REAL_CONFIG
 
 
 @pytest.fixture(scope="module")
-def report() -> str:
+def doc() -> Phase25Results:
     cfg = load_config(REAL_CONFIG)
     core = [(True, True)] * 8 + [(False, True)] * 3 + [(True, True)] * 4 + [(False, True)] * 2 + [(True, False)] * 3
     ext = [(True, True)] * 5 + [(False, True)] * 5
@@ -31,11 +31,20 @@ def report() -> str:
                          comparison=comp, training={"rows_in_train_file": 772, "rows_trained": 678,
                                                     "rows_held_out_for_leaks": 94, "rows_stating_suite_facts": 94,
                                                     "stating_per_query": {"x01": 33, "t03": 14}})
+    return doc
+
+
+@pytest.fixture(scope="module")
+def report(doc: Phase25Results) -> str:
     return render_markdown(doc)
 
 
+def training_section(report: str) -> str:
+    return report.split("## Training data", 1)[1].split("##", 1)[0]
+
+
 def test_the_report_says_how_many_rows_the_lora_trained_on_and_why_some_were_held_out(report):
-    section = report.split("## Training data", 1)[1].split("##", 1)[0]
+    section = training_section(report)
     assert "The LoRA trained on 678 of the 772 rows of train.jsonl. 94 rows were held out because each " \
            "states every fact of a suite query" in section and "x01 ×33, t03 ×14" in section
 
@@ -61,3 +70,12 @@ def test_the_physics_for_phase25_toml_states_the_equal_bits_ratio(report):
     # the tested baseline's config can't be read here, so the seed's 5 bits are used, and said
     assert "the seed's 5 bits" in section
     assert "| equal bits (5-bit) | 5-bit | 5-bit | 5.24 GB | 20.99 GB | 4.86 GB | 2.09 GB | 0.43x | 75% |" in section
+
+
+def test_an_adapter_the_train_stage_did_not_train_has_unknown_training_rows(doc):
+    """No train record of the adapter tested (e.g. the user's own): the section says which rows it
+    trained on is unknown, not that it should be trained again."""
+    section = training_section(render_markdown(doc.model_copy(update={"training": None})))
+    assert "Which rows of train.jsonl the adapter was trained on is unknown: it was not trained by this " \
+           "pipeline's train stage" in section
+    assert "train it again" not in section and "678" not in section

@@ -212,3 +212,31 @@ def test_the_lora_never_trains_on_a_row_that_states_a_suite_querys_facts(make_cf
     assert record["summary"]["rows_stating_suite_facts"] == 0 and record["headline"] == recounted.headline
     assert "none states every fact of a suite query" in training_lines(record["summary"])[0]
 
+
+def test_the_report_counts_the_rows_only_for_the_adapter_the_train_stage_trained(make_cfg, tmp_path):
+    """The report's training-data section takes the train stage's counts only for the adapter folder
+    its record names, with the weights it recorded; an adapter copied elsewhere (as a user's own
+    adapter path), one whose weights were replaced, or no train record at all: the rows it trained
+    on are unknown, and the section says so rather than telling to train it again."""
+    from core.evaluation.training_data import training_lines
+    from core.stagecache import StageCache
+    from core.stages.report import trained_adapter_summary
+
+    cfg = make_cfg("train.iters=2")
+    _train(cfg)
+    record = StageCache(cfg.runs_dir.parent / "cache").read("train")
+    adapter = cfg.resolve(cfg.outputs.adapter)
+    ours = trained_adapter_summary(record, adapter)
+    assert ours is not None and ours["rows_trained"] == ours["rows_in_train_file"] > 0
+    assert training_lines(ours)[0].startswith(f"The LoRA trained on all {ours['rows_trained']} rows")
+
+    theirs = tmp_path / "their-adapter"
+    shutil.copytree(adapter, theirs)
+    assert trained_adapter_summary(record, theirs) is None
+    assert trained_adapter_summary({}, adapter) is None
+    weights = adapter / "adapters.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
+    assert trained_adapter_summary(record, adapter) is None
+    unknown = training_lines(None)[0]
+    assert "unknown" in unknown and "not trained by this pipeline's train stage" in unknown
+    assert "train it again" not in unknown
