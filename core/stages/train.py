@@ -269,7 +269,9 @@ def recount(ctx: StageContext, key: str, hit: StageOutcome, plan: TrainPlan, lis
     in this run's file. The cache key holds the lines held out, not the suite, so the adapter trained
     on the very rows this plan trains on; only the counts can have changed. The record is rewritten
     when they did, so that the report reads them."""
-    old = hit.summary if isinstance(hit.summary, TrainSummary) else TrainSummary.model_validate(hit.summary.model_dump())
+    old = hit.summary
+    if not isinstance(old, TrainSummary):  # an older writer's summary, kept whole as it was
+        return hit
     summary = old.model_copy(update=held_out_fields(plan.holdout, listing))
     if summary == old:
         return hit
