@@ -45,6 +45,8 @@ were clean"), a time ("when all tests pass"), a question or a plan ("let me chec
 _PLAN = re.compile(r"let|i'll|i will|i'm going|we'll|to |check", re.IGNORECASE)
 _ASKING = re.compile(r"\A(?:whether|let|i'll|i will|i'm going|we'll|to |check)", re.IGNORECASE)
 """A question or a plan: an "and" after it joins what is asked ("I'll check whether mypy is clean and ruff is happy")."""
+_ASKS_IF = re.compile(r"\b(?:see|know|check|ask|wonder|tell|verify|confirm|sure)\s+\Z", re.IGNORECASE)
+"""... and an "if" after a verb of asking ("We need to know if mypy is clean and all tests pass")."""
 _AND = re.compile(r"\b(?:and|but|so)\b", re.IGNORECASE)
 _TIME = re.compile(r"\A(?:when(?:ever)?|after|before|once|until|as soon as)\Z", re.IGNORECASE)
 _CONDITION = re.compile(r"\A(?:if|unless|once|when(?:ever)?|after|as soon as|as long as|provided|providing|assuming|"
@@ -160,7 +162,7 @@ def _governed(head: str, said: str, tail: str) -> bool:
     if cut is None:
         main_follows = _MAIN_AFTER.match(tail) is not None or (not between.strip() and _MAIN_RIGHT_AFTER.match(tail)
                                                                 is not None)
-        asking = any(_ASKING.match(h.group(0)) for h in hedges)
+        asking = any(_ASKING.match(h.group(0)) for h in hedges) or _ASKS_IF.search(head[:word.start()]) is not None
         if _AND.search(between) and not asking and not main_follows:
             return False
         if not _TIME.match(word.group(0)):

@@ -133,6 +133,7 @@ NOT_FOUND = [
     ("types clean", "We can release when mypy is clean."),
     ("tests pass", "If mypy is clean and all tests pass, we can release."),
     ("tests pass", "Let me see if mypy is clean and all tests pass."),
+    ("tests pass", "We need to know if mypy is clean and all tests pass."),
     ("tests pass", "When mypy is clean and all tests pass, we release."),
     ("types clean", "mypy was not successful: 5 errors."),
     ("nothing blocks / safe to release", "The codebase is not clean."),
