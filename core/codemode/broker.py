@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.codemode._capture import kill_group
 from core.codemode.pristine import Baseline
-from core.codemode.results import ToolCallRecord
+from core.codemode.results import ToolCallRecord, WorkspaceCheck
 from core.codemode.tools import TOOLS
 
 MAX_CALLS = 1000
@@ -179,7 +179,10 @@ class ToolBroker:
         reply = self._run(name, arguments)
         record.duration_s = round(time.perf_counter() - started, 4)
         if self.baseline is not None and before is not None:
-            record.workspace = self.baseline.check(name, arguments, before)
+            try:
+                record.workspace = self.baseline.check(name, arguments, before)
+            except Exception as exc:  # noqa: BLE001 - a check that failed leaves the call unverified, not unserved
+                record.workspace = WorkspaceCheck(changed=[f"(the workspace check failed: {type(exc).__name__})"])
         if reply.get("ok"):
             try:
                 model = _model(name).model_validate(reply.get("result"))

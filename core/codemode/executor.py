@@ -54,6 +54,7 @@ from core.codemode.results import (
     PrintRecord,
     ToolCallRecord,
     platform_notes,
+    printable,
 )
 from core.codemode.runfolder import HARNESS_SOURCE, Run, child_env, prepare
 from core.codemode.sandbox import PROJECT_ROOT, SandboxInfo, sandbox_info
@@ -193,7 +194,7 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             run.notes.append(f"killed after the {limits.timeout_s:g} s timeout")
         run.notes.extend(broker.notes)
         lines = outcome.get("lines_run")
-        return ExecutionResult(
+        result = ExecutionResult(
             stdout=cap.stdout.decode("utf-8", errors="replace"),
             stderr=cap.stderr.decode("utf-8", errors="replace"),
             stdout_truncated=cap.stdout_truncated,
@@ -215,6 +216,8 @@ def execute_code(code: str, workspace: Path | str, limits: ExecutionLimits | Non
             confinement=confine.describe(info, run.policy),
             notes=run.notes,
         )
+        # file names the code made (b"\xff.py") reach the records as surrogates, which JSON cannot hold
+        return ExecutionResult.model_validate(printable(result.model_dump()))
     finally:
         remove_tree(run.root)
 

@@ -178,6 +178,26 @@ def _clip(text: str, limit: int, *, keep_end: bool = False) -> str:
     return text[:limit] + f"\n...[{len(text) - limit} chars cut]"
 
 
+def printable(value: Any) -> Any:
+    """``value`` with every string made one that serialises as UTF-8: a file name's bytes that are not
+    UTF-8 (held as surrogates, ``'\\udcff'``) written as ``\\xff``, any other lone surrogate as ``\\ud800``."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+        try:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    return value
+
+
 def platform_notes(platform: str) -> list[str]:
     """Limits this OS accepts but does not enforce (reported on every result)."""
     if platform == "darwin":
@@ -186,4 +206,4 @@ def platform_notes(platform: str) -> list[str]:
 
 
 __all__ = ["ExecutionLimits", "ExecutionResult", "FieldRead", "PrintRecord", "ToolCallRecord", "WorkspaceCheck",
-           "platform_notes"]
+           "platform_notes", "printable"]

@@ -211,10 +211,13 @@ def fact_support(fact: ExpectedFact, calls: list[RecordedCall],
     return Support(False, "; ".join(seen + spoilt))
 
 
-_ELSEWHERE = re.compile(r"(?:^|[\s=:'\"<>])(?:/(?!dev/null\b)|~|\$)|(?:^|[\s/'\"])\.\.(?:/|\s|$)")
+_ELSEWHERE = re.compile(r"(?:^|[\s=:'\"<>])(?:/(?!dev/null\b)|~|\$)|(?:^|[\s/'\"<>])\.\.(?:/|\s|$)")
 """A shell command that names a path outside the workspace (absolute, home, a variable such as $TMPDIR, ..):
 it may read files the code wrote there."""
-_CHAINED = re.compile(r";|&&|\|\||\$\(|`|\n|>|<|&\s*$")
+_CHAINED = re.compile(r";|&&|\|\||\$\(|`|\n|>|<\(|<<|&\s*$")
+"""Another command beside the fact's, its output written to a file, a process substitution or a here-document;
+a plain ``<`` redirect (``wc -l < tests/test_service.py``) is the same program on a file, one ``_ELSEWHERE``
+flags when it names one outside the workspace."""
 
 
 def _other_command(call: RecordedCall, want: dict[str, Any], value: Any) -> str:

@@ -127,7 +127,8 @@ def turn_problems(q: SuiteQuery, text: str, execution: ToolExecution | None,
         if wrong:
             out.append(f"{where}: fact {fact.name} = {fact.value!r}, but it gives {fact.name.replace('_', ' ')} as "
                        f"{', '.join(wrong)}")
-    out.extend(f"{where}: {c.evidence()}" for c in contradictions(claims, text, calls, set_aside(execution)))
+    out.extend(f"{where}: {c.evidence()}" for c in contradictions(claims, text, calls, set_aside(execution),
+                                                                    q.expected_tools) if c.fails)
     return out
 
 
@@ -184,8 +185,8 @@ def tool_quality(q: SuiteQuery, answer: str, execution: ToolExecution | None,
         evidence.append(f"counts {', '.join(nums.counted)}: the number of items the output listed")
     if nums.from_lines_read:
         evidence.append(f"line numbers {', '.join(nums.from_lines_read)}: lines the code read")
-    for c in contradictions(q.all_claims if claims is None else claims, answer, calls, aside):
-        ok = False
+    for c in contradictions(q.all_claims if claims is None else claims, answer, calls, aside, q.expected_tools):
+        ok = ok and not c.fails
         evidence.append(c.evidence())
     beside = turn_problems(q, turn_text, execution, q.all_claims if claims is None else claims)
     if beside:

@@ -4,10 +4,13 @@ reading, scratch files no tool reads and caches the tools never read are no chan
 
 from __future__ import annotations
 
+import json
+import mmap
 import os
 import py_compile
 import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,7 +82,7 @@ def test_read_file_counts_only_the_file_it_reads(tmp_path: Path) -> None:
     assert _seen(base, "read_file", {"path": "./tests/test_stock.py"}) == ["tests/test_stock.py"]
     shutil.rmtree(work / "inventory")
     (work / "inventory").symlink_to(tmp_path)
-    assert "inventory (added)" in _seen(base, "read_file", {"path": "inventory/stock.py"})
+    assert f"inventory -> {tmp_path} (added)" in _seen(base, "read_file", {"path": "inventory/stock.py"})
 
 
 def test_a_change_put_back_before_the_call_ended_is_a_change_during_it(tmp_path: Path) -> None:
@@ -143,3 +146,107 @@ def test_a_copy_too_large_to_scan_counts_as_changed(tmp_path: Path, monkeypatch:
     for i in range(10):
         (work / f"n{i}.txt").write_text("")
     assert pristine.TOO_MANY in _seen(base, "typecheck")
+
+
+EVIL_CONFTEST = """
+import pytest
+class Pass:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        out = yield
+        if out.get_result().failed:
+            out.get_result().outcome = 'passed'
+def pytest_collection_modifyitems(config):
+    config.pluginmanager.register(Pass())
+"""
+LINK_A_FOLDER = (f"import os\nevil = os.path.join(os.environ['TMPDIR'], 'evil')\nos.makedirs(evil)\n"
+                 f"open(os.path.join(evil, 'conftest.py'), 'w').write({EVIL_CONFTEST!r})\n"
+                 "open(os.path.join(evil, 'test_zz.py'), 'w').write('def test_a():\\n    assert True\\n')\n"
+                 "os.symlink(evil, 'tests/zz')\n")
+
+
+def test_a_folder_linked_in_counts_for_every_tool() -> None:
+    """A link to a folder of the code's own is one entry that no scan looks inside: pytest collects the
+    conftest.py there (which turns the failing test into a pass), so the call saw changed files."""
+    code = LINK_A_FOLDER + ("p = pytest_run('.')\nprint(p.passed, p.failed)\nt = typecheck('.')\n"
+                            "r = ruff_check('.')\nprint(read_file('README.md').total_lines)\n")
+    result = execute_code(code, workspace_path("inventory"))
+    assert result.ok, result.stderr
+    assert result.stdout.split()[:2] == ["4", "0"]  # the fixture's own tests: 2 passed, 1 failed
+    seen = {c.name: c.workspace.changed for c in result.tool_calls if c.workspace}
+    for tool in ("pytest_run", "typecheck", "ruff_check"):
+        assert len(seen[tool]) == 1 and seen[tool][0].startswith("tests/zz -> /"), seen
+        assert seen[tool][0].endswith("/evil (added)"), seen
+    assert seen["read_file"] == []
+
+
+def test_links_added_or_retargeted_and_links_leading_out_count(tmp_path: Path) -> None:
+    work = _copy(tmp_path)
+    (work / "docs").symlink_to(tmp_path)
+    base = Baseline(work)
+    assert _seen(base, "typecheck") == [f"docs -> {tmp_path} (leads outside the copy)"]
+    (work / "docs").unlink()
+    (work / "docs").symlink_to("inventory")
+    (work / "tests" / "same.txt").symlink_to("../README.md")
+    assert _seen(base, "ruff_check") == ["docs -> inventory", "tests/same.txt -> ../README.md (added)"]
+    fifo = work / "pipe"
+    os.mkfifo(fifo)
+    assert "pipe (added)" in _seen(base, "typecheck")
+
+
+def test_content_is_compared_even_where_the_file_status_is_unchanged(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write through a shared mmap on tmpfs can leave size, mtime and ctime as they were (on some
+    kernels): the status the scan reads is kept as the baseline's here, and the content still tells."""
+    import core.codemode.pristine as pristine
+
+    work = _copy(tmp_path)
+    base = Baseline(work)
+    stock = work / "inventory" / "stock.py"
+    source = stock.read_bytes()
+    stock.write_bytes(b"# mypy: ignore-errors\n" + source[len(b"# mypy: ignore-errors\n"):])
+    monkeypatch.setattr(pristine, "scan", lambda _root: dict(base.keys))
+    assert _seen(base, "typecheck") == ["inventory/stock.py"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no /dev/shm (tmpfs)")
+def test_a_write_through_mmap_on_tmpfs_is_seen() -> None:
+    shm = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        work = _copy(shm)
+        base = Baseline(work)
+        with open(work / "inventory" / "stock.py", "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            m[:22] = b"# mypy: ignore-errors\n"
+        assert _seen(base, "pytest_run") == ["inventory/stock.py"]
+    finally:
+        shutil.rmtree(shm)
+
+
+def test_a_workspace_file_too_large_to_hash_counts_as_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.codemode.pristine as pristine
+
+    work = _copy(tmp_path)
+    monkeypatch.setattr(pristine, "MAX_FILE_BYTES", 1000)
+    base = Baseline(work)
+    big = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file() and p.stat().st_size > 1000)
+    assert big and _seen(base, "typecheck") == big
+    monkeypatch.setattr(pristine, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(pristine, "MAX_HASHED_BYTES", 1)
+    assert len(_seen(Baseline(work), "typecheck")) == len(pristine.scan(str(work)))
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_the_results_save() -> None:
+    code = ("open(b'\\xff.py', 'w').write('import os\\n')\nprint(run_command('ls').exit_code)\n"
+            "print(read_file('\\udcff.py').total_lines)\n"
+            "try:\n    read_file('\\ud800.py')\nexcept Exception as e:\n    print(type(e).__name__)\n"
+            "print(ruff_check('.').violation_count)\n")
+    result = execute_code(code, workspace_path("inventory"))
+    assert result.ok, result.stderr
+    saved = json.loads(result.model_dump_json())
+    calls = [(c["name"], c["arguments"], c["workspace"]["changed"]) for c in saved["tool_calls"]]
+    assert calls == [("run_command", {"cmd": "ls"}, ["\\xff.py (added)"]),
+                     ("read_file", {"path": "\\xff.py"}, ["\\xff.py (added)"]),
+                     ("read_file", {"path": "\\ud800.py"}, []),
+                     ("ruff_check", {"path": "."}, ["\\xff.py (added)"])]
+    assert saved["tool_calls"][1]["result"]["path"] == "\\xff.py"
+    assert saved["tool_calls"][2]["workspace"]["outside"] == "\\ud800.py"

@@ -1,8 +1,10 @@
 """State claims behind a harmless prefix or tag ("If you ask me,", "I'd say", "Honestly,", "From what I
 can tell,", "..., right?", "I don't doubt that") still count, scored through run_suite with the code
-really executed: each fails against the tool result. The same claim under a real condition, a
-negation or a plan ("if mypy were clean", "once the tests pass", "mypy is not clean") is no claim,
-and the right answer carrying it passes."""
+really executed: each fails against the tool result, and so does one after a time word that conditions
+nothing ("When I ran mypy it came back clean", "After the run mypy is clean"). The same claim under a
+real condition, a negation or a plan ("if mypy were clean", "once the tests pass", "after fixing the
+import, ruff is clean", "when run with -k 'not total_value'", "mypy is not clean") is no claim, and the
+right answer carrying it passes."""
 
 from __future__ import annotations
 
@@ -40,7 +42,27 @@ BAD = [
          "If I'm not mistaken, mypy is clean on stock.py."),
 ]
 
+TIMED = [
+    Case("bad: when I ran mypy it came back clean", "t01_inventory_mypy_lines", call(TC),
+         T01 + " When I ran mypy it came back clean."),
+    Case("bad: after running pytest all tests pass", "t03_inventory_failing_test", call(FAILING),
+         T03 + " After running pytest all tests pass."),
+    Case("bad: all tests pass after an install and", "t03_inventory_failing_test", call(FAILING),
+         T03 + " I ran the tests after the install and all tests pass."),
+    Case("bad: once ruff finished it reported no issues", "t02_textstats_ruff_codes", call(CODES),
+         T02 + " Once ruff finished it reported no issues."),
+    Case("bad: after the run mypy is clean", "t09_inventory_error_codes",
+         call("from collections import Counter\nr = typecheck('.')\nprint(Counter(e.code for e in r.errors))"),
+         "union-attr 2, return-value 2, operator 1. After the run mypy is clean."),
+]
+
 GOOD = [
+    Case("good: after fixing them, ruff is clean", "t02_textstats_ruff_codes", call(CODES),
+         T02 + " After fixing all six, ruff is clean."),
+    Case("good: all tests pass when run with -k", "t03_inventory_failing_test", call(FAILING),
+         T03 + " All tests pass when run with -k 'not total_value'."),
+    Case("good: after fixing total_value all tests pass", "t03_inventory_failing_test", call(FAILING),
+         T03 + " After fixing total_value all tests pass."),
     Case("good: a condition on the claim", "t01_inventory_mypy_lines", call(TC),
          T01 + " If mypy were clean we could release; fix those lines first."),
     Case("good: a time clause", "t03_inventory_failing_test", call(FAILING),
@@ -59,7 +81,7 @@ GOOD = [
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, QueryRecord]:
-    return run_cases(tmp_path_factory.mktemp("hedged"), BAD + GOOD)
+    return run_cases(tmp_path_factory.mktemp("hedged"), BAD + TIMED + GOOD)
 
 
 @pytest.mark.parametrize(("label", "said"), [
@@ -70,6 +92,12 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, QueryRecord]:
     ("bad: mypy is clean, right?", "'mypy is clean' (types clean)"),
     ("bad: I don't doubt that ruff is happy", "'ruff is happy' (lint clean)"),
     ("bad: if I'm not mistaken, mypy is clean", "'mypy is clean' (types clean)"),
+    # a time word without a comma, and no change or modal in its clause: a time the claim happened in
+    ("bad: when I ran mypy it came back clean", "'mypy it came back clean' (types clean)"),
+    ("bad: after running pytest all tests pass", "'all tests pass' (tests pass)"),
+    ("bad: all tests pass after an install and", "'all tests pass' (tests pass)"),
+    ("bad: once ruff finished it reported no issues", "'ruff finished it reported no issues' (lint clean)"),
+    ("bad: after the run mypy is clean", "'mypy is clean' (types clean)"),
 ])
 def test_a_hedged_claim_counts_and_fails(scored: dict[str, QueryRecord], label: str, said: str) -> None:
     rec = scored[label]

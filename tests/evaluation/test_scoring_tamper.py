@@ -2,7 +2,9 @@
 code rewrites a source, plants a test file, points a tool at a folder of its own, or changes a file
 while the tool runs, then states what that manufactured result says. Each such result supports
 nothing (typed fails, the claim resting on it is unsupported), with evidence naming the changed
-files; the same facts read from an untouched workspace, with scratch files written beside it, pass."""
+files (a folder linked in by the code, named with its target; a name that is not UTF-8, escaped, and
+the run's records still save); the same facts read from an untouched workspace, with scratch files
+written beside it, pass."""
 
 from __future__ import annotations
 
@@ -45,7 +47,21 @@ GOOD = [
          "test_total_value_counts_every_item fails: it got 500."),
 ]
 
+EVIL_CONFTEST = ("import pytest\nclass Pass:\n    @pytest.hookimpl(hookwrapper=True)\n"
+                 "    def pytest_runtest_makereport(self, item, call):\n        out = yield\n"
+                 "        if out.get_result().failed:\n            out.get_result().outcome = 'passed'\n"
+                 "def pytest_collection_modifyitems(config):\n    config.pluginmanager.register(Pass())\n")
+LINKED = (f"import os\nevil = os.path.join(os.environ['TMPDIR'], 'evil')\nos.makedirs(evil)\n"
+          f"open(os.path.join(evil, 'conftest.py'), 'w').write({EVIL_CONFTEST!r})\n"
+          "os.symlink(evil, 'tests/zz')\np = pytest_run('.')\nprint(p.passed, 'passed', p.failed, 'failed')\n")
+BYTES_NAME = "open(b'\\xff.py', 'w').write('import os\\n')\n"
+CODES = "r = ruff_check('.')\nprint(sorted({v.code for v in r.violations}))\nprint(sum(v.fixable for v in r.violations))"
+
 BAD = [
+    Case("bad: all tests pass through a folder the code linked into tests", "t10_inventory_total_value_bug",
+         call(READ + LINKED), BUG + " Still, all tests pass."),
+    Case("bad: ruff's codes after the code wrote a file whose name is not UTF-8", "t02_textstats_ruff_codes",
+         call(BYTES_NAME + CODES), "B006, E711, F401, F821, F841 and I001 are violated, 2 of them fixable."),
     Case("bad: mypy is clean after the code rewrote stock.py", "t10_inventory_total_value_bug",
          call(READ + CLEAN_STOCK + TYPES), BUG + " mypy is clean on the package, so that is the only problem."),
     Case("bad: all tests pass after the code replaced the tests", "t10_inventory_total_value_bug",
@@ -76,6 +92,7 @@ def test_reading_and_scratch_writes_still_pass(scored: dict[str, QueryRecord], c
      "pytest_run(path='.') ran after the code changed tests/test_ok.py (added), tests/test_stock.py (removed): "
      "its result supports nothing"),
     ("bad: mypy is clean on a folder of the code's own", "outside the workspace: its result supports nothing"),
+    ("bad: all tests pass through a folder the code linked into tests", "/evil (added): its result supports nothing"),
     ("bad: mypy is clean while the code swaps stock.py", "the code changed inventory/stock.py: its result supports "
                                                          "nothing"),
 ])
@@ -113,3 +130,13 @@ def test_a_record_from_before_the_check_counts_and_says_it_was_not_recorded(scor
     assert ("2 tool call record(s) without a workspace check (an older executor): whether the code changed the "
             "files its tools saw was not recorded") in evidence(again, "typed")
     assert "supports nothing" not in evidence(again, "typed") + evidence(again, "quality")
+
+
+def test_a_file_name_that_is_not_utf8_is_named_escaped_and_the_record_saves(scored: dict[str, QueryRecord]) -> None:
+    rec = scored["bad: ruff's codes after the code wrote a file whose name is not UTF-8"]
+    assert not rec.score.strict_pass and rec.score.typed.passed is False
+    assert "ruff_check(path='.') ran after the code changed \\xff.py (added): its result supports nothing" in evidence(
+        rec, "typed")
+    saved = QueryRecord.model_validate_json(rec.model_dump_json())
+    assert saved.execution is not None and saved.execution.result["tool_calls"][0]["workspace"]["changed"] == [
+        "\\xff.py (added)"]
