@@ -360,7 +360,7 @@ def ensure_demo_models(cfg: Any, log: Log = print) -> dict[str, Path]:
         out_dir = paths["candidate"].parent
         if cfg.experiment.demo and demo_status(out_dir, corpus) == "stale":
             log(f"warning: the demo models in {out_dir} are stale: they were built from another corpus or "
-                f"recipe than the current {corpus} (data.train), so the demo does not reflect that data; "
+                f"recipe, or against another suite, than the current {corpus} (data.train) and data/suite; "
                 f"run `{REBUILD_COMMAND}` to rebuild them (a few minutes)")
         return paths
     if not cfg.experiment.demo:

@@ -23,6 +23,7 @@ from core.paths import DATA_DIR
 
 PRETRAIN_DIR = DATA_DIR / "demo" / "pretrain"
 FINETUNE_DIR = DATA_DIR / "demo" / "finetune"
+SUITE_FILE = DATA_DIR / "suite" / "suite.json"   # with extended.json beside it: what no build row may answer
 
 
 class CorpusError(ValueError):
@@ -92,6 +93,7 @@ class DemoCorpus:
     generic: list[dict[str, Any]]
     source: Path = Path(".")
     extra: list[dict[str, Any]] = field(default_factory=list)   # generated Code Mode rows (baseline)
+    _suite_facts: dict[int, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def pretrain_rows(self) -> list[dict[str, Any]]:
         """Rows without tool calls: the training set's direct answers plus the generic coding chat."""
@@ -127,8 +129,25 @@ class DemoCorpus:
     def finetune_rows(self, split: str = "train") -> list[dict[str, Any]]:
         """The baseline's Code Mode fine-tune rows: one per assistant turn, so the execute_code call
         ends a row and the Qwen3 template renders it after the empty ``<think>`` block, exactly as
-        the test stage's generation prompt (thinking off) asks for it."""
-        return expand(self.train + self.extra if split == "train" else self.valid)
+        the test stage's generation prompt (thinking off) asks for it. Training rows that state
+        every fact of a suite query are left out (``suite_fact_rows``), as the pipeline's LoRA
+        leaves them out."""
+        if split != "train":
+            return expand(self.valid)
+        held = self.suite_fact_rows()
+        return expand([r for i, r in enumerate(self.train) if i not in held] + self.extra)
+
+    def suite_fact_rows(self) -> dict[int, list[str]]:
+        """Training-set rows (index -> suite query ids) that ask about a suite tool query's workspace
+        with its tools and answer with every one of its facts (the leakage check's ``facts`` kind,
+        against the core and extended suites): no demo model is trained on them. The generated
+        rows (``extra``) were dropped on any finding when they were made."""
+        if self._suite_facts is None:
+            from core.data.leakage import rows_stating_suite_facts, suite_with_extension
+
+            suite, _ = suite_with_extension(SUITE_FILE)
+            self._suite_facts = rows_stating_suite_facts(self.train, suite)
+        return self._suite_facts
 
     def all_rows(self) -> list[dict[str, Any]]:
         """What the tokenizers are trained on: every training row, tool calls and results included."""
@@ -142,6 +161,7 @@ class DemoCorpus:
             "train_direct_rows": sum(is_direct(r) for r in self.train),
             "pretrain_generic_rows": len(self.generic),
             "finetune_generated_rows": len(self.extra),
+            "train_rows_held_out_suite_facts": len(self.suite_fact_rows()),
         }
 
     def describe(self) -> str:
@@ -179,8 +199,9 @@ def finetune_dir(corpus_dir: Path) -> Path:
 
 
 def _files(corpus_dir: Path) -> list[Path]:
+    """What the weights depend on; the suites too, since the rows that answer them are left out."""
     return [corpus_dir / "train.jsonl", corpus_dir / "valid.jsonl", *sorted(PRETRAIN_DIR.glob("*.jsonl")),
-            *sorted(finetune_dir(corpus_dir).glob("*.jsonl"))]
+            *sorted(finetune_dir(corpus_dir).glob("*.jsonl")), SUITE_FILE, SUITE_FILE.with_name("extended.json")]
 
 
 def load_corpus(corpus_dir: Path) -> DemoCorpus:

@@ -69,4 +69,18 @@ def test_the_baseline_was_fine_tuned_on_the_generated_rows_and_the_candidate_voc
     finetune = record["models"]["baseline"]["training"]["finetune"]
     assert finetune["rows"] > record["corpus"]["train_rows"] + manifest["rows"]   # one row per assistant turn
     pretrain = record["models"]["candidate"]["training"]["pretrain"]
-    assert pretrain["unseen_tokens_initialised"] > 0 == record["recipe"]["baseline_pretrain_iters"]
+    assert pretrain["unseen_tokens_initialised"] > 0
+
+
+def test_no_model_was_trained_on_a_row_that_answers_a_suite_query(record):
+    """The training rows that state every fact of a suite query are held out of the baseline's
+    fine-tune, as the pipeline's LoRA holds them out: the record says how many, and the fine-tune's
+    row count is what is left."""
+    from core.demo.corpus import load_corpus
+
+    corpus = load_corpus(DEFAULT_CORPUS_DIR)
+    held = corpus.suite_fact_rows()
+    assert held and record["corpus"]["train_rows_held_out_suite_facts"] == len(held)
+    assert record["models"]["baseline"]["training"]["finetune"]["rows"] == len(corpus.finetune_rows("train"))
+    trained = {json.dumps(r["messages"], sort_keys=True) for r in corpus.finetune_rows("train")}
+    assert not any(json.dumps(corpus.train[i]["messages"], sort_keys=True) in trained for i in held)
