@@ -65,7 +65,6 @@ def test_the_lora_teaches_the_candidate_to_call_execute_code(demo_run):
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reached yet: 3/7 calls on direct questions after LoRA, {MEASURED}")
 def test_the_lora_does_not_make_the_candidate_call_on_direct_questions(demo_run):
     _, ch = demo_run
     assert ch.after.direct_calls <= 1
@@ -87,7 +86,7 @@ def test_both_models_pass_some_queries_strictly(demo_run):
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reached yet: LoRA val loss 5.34 -> 3.47 (-35%), {MEASURED}")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reached yet: LoRA val loss 5.34 -> 3.51 (-34%), {MEASURED}")
 def test_the_lora_validation_loss_falls_by_at_least_40_percent(demo_run):
     out, _ = demo_run
     vals = [json.loads(line) for events in sorted(out.parent.glob("runs/*/events.jsonl"))
