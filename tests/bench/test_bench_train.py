@@ -56,6 +56,8 @@ path = "{model}"
 family = "qwen3"
 [data]
 train = "{data}"
+# both sides train on every row of the same files (plain mlx_lm lora knows nothing of the suite)
+hold_out_leaking = false
 [train]
 fine_tune_type = "lora"
 num_layers = 2
